@@ -1,0 +1,167 @@
+// The adapter (official SDK underneath) against the local simulator: orders and their engine
+// events, paging and 429 backoff, and a market-data stream that survives a dropped socket.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../sim/index';
+import { firstEvent } from '../sim/test-support';
+import {
+  AlpacaBroker, AlpacaCredentials, AlpacaError, AlpacaMarketData, connect, type Bar, type ConnectionEvent, type MarketEvent,
+  type NsClock, type OrderEvent, type RetryPolicy,
+} from './index';
+
+const running: Simulator[] = [];
+const cleanups: (() => void)[] = [];
+
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) c();
+  await Promise.all(running.splice(0).map((s) => s.close()));
+});
+
+async function setup(options: SimulatorOptions = {}, retry: Partial<RetryPolicy> = {}) {
+  const sim = await startSimulator(options);
+  running.push(sim);
+  const conn = connect({ endpoint: { kind: 'simulator', url: sim.url }, credentials: new AlpacaCredentials('K', 'S'), retry });
+  let tick = 0n;
+  const clock: NsClock = { nowNs: () => ++tick };
+  return { sim, conn, clock };
+}
+
+describe('the Alpaca adapter on the official SDK, against the simulator', () => {
+  it('places a bracket order with a client_order_id and reports engine order events in nanoseconds', async () => {
+    const { sim, conn, clock } = await setup();
+    const broker = new AlpacaBroker(conn, { clock, clientOrderIdPrefix: 'strat-a' });
+    cleanups.push(() => broker.stop());
+    const events: OrderEvent[] = [];
+    broker.on((e) => { if (e.type.startsWith('Order')) events.push(e as OrderEvent); });
+    await broker.start();
+    expect((await broker.account()).cash).toBe(100_000);
+
+    const px = sim.market.lastPrice('SPY') as number;
+    const filled = firstEvent<OrderEvent | ConnectionEvent>((cb) => broker.on(cb), (e) => e.type === 'OrderFilled');
+    const placed = await broker.submit({
+      symbol: 'SPY', side: 'buy', type: 'market', timeInForce: 'gtc', qty: 3, orderClass: 'bracket',
+      takeProfit: { limitPrice: (px * 1.2).toFixed(2) }, stopLoss: { stopPrice: (px * 0.8).toFixed(2) },
+    });
+    expect(placed.clientOrderId).toMatch(/^strat-a-[0-9a-f-]{36}$/);
+    expect(placed.legs.map((l) => l.status)).toEqual(['held', 'held']);
+    const fill = (await filled) as Extract<OrderEvent, { type: 'OrderFilled' }>;
+    expect(fill).toMatchObject({ clientOrderId: placed.clientOrderId, venueOrderId: placed.venueOrderId, symbol: 'SPY', lastQty: 3, positionQty: 3 });
+    expect(fill.lastPx).toBe(sim.market.lastTick('SPY')?.ask);
+    expect(fill.tsEvent).toBe(BigInt(Date.parse('2024-01-03T15:00:00Z')) * 1_000_000n);
+    expect(typeof fill.tsInit).toBe('bigint');
+    expect(events.map((e) => [e.type, e.venueOrderId === placed.venueOrderId])).toEqual([
+      ['OrderAccepted', true], ['OrderFilled', true], ['OrderAccepted', false], ['OrderAccepted', false],
+    ]);
+    expect(await broker.positions()).toMatchObject([{ symbol: 'SPY', qty: 3 }]);
+
+    const [tp, sl] = (await broker.order(placed.venueOrderId)).legs;
+    const canceled = firstEvent<OrderEvent | ConnectionEvent>((cb) => broker.on(cb), (e) => e.type === 'OrderCanceled' && e.venueOrderId === sl.venueOrderId);
+    await broker.cancel(tp.venueOrderId);
+    await canceled;
+    expect(await broker.openOrders()).toEqual([]);
+  });
+
+  it('turns an invalid order into an AlpacaError and an exchange rejection into OrderRejected', async () => {
+    const { sim, conn, clock } = await setup();
+    const broker = new AlpacaBroker(conn, { clock });
+    cleanups.push(() => broker.stop());
+    await broker.start();
+    const err = await broker.submit({ symbol: 'SPY', side: 'buy', type: 'market', timeInForce: 'day', qty: 0 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AlpacaError);
+    expect(err).toMatchObject({ status: 422, code: 40010001 });
+    expect((err as AlpacaError).message).toContain('qty must be > 0');
+
+    sim.faults.rejectOrders(1);
+    const rejected = firstEvent<OrderEvent | ConnectionEvent>((cb) => broker.on(cb), (e) => e.type === 'OrderRejected');
+    const placed = await broker.submit({ symbol: 'SPY', side: 'buy', type: 'market', timeInForce: 'day', qty: 1, clientOrderId: 'reject-me' });
+    expect(await rejected).toMatchObject({ type: 'OrderRejected', clientOrderId: 'reject-me', venueOrderId: placed.venueOrderId });
+  });
+
+  it('pages historical bars with page_token and resumes from a saved token with the same rows', async () => {
+    const { conn, clock } = await setup({ start: '2024-01-05T15:00:00Z' });
+    const md = new AlpacaMarketData(conn, clock);
+    const req = { symbols: ['AAPL', 'SPY'], timeframe: '1Min', start: new Date('2024-01-04T00:00:00Z'), end: new Date('2024-01-05T00:00:00Z'), pageLimit: 300 };
+    const all: Bar[] = [];
+    const tokens: (string | null)[] = [];
+    for await (const page of md.barPages(req)) {
+      all.push(...page.items);
+      tokens.push(page.nextPageToken);
+    }
+    expect(all.length).toBe(780);
+    expect(tokens.length).toBe(3);
+    expect(all[0]).toMatchObject({ symbol: 'AAPL', start: BigInt(Date.parse('2024-01-04T14:30:00Z')) * 1_000_000n });
+    expect(all[0].tsEvent - all[0].start).toBe(60_000_000_000n);
+
+    // Interrupted after the first page: resuming from its token yields exactly the rest.
+    const resumed: Bar[] = [];
+    for await (const page of md.barPages({ ...req, pageToken: tokens[0] ?? undefined })) resumed.push(...page.items);
+    const key = (b: Bar): string => `${b.symbol}@${b.start}`;
+    expect(resumed.map(key)).toEqual(all.slice(300).map(key));
+  });
+
+  it('waits out a 429 for as long as the rate-limit reset says, and retries a 503', async () => {
+    let wall = Date.now();
+    const slept: number[] = [];
+    const { sim, conn, clock } = await setup(
+      { start: '2024-01-05T15:00:00Z', rateLimitPerMinute: 2, wallNow: () => wall },
+      { sleep: async (ms) => { slept.push(ms); wall += ms; }, random: () => 0.5 },
+    );
+    const md = new AlpacaMarketData(conn, clock);
+    const bars: Bar[] = [];
+    for await (const page of md.barPages({ symbols: ['SPY'], timeframe: '1Min', start: new Date('2024-01-04T00:00:00Z'), end: new Date('2024-01-05T00:00:00Z'), pageLimit: 100 })) {
+      bars.push(...page.items);
+    }
+    expect(bars.length).toBe(390);
+    // Four pages at two per minute: one wait, until the window resets (about a minute).
+    expect(slept.length).toBe(1);
+    for (const ms of slept) expect(ms).toBeGreaterThan(55_000);
+
+    sim.faults.failRequests({ status: 503, count: 2, pathPrefix: '/v2/account' });
+    wall += 60_000;
+    const broker = new AlpacaBroker(conn, { clock });
+    expect((await broker.account()).status).toBe('ACTIVE');
+    expect(slept.slice(1, 3)).toEqual([500, 1000]);
+    // The failed attempts count against the trading API's own limit, so the third waits for its reset.
+    expect(slept.length).toBe(4);
+    expect(slept[3]).toBeGreaterThan(55_000);
+  });
+
+  it('reconnects a dropped market-data stream, resubscribes and backfills the missed bars without a gap', async () => {
+    const { sim, conn, clock } = await setup();
+    const live = new AlpacaMarketData(conn, clock).live({ feed: 'iex', initialReconnectMs: 20, maxReconnectMs: 100 });
+    cleanups.push(() => live.close());
+    const events: (MarketEvent | ConnectionEvent)[] = [];
+    live.on((e) => events.push(e));
+    live.subscribeBars(['AAPL']);
+    await live.connect();
+
+    sim.advance(3 * 60_000);
+    await firstEvent<MarketEvent | ConnectionEvent>((cb) => live.on(cb), (e) => e.type === 'Bar' && e.bar.start === BigInt(Date.parse('2024-01-03T15:02:00Z')) * 1_000_000n);
+    const backfilled = firstEvent<MarketEvent | ConnectionEvent>((cb) => live.on(cb), (e) => e.type === 'BarsBackfilled');
+    const resubscribed = firstEvent<MarketEvent | ConnectionEvent>((cb) => live.on(cb), (e) => e.type === 'Subscribed');
+    expect(sim.faults.dropStreams('data')).toBe(1);
+    sim.advance(5 * 60_000); // published to nobody: the socket is gone
+    expect(await backfilled).toMatchObject({ symbol: 'AAPL', count: 5 });
+    await resubscribed;
+    sim.advance(2 * 60_000);
+    await firstEvent<MarketEvent | ConnectionEvent>((cb) => live.on(cb), (e) => e.type === 'Bar' && e.bar.start === BigInt(Date.parse('2024-01-03T15:09:00Z')) * 1_000_000n);
+
+    const bars = events.filter((e): e is Extract<MarketEvent, { type: 'Bar' }> => e.type === 'Bar');
+    const minutes = bars.map((b) => new Date(Number(b.bar.start / 1_000_000n)).toISOString().slice(11, 16));
+    expect(minutes).toEqual(['15:00', '15:01', '15:02', '15:03', '15:04', '15:05', '15:06', '15:07', '15:08', '15:09']);
+    expect(bars.map((b) => b.backfilled)).toEqual([false, false, false, true, true, true, true, true, false, false]);
+    expect(events.some((e) => e.type === 'StreamReconnecting')).toBe(true);
+    expect(events.some((e) => e.type === 'StreamReconnected')).toBe(true);
+  });
+
+  it('refuses to open a stream with keys the simulator does not know', async () => {
+    const sim = await startSimulator({ keys: { keyId: 'good', secret: 'secret' } });
+    running.push(sim);
+    const conn = connect({ endpoint: { kind: 'simulator', url: sim.url }, credentials: new AlpacaCredentials('good', 'nope') });
+    const live = new AlpacaMarketData(conn).live();
+    cleanups.push(() => live.close());
+    live.subscribeBars(['SPY']);
+    await expect(live.connect()).rejects.toMatchObject({ name: 'AlpacaError', status: 401, code: 402 });
+    await expect(new AlpacaBroker(conn).account()).rejects.toMatchObject({ status: 401, code: 40110000 });
+  });
+});

@@ -1,0 +1,7 @@
+// Public surface of the Alpaca adapter: the engine's MarketData and Broker ports on the official SDK.
+export { connect, withRetry, defaultRetry, type AlpacaEndpoint, type AdapterConnection, type ConnectOptions, type RetryPolicy } from './client';
+export { AlpacaCredentials, loadCredentials, parseDotenv, createAdapterLogger, REDACT_PATHS, type LoadCredentialsOptions } from './credentials';
+export { AlpacaError, toAlpacaError } from './errors';
+export { AlpacaMarketData, timeframeMs, rfc3339ToNs, type MarketData, type LiveMarketData, type LiveMarketDataOptions, type BarRequest, type HistoryRequest, type Page } from './market-data';
+export { AlpacaBroker, orderEventOf, snapshotOf, type Broker, type AccountSnapshot, type PositionSnapshot, type AlpacaBrokerOptions } from './broker';
+export * from './events';

@@ -1,0 +1,745 @@
+// The simulated exchange: accepts orders (validated as Alpaca would), matches them against bars
+// along the intrabar path, books fills into the portfolio and emits order events. Nothing here
+// throws on a bad order: it becomes an OrderRejected / OrderModifyRejected event.
+
+// The Node-builtins lint pattern 'events' also matches this module's path; it is our own pure module.
+// eslint-disable-next-line no-restricted-imports
+import type { OrderEvent } from '../events';
+import { type FeeModel, type SlippageModel, computeFee, slippedPrice } from '../orders/costs';
+import {
+  type Order,
+  type OrderClass,
+  type OrderLegRole,
+  type OrderReplace,
+  type OrderRequest,
+  type OrderSide,
+  type OrderStatus,
+  type OrderType,
+  type TimeInForce,
+  isOpenStatus,
+} from '../orders/types';
+import { normalizeOrderRequest, validateOrderRequest } from '../orders/validate';
+import type { Portfolio } from '../portfolio/portfolio';
+import { BarPath } from './intrabar';
+import type { TradeTracker } from './trades';
+
+/**
+ * How stops and targets that could both fill inside one bar are resolved.
+ * - adaptive: follow the adaptive path (see intrabar.ts); whichever level the path meets first fills.
+ * - conservative: as adaptive, except that when a take-profit and its linked stop-loss could both
+ *   fill in the same bar, the stop-loss fills — the pessimistic reading of an ambiguous bar.
+ */
+export type IntrabarRule = 'adaptive' | 'conservative';
+
+export interface ExchangeOptions {
+  symbols: readonly string[];
+  portfolio: Portfolio;
+  trades: TradeTracker;
+  now: () => bigint;
+  intrabar: IntrabarRule;
+  /** Share of a bar's volume one symbol's fills may take in that bar; Infinity for no cap. */
+  maxVolumeShare: number;
+  slippage: SlippageModel;
+  fees: FeeModel;
+  allowShort: boolean;
+  enforceTickSize: boolean;
+}
+
+const QTY_EPS = 1e-9;
+
+class SimOrder {
+  status: OrderStatus = 'accepted';
+  filledQty = 0;
+  avgFillPrice = NaN;
+  parent: SimOrder | null = null;
+  children: SimOrder[] = [];
+  /** One-cancels-other members, this order included. */
+  group: SimOrder[] | null = null;
+  tsLast: bigint;
+  /** Working since this time; eligible for a bar that starts at or after it. */
+  submittedNs: bigint;
+  /** Trailing stops: best price seen since the order started working. */
+  watermark = NaN;
+  triggered = false;
+  closeChecked = false;
+  // Per-bar matching state.
+  inBar = false;
+  doneThisBar = false;
+  activePos = 0;
+  evalIter = -1;
+  evalPos = -1;
+  evalPrice = NaN;
+  evalMarketLike = false;
+  evalTriggered = false;
+  evalWatermark = NaN;
+
+  constructor(
+    readonly seq: number,
+    readonly id: string,
+    readonly clientOrderId: string,
+    readonly symbolIndex: number,
+    readonly symbol: string,
+    readonly side: OrderSide,
+    public type: OrderType,
+    public tif: TimeInForce,
+    readonly orderClass: OrderClass,
+    readonly role: OrderLegRole,
+    public qty: number,
+    public limitPrice: number,
+    public stopPrice: number,
+    public trailPrice: number,
+    public trailPercent: number,
+    readonly tag: string | null,
+    readonly tsInit: bigint,
+  ) {
+    this.tsLast = tsInit;
+    this.submittedNs = tsInit;
+  }
+
+  get open(): boolean {
+    return isOpenStatus(this.status);
+  }
+
+  /** Open and not waiting for a parent. */
+  get working(): boolean {
+    return this.status !== 'held' && isOpenStatus(this.status);
+  }
+
+  get leaves(): number {
+    return this.qty - this.filledQty;
+  }
+
+  trailOffset(ref: number): number {
+    return Number.isNaN(this.trailPrice) ? (ref * this.trailPercent) / 100 : this.trailPrice;
+  }
+
+  snapshot(): Order {
+    const num = (x: number): number | null => (Number.isNaN(x) ? null : x);
+    return {
+      id: this.id,
+      clientOrderId: this.clientOrderId,
+      symbol: this.symbol,
+      side: this.side,
+      type: this.type,
+      timeInForce: this.tif,
+      orderClass: this.orderClass,
+      role: this.role,
+      parentId: this.parent?.id ?? null,
+      linkedIds: this.group === null ? [] : this.group.filter((o) => o !== this).map((o) => o.id),
+      qty: this.qty,
+      filledQty: this.filledQty,
+      avgFillPrice: this.avgFillPrice,
+      limitPrice: num(this.limitPrice),
+      stopPrice: num(this.stopPrice),
+      trailPrice: num(this.trailPrice),
+      trailPercent: num(this.trailPercent),
+      status: this.status,
+      tag: this.tag,
+      tsInit: this.tsInit,
+      tsLast: this.tsLast,
+    };
+  }
+}
+
+export interface BarInput {
+  barIndex: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  /** Close time of this symbol's previous bar (the start of this one); orders from before it are eligible. */
+  barStartNs: bigint;
+  sessionFirst: boolean;
+  sessionLast: boolean;
+}
+
+export class SimulatedExchange {
+  /** Events not yet delivered to the strategy. */
+  readonly pending: OrderEvent[] = [];
+  /** Every event, in order: the run's order log. */
+  readonly log: OrderEvent[] = [];
+  private readonly orders: SimOrder[] = [];
+  private readonly byId = new Map<string, SimOrder>();
+  private readonly openClientIds = new Set<string>();
+  private readonly books: SimOrder[][];
+  private readonly budgetLeft: Float64Array;
+  private readonly path = new BarPath();
+  private seq = 0;
+  private fills = 0;
+  private iter = 0;
+
+  constructor(private readonly opt: ExchangeOptions) {
+    this.books = opt.symbols.map(() => []);
+    this.budgetLeft = new Float64Array(opt.symbols.length);
+  }
+
+  get fillCount(): number {
+    return this.fills;
+  }
+
+  hasWorkingOrders(symbolIndex: number): boolean {
+    return this.books[symbolIndex].length > 0;
+  }
+
+  get(id: string): Order | undefined {
+    return this.byId.get(id)?.snapshot();
+  }
+
+  openOrders(symbol?: string): Order[] {
+    const out: Order[] = [];
+    for (const book of this.books) for (const o of book) if (o.open && (symbol === undefined || o.symbol === symbol)) out.push(o.snapshot());
+    return out;
+  }
+
+  allOrders(): Order[] {
+    return this.orders.map((o) => o.snapshot());
+  }
+
+  // ---------------------------------------------------------------- commands
+
+  submit(request: OrderRequest): string {
+    const now = this.opt.now();
+    const seq = ++this.seq;
+    const id = `O-${seq}`;
+    const req = typeof request === 'object' && request !== null ? normalizeOrderRequest(request) : request;
+    const s = typeof req?.symbol === 'string' ? this.opt.portfolio.indexOf(req.symbol) : -1;
+    const pf = this.opt.portfolio;
+    let reason = validateOrderRequest(req, {
+      knownSymbol: s >= 0,
+      lastPrice: s >= 0 ? pf.lastPrices[s] : NaN,
+      positionQty: s >= 0 ? pf.qtys[s] : 0,
+      allowShort: this.opt.allowShort,
+      buyingPower: pf.buyingPower(),
+      enforceTickSize: this.opt.enforceTickSize,
+    });
+    const clientOrderId = typeof req?.clientOrderId === 'string' ? req.clientOrderId : id;
+    if (reason === null && this.openClientIds.has(clientOrderId)) reason = `clientOrderId '${clientOrderId}' is already in use by an open order`;
+    const num = (x: unknown): number => (typeof x === 'number' ? x : NaN);
+    const tif = (req?.timeInForce ?? 'gtc') as TimeInForce;
+    const cls = (req?.orderClass ?? 'simple') as OrderClass;
+    const parent = new SimOrder(
+      seq,
+      id,
+      clientOrderId,
+      s,
+      String(req?.symbol),
+      req?.side,
+      req?.type,
+      tif,
+      cls,
+      cls === 'oco' ? 'take_profit' : 'entry',
+      num(req?.qty),
+      num(req?.limitPrice),
+      num(req?.stopPrice),
+      num(req?.trailPrice),
+      num(req?.trailPercent),
+      typeof req?.tag === 'string' ? req.tag : null,
+      now,
+    );
+    this.orders.push(parent);
+    this.byId.set(id, parent);
+    if (reason !== null) {
+      parent.status = 'rejected';
+      this.emit({ type: 'OrderRejected', ...this.base(parent), reason });
+      return id;
+    }
+    this.openClientIds.add(clientOrderId);
+    if (parent.type === 'trailing_stop') this.startTrailing(parent, pf.lastPrices[s]);
+    const book = this.books[s];
+    book.push(parent);
+    this.emit({ type: 'OrderAccepted', ...this.base(parent) });
+
+    const exitSide: OrderSide = parent.side === 'buy' ? 'sell' : 'buy';
+    const legs: SimOrder[] = [];
+    if (cls === 'oco') {
+      // The OCO's own order is the take-profit; the stop-loss works alongside it.
+      legs.push(this.makeLeg(parent, parent.side, 'stop_loss', req.stopLoss?.stopPrice ?? NaN, req.stopLoss?.limitPrice ?? NaN, false));
+      parent.group = [parent, legs[0]];
+      legs[0].group = parent.group;
+    } else if (cls === 'bracket' || cls === 'oto') {
+      if (req.takeProfit !== undefined) legs.push(this.makeLeg(parent, exitSide, 'take_profit', NaN, req.takeProfit.limitPrice, true));
+      if (req.stopLoss !== undefined) legs.push(this.makeLeg(parent, exitSide, 'stop_loss', req.stopLoss.stopPrice, req.stopLoss.limitPrice ?? NaN, true));
+      if (legs.length > 1) {
+        const group = [...legs];
+        for (const l of legs) l.group = group;
+      }
+      parent.children = legs;
+    }
+    for (const leg of legs) {
+      book.push(leg);
+      this.emit({ type: 'OrderAccepted', ...this.base(leg) });
+    }
+    return id;
+  }
+
+  /** Cancels an order and, as Alpaca does, the rest of its order group. */
+  cancel(id: string, reason = 'canceled by strategy'): boolean {
+    const o = this.byId.get(id);
+    if (o === undefined) {
+      this.emit({ type: 'OrderCancelRejected', orderId: id, clientOrderId: id, symbol: '', tsEvent: this.opt.now(), tsInit: this.opt.now(), reason: `unknown order '${id}'` });
+      return false;
+    }
+    if (!o.open) {
+      this.emit({ type: 'OrderCancelRejected', ...this.base(o), reason: `order is ${o.status}` });
+      return false;
+    }
+    const root = o.parent ?? o;
+    const members = new Set<SimOrder>([root, ...root.children, ...(root.group ?? []), o, ...(o.group ?? [])]);
+    this.terminate(o, 'canceled', reason, false);
+    for (const m of members) if (m !== o && m.open) this.terminate(m, 'canceled', `group member ${o.id} canceled`, false);
+    this.compact(o.symbolIndex);
+    return true;
+  }
+
+  replace(id: string, change: OrderReplace): boolean {
+    const o = this.byId.get(id);
+    const now = this.opt.now();
+    if (o === undefined) {
+      this.emit({ type: 'OrderModifyRejected', orderId: id, clientOrderId: id, symbol: '', tsEvent: now, tsInit: now, reason: `unknown order '${id}'` });
+      return false;
+    }
+    const reject = (reason: string): boolean => {
+      this.emit({ type: 'OrderModifyRejected', ...this.base(o), reason });
+      return false;
+    };
+    if (!o.open) return reject(`order is ${o.status}`);
+    if (typeof change !== 'object' || change === null) return reject('replace needs an object of changes');
+    if (o.type === 'trailing_stop' && change.stopPrice !== undefined) return reject('a trailing stop moves its own stop; change trailPrice or trailPercent');
+    const opt = (x: number): number | undefined => (Number.isNaN(x) ? undefined : x);
+    const isTrail = o.type === 'trailing_stop';
+    const usesPercent = isTrail && (change.trailPercent !== undefined || (change.trailPrice === undefined && !Number.isNaN(o.trailPercent)));
+    const candidate: OrderRequest = {
+      symbol: o.symbol,
+      side: o.side,
+      type: o.type,
+      qty: change.qty ?? o.qty,
+      timeInForce: change.timeInForce ?? o.tif,
+      limitPrice: change.limitPrice ?? opt(o.limitPrice),
+      stopPrice: isTrail ? undefined : (change.stopPrice ?? opt(o.stopPrice)),
+      trailPrice: isTrail && !usesPercent ? (change.trailPrice ?? opt(o.trailPrice)) : undefined,
+      trailPercent: isTrail && usesPercent ? (change.trailPercent ?? opt(o.trailPercent)) : undefined,
+    };
+    const reason = validateOrderRequest(candidate, {
+      knownSymbol: true,
+      lastPrice: NaN,
+      positionQty: 0,
+      allowShort: true,
+      buyingPower: Infinity,
+      enforceTickSize: this.opt.enforceTickSize,
+    });
+    if (reason !== null) return reject(reason);
+    if (!(candidate.qty > o.filledQty + QTY_EPS)) return reject(`qty ${candidate.qty} must exceed the filled qty ${o.filledQty}`);
+    if (o.orderClass !== 'simple' && candidate.timeInForce !== o.tif) return reject('time in force of an order-class leg cannot change');
+    o.qty = candidate.qty;
+    o.tif = candidate.timeInForce ?? o.tif;
+    o.limitPrice = candidate.limitPrice ?? NaN;
+    if (isTrail) {
+      o.trailPrice = candidate.trailPrice ?? NaN;
+      o.trailPercent = candidate.trailPercent ?? NaN;
+      if (!Number.isNaN(o.watermark)) o.stopPrice = this.trailStop(o, o.watermark);
+    } else {
+      o.stopPrice = candidate.stopPrice ?? NaN;
+    }
+    o.tsLast = now;
+    this.emit({
+      type: 'OrderUpdated',
+      ...this.base(o),
+      qty: o.qty,
+      limitPrice: Number.isNaN(o.limitPrice) ? null : o.limitPrice,
+      stopPrice: Number.isNaN(o.stopPrice) ? null : o.stopPrice,
+    });
+    return true;
+  }
+
+  // ---------------------------------------------------------------- matching
+
+  /** Matches the symbol's working orders against a bar that has just closed. */
+  matchBar(s: number, bar: BarInput): void {
+    const book = this.books[s];
+    const v = bar.volume;
+    this.budgetLeft[s] = this.opt.maxVolumeShare === Infinity || !(v >= 0) ? Infinity : this.opt.maxVolumeShare * v;
+    if (book.length === 0) return;
+    this.path.set(bar.open, bar.high, bar.low, bar.close);
+    for (let k = 0; k < book.length; k++) {
+      const o = book[k];
+      o.inBar = o.working && o.submittedNs <= bar.barStartNs;
+      o.doneThisBar = false;
+      o.activePos = 0;
+    }
+    this.runMatching(s, bar, false);
+  }
+
+  /**
+   * The optimistic "fill at the signal bar's close" pass: orders submitted while this bar was
+   * being handled meet its close price, with what is left of the bar's volume.
+   */
+  matchAtClose(s: number, bar: BarInput, nowNs: bigint): void {
+    const book = this.books[s];
+    if (book.length === 0) return;
+    this.path.setFlat(bar.close);
+    let any = false;
+    for (let k = 0; k < book.length; k++) {
+      const o = book[k];
+      o.inBar = o.working && !o.closeChecked && o.submittedNs === nowNs;
+      o.doneThisBar = false;
+      o.activePos = 0;
+      any ||= o.inBar;
+    }
+    if (any) this.runMatching(s, bar, true);
+  }
+
+  private runMatching(s: number, bar: BarInput, atClose: boolean): void {
+    const book = this.books[s];
+    const conservative = this.opt.intrabar === 'conservative';
+    for (let guard = 0; guard <= 4 * book.length + 4; guard++) {
+      const iter = ++this.iter;
+      let best: SimOrder | null = null;
+      for (let k = 0; k < book.length; k++) {
+        const o = book[k];
+        if (!o.inBar || o.doneThisBar || !o.working) continue;
+        if (!this.evaluate(o, bar, atClose)) continue;
+        o.evalIter = iter;
+        if (best === null || o.evalPos < best.evalPos) best = o;
+      }
+      if (best === null) break;
+      if (conservative && best.role === 'take_profit' && best.group !== null) {
+        for (const m of best.group) {
+          if (m.role === 'stop_loss' && m.evalIter === iter && m.working) {
+            best = m;
+            break;
+          }
+        }
+      }
+      this.execute(best, s, bar);
+    }
+    for (let k = 0; k < book.length; k++) {
+      const o = book[k];
+      if (!o.inBar) continue;
+      o.inBar = false;
+      if (!o.working) continue;
+      if (!o.doneThisBar) this.commitUnfilled(o);
+      this.expireIfDue(o, bar, atClose);
+      if (atClose) o.closeChecked = true;
+    }
+    this.compact(s);
+  }
+
+  /** Where along the path this order would fill next; false if it does not fill in this bar. */
+  private evaluate(o: SimOrder, bar: BarInput, atClose: boolean): boolean {
+    const path = this.path;
+    const from = o.activePos;
+    o.evalTriggered = false;
+    o.evalWatermark = o.watermark;
+    let single = -1;
+    switch (o.tif) {
+      case 'opg':
+        if (atClose || !bar.sessionFirst || from > 0) return false;
+        single = 0;
+        break;
+      case 'cls':
+        if (!bar.sessionLast) return false;
+        single = 3;
+        break;
+      case 'ioc':
+      case 'fok':
+        single = from;
+        break;
+    }
+    const buy = o.side === 'buy';
+    if (single >= 0) return this.evaluateAt(o, single, path.priceAt(single), buy);
+
+    const start = path.priceAt(from);
+    switch (o.type) {
+      case 'market':
+        return this.found(o, from, start, true);
+      case 'limit': {
+        const pos = path.firstTouch(from, start, o.limitPrice, !buy);
+        return pos >= 0 && this.found(o, pos, path.touchPrice, false);
+      }
+      case 'stop': {
+        const pos = path.firstTouch(from, start, o.stopPrice, buy);
+        return pos >= 0 && this.found(o, pos, path.touchPrice, true);
+      }
+      case 'stop_limit': {
+        let trigPos = from;
+        let trigPrice = start;
+        if (!o.triggered) {
+          trigPos = path.firstTouch(from, start, o.stopPrice, buy);
+          if (trigPos < 0) return false;
+          trigPrice = path.touchPrice;
+          o.evalTriggered = true;
+        }
+        const pos = path.firstTouch(trigPos, trigPrice, o.limitPrice, !buy);
+        return pos >= 0 && this.found(o, pos, path.touchPrice, false);
+      }
+      case 'trailing_stop':
+        return this.evaluateTrailing(o, from, start, buy);
+    }
+    return false;
+  }
+
+  /** Orders that only meet one moment (opg, cls, ioc, fok): marketable there or not at all. */
+  private evaluateAt(o: SimOrder, pos: number, price: number, buy: boolean): boolean {
+    switch (o.type) {
+      case 'market':
+        return this.found(o, pos, price, true);
+      case 'limit':
+        return (buy ? price <= o.limitPrice : price >= o.limitPrice) && this.found(o, pos, price, false);
+      case 'stop':
+        return (buy ? price >= o.stopPrice : price <= o.stopPrice) && this.found(o, pos, price, true);
+      case 'stop_limit': {
+        const triggered = o.triggered || (buy ? price >= o.stopPrice : price <= o.stopPrice);
+        o.evalTriggered = triggered && !o.triggered;
+        return triggered && (buy ? price <= o.limitPrice : price >= o.limitPrice) && this.found(o, pos, price, false);
+      }
+      case 'trailing_stop':
+        return false;
+    }
+  }
+
+  /**
+   * A sell trailing stop follows the highest price seen (a buy one the lowest) at a fixed or
+   * percentage distance. Along a rising segment the stop rises with the price and cannot be hit;
+   * along a falling one it stays put and fills where the path crosses it.
+   */
+  private evaluateTrailing(o: SimOrder, from: number, start: number, buy: boolean): boolean {
+    const p = this.path.p;
+    let wm = Number.isNaN(o.watermark) ? start : o.watermark;
+    let stop = buy ? wm + o.trailOffset(wm) : wm - o.trailOffset(wm);
+    if (buy ? start >= stop : start <= stop) return this.found(o, from, start, true);
+    if (buy ? start < wm : start > wm) wm = start;
+    let a = start;
+    let segStart = from;
+    for (let k = Math.min(Math.floor(from), 3); k < 3; k++) {
+      const b = p[k + 1];
+      const favourable = buy ? b < a : b > a;
+      if (favourable) {
+        if (buy ? b < wm : b > wm) wm = b;
+      } else {
+        stop = buy ? wm + o.trailOffset(wm) : wm - o.trailOffset(wm);
+        if (buy ? b >= stop : b <= stop) {
+          o.evalWatermark = wm;
+          return this.found(o, segStart + ((stop - a) / (b - a)) * (k + 1 - segStart), stop, true);
+        }
+      }
+      a = b;
+      segStart = k + 1;
+    }
+    o.evalWatermark = wm;
+    return false;
+  }
+
+  private found(o: SimOrder, pos: number, price: number, marketLike: boolean): boolean {
+    o.evalPos = pos;
+    o.evalPrice = price;
+    o.evalMarketLike = marketLike;
+    return true;
+  }
+
+  private execute(o: SimOrder, s: number, bar: BarInput): void {
+    o.doneThisBar = true;
+    const leaves = o.leaves;
+    let qty = Math.min(leaves, this.budgetLeft[s]);
+    if (Number.isInteger(o.qty)) qty = Math.floor(qty + QTY_EPS);
+    if (o.tif === 'fok' && qty < leaves - QTY_EPS) {
+      this.terminate(o, 'canceled', `fok: only ${Math.max(0, qty)} of ${leaves} could fill`, true);
+      return;
+    }
+    if (qty <= QTY_EPS) {
+      // Triggered but no volume left this bar: let the trigger/watermark stick, fill later.
+      this.commitUnfilled(o);
+      return;
+    }
+    let price = o.evalPrice;
+    if (o.evalMarketLike) price = slippedPrice(this.opt.slippage, o.side, price, qty, bar.volume);
+    // A fill outside the bar's range would be a price that never traded.
+    if (price > bar.high) price = bar.high;
+    if (price < bar.low) price = bar.low;
+    const pf = this.opt.portfolio;
+    const fee = computeFee(this.opt.fees, o.side, qty, price);
+    const before = pf.qtys[s];
+    const realized = pf.applyFill(s, o.side, qty, price, fee);
+    const now = this.opt.now();
+    this.opt.trades.onFill(s, qty, price, fee, realized, before, pf.qtys[s], now, bar.barIndex);
+    o.avgFillPrice = o.filledQty === 0 ? price : (o.avgFillPrice * o.filledQty + price * qty) / (o.filledQty + qty);
+    o.filledQty += qty;
+    if (o.evalTriggered) o.triggered = true;
+    const done = o.leaves <= QTY_EPS;
+    o.status = done ? 'filled' : 'partially_filled';
+    o.tsLast = now;
+    this.budgetLeft[s] -= qty;
+    this.fills++;
+    this.emit({
+      type: done ? 'OrderFilled' : 'OrderPartiallyFilled',
+      ...this.base(o),
+      fillId: `F-${this.fills}`,
+      side: o.side,
+      lastQty: qty,
+      lastPx: price,
+      cumQty: o.filledQty,
+      leavesQty: done ? 0 : o.leaves,
+      avgPx: o.avgFillPrice,
+      fee,
+      slippage: o.evalMarketLike ? Math.abs(price - o.evalPrice) : 0,
+    });
+    if (done) this.openClientIds.delete(o.clientOrderId);
+    if (o.group !== null) {
+      for (const m of o.group) {
+        if (m === o || !m.open) continue;
+        if (done) this.terminate(m, 'canceled', `oco: linked order ${o.id} filled`, false);
+        else this.shrink(m, qty);
+      }
+    }
+    if (done && o.children.length > 0) this.release(o, o.evalPos);
+  }
+
+  /** One-updates-other: a partial fill of one exit shrinks its linked exit by the same amount. */
+  private shrink(m: SimOrder, qty: number): void {
+    const next = m.qty - qty;
+    if (next <= m.filledQty + QTY_EPS) {
+      this.terminate(m, 'canceled', 'oco: linked order filled the position', false);
+      return;
+    }
+    m.qty = next;
+    m.tsLast = this.opt.now();
+    this.emit({
+      type: 'OrderUpdated',
+      ...this.base(m),
+      qty: m.qty,
+      limitPrice: Number.isNaN(m.limitPrice) ? null : m.limitPrice,
+      stopPrice: Number.isNaN(m.stopPrice) ? null : m.stopPrice,
+    });
+  }
+
+  /** Bracket/OTO exits go live for the quantity the entry actually filled. */
+  private release(parent: SimOrder, atPos: number): void {
+    const now = this.opt.now();
+    for (const c of parent.children) {
+      if (c.status !== 'held') continue;
+      c.qty = parent.filledQty;
+      c.status = 'accepted';
+      c.submittedNs = now;
+      c.tsLast = now;
+      c.activePos = atPos;
+      // Exits may still fill later in the bar their entry filled in, along the rest of the path.
+      c.inBar = parent.inBar && atPos < 3;
+      c.doneThisBar = false;
+      if (c.type === 'trailing_stop') this.startTrailing(c, this.path.priceAt(atPos));
+      this.emit({ type: 'OrderReleased', ...this.base(c) });
+    }
+  }
+
+  private commitUnfilled(o: SimOrder): void {
+    if (o.evalTriggered && !o.triggered) {
+      o.triggered = true;
+      o.status = o.filledQty > 0 ? 'partially_filled' : 'triggered';
+      o.tsLast = this.opt.now();
+      this.emit({ type: 'OrderTriggered', ...this.base(o) });
+    }
+    if (o.type === 'trailing_stop' && !Number.isNaN(o.evalWatermark)) {
+      o.watermark = o.evalWatermark;
+      o.stopPrice = this.trailStop(o, o.watermark);
+    }
+  }
+
+  private expireIfDue(o: SimOrder, bar: BarInput, atClose: boolean): void {
+    switch (o.tif) {
+      case 'ioc':
+        this.terminate(o, 'canceled', 'ioc: unfilled quantity canceled', true);
+        return;
+      case 'fok':
+        this.terminate(o, 'canceled', 'fok: could not fill entirely at arrival', true);
+        return;
+      case 'opg':
+        if (!atClose && bar.sessionFirst) this.terminate(o, 'expired', '', true);
+        return;
+      case 'cls':
+        if (bar.sessionLast) this.terminate(o, 'expired', '', true);
+        return;
+      case 'day':
+        if (!atClose && bar.sessionLast) this.terminate(o, 'expired', '', true);
+        return;
+      case 'gtc':
+        return;
+    }
+  }
+
+  /**
+   * Ends an order. Held exits of a parent that ends with a partial fill are released for the
+   * filled quantity when the end was not the strategy's choice (expiry, ioc remainder);
+   * otherwise they are canceled with it.
+   */
+  private terminate(o: SimOrder, status: 'canceled' | 'expired', reason: string, releaseChildrenIfFilled: boolean): void {
+    if (!o.open) return;
+    o.status = status;
+    o.tsLast = this.opt.now();
+    this.openClientIds.delete(o.clientOrderId);
+    if (status === 'canceled') this.emit({ type: 'OrderCanceled', ...this.base(o), reason });
+    else this.emit({ type: 'OrderExpired', ...this.base(o) });
+    if (o.children.length === 0) return;
+    if (releaseChildrenIfFilled && o.filledQty > 0) {
+      this.release(o, 3);
+      for (const c of o.children) c.inBar = false;
+    } else {
+      for (const c of o.children) if (c.open) this.terminate(c, 'canceled', `parent ${o.id} ${status}`, false);
+    }
+  }
+
+  private makeLeg(parent: SimOrder, side: OrderSide, role: OrderLegRole, stop: number, limit: number, held: boolean): SimOrder {
+    const seq = ++this.seq;
+    const id = `O-${seq}`;
+    const type: OrderType = role === 'take_profit' ? 'limit' : Number.isNaN(limit) ? 'stop' : 'stop_limit';
+    const leg = new SimOrder(
+      seq,
+      id,
+      `${parent.clientOrderId}-${role === 'take_profit' ? 'tp' : 'sl'}`,
+      parent.symbolIndex,
+      parent.symbol,
+      side,
+      type,
+      parent.tif,
+      parent.orderClass,
+      role,
+      parent.qty,
+      limit,
+      stop,
+      NaN,
+      NaN,
+      parent.tag,
+      parent.tsInit,
+    );
+    leg.parent = parent;
+    if (held) leg.status = 'held';
+    this.orders.push(leg);
+    this.byId.set(id, leg);
+    this.openClientIds.add(leg.clientOrderId);
+    return leg;
+  }
+
+  private startTrailing(o: SimOrder, ref: number): void {
+    o.watermark = ref;
+    o.stopPrice = Number.isNaN(ref) ? NaN : this.trailStop(o, ref);
+  }
+
+  private trailStop(o: SimOrder, wm: number): number {
+    return o.side === 'buy' ? wm + o.trailOffset(wm) : wm - o.trailOffset(wm);
+  }
+
+  private compact(s: number): void {
+    const book = this.books[s];
+    let w = 0;
+    for (let r = 0; r < book.length; r++) if (book[r].open) book[w++] = book[r];
+    book.length = w;
+  }
+
+  private base(o: SimOrder): { orderId: string; clientOrderId: string; symbol: string; tsEvent: bigint; tsInit: bigint } {
+    const now = this.opt.now();
+    return { orderId: o.id, clientOrderId: o.clientOrderId, symbol: o.symbol, tsEvent: now, tsInit: now };
+  }
+
+  private emit(e: OrderEvent): void {
+    this.pending.push(e);
+    this.log.push(e);
+  }
+}

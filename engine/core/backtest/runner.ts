@@ -1,0 +1,384 @@
+// The event-driven backtest loop. Per distinct bar time T, in this order:
+//   1. timers due at or before T fire (onTimer);
+//   2. the clock moves to T; every symbol with a bar closing at T has its working orders matched
+//      against that bar, then is marked to its close;
+//   3. fill events are delivered (onOrderEvent);
+//   4. histories and registered indicators take in the bars closing at T;
+//   5. onBar runs for each of those symbols (sorted by name);
+//   6. with fill.market = 'signal-close', orders placed in step 5 meet the close of T;
+//   7. equity, cash and exposure are recorded for T.
+// Orders placed at time t only meet bars that start at or after t (a bar starts at the previous
+// bar's close), so no fill can use a price from before the decision. The loop allocates nothing
+// per bar beyond the bigint read of each timestamp; order events allocate as they happen.
+
+import { NEVER_NS, TestClock } from '../clock';
+// The Node-builtins lint pattern 'events' also matches this module's path; it is our own pure module.
+// eslint-disable-next-line no-restricted-imports
+import type { Bar, OrderEvent } from '../events';
+import type { BarIndicator } from '../indicators/index';
+import { type Metrics, computeMetrics } from '../metrics/metrics';
+import type { Order } from '../orders/types';
+import { Portfolio, type Position } from '../portfolio/portfolio';
+import { type ParamIssue, resolveParams } from '../strategy/define';
+import { ColumnHistory, advanceHistory } from '../strategy/history';
+import type { ParamsSchema, StrategyDefinition, StrategyHandlers } from '../strategy/types';
+import { type BacktestConfig, type ResolvedConfig, resolveConfig } from './config';
+import { createBacktestContext } from './context';
+import { type BarData, checkBarData } from './data';
+import { type BarInput, SimulatedExchange } from './exchange';
+import { type TradeRecord, TradeTracker } from './trades';
+
+export interface BacktestRequest<S extends ParamsSchema = ParamsSchema> {
+  strategy: StrategyDefinition<S>;
+  /** Raw parameter values; defaults fill the rest. */
+  params?: Readonly<Record<string, unknown>>;
+  data: BarData;
+  config?: BacktestConfig;
+}
+
+export interface EquityCurve {
+  /** One entry per distinct bar time across all symbols. */
+  readonly ts: BigInt64Array;
+  readonly equity: Float64Array;
+  readonly cash: Float64Array;
+  /** Gross market value of open positions. */
+  readonly exposure: Float64Array;
+}
+
+export interface BacktestResult {
+  readonly strategy: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly config: ResolvedConfig;
+  readonly symbols: readonly string[];
+  /** Bars processed, all symbols together. */
+  readonly bars: number;
+  readonly equity: EquityCurve;
+  /** Closed round trips, in the order they closed. */
+  readonly trades: readonly TradeRecord[];
+  /** Positions still open at the end, valued at the last close. */
+  readonly openTrades: readonly TradeRecord[];
+  readonly orders: readonly Order[];
+  readonly orderEvents: readonly OrderEvent[];
+  readonly fills: number;
+  readonly finalPositions: readonly Position[];
+  readonly fees: number;
+  readonly borrowCost: number;
+  readonly metrics: Metrics;
+  /** Equal-weight buy-and-hold of the symbols from their first to last close. */
+  readonly benchmark: { readonly totalReturn: number; readonly cagr: number };
+  /** Present only with `config.stopwatch`; never part of the deterministic output. */
+  readonly timing: { readonly loopMs: number; readonly barsPerSecond: number } | null;
+}
+
+export interface BacktestError {
+  readonly kind: 'params' | 'data' | 'config' | 'strategy';
+  readonly message: string;
+  readonly issues?: readonly ParamIssue[];
+  /** For strategy errors: the handler that threw and the clock time. */
+  readonly handler?: string;
+  readonly tsNs?: bigint;
+  readonly stack?: string;
+}
+
+export type BacktestOutcome = { ok: true; result: BacktestResult } | { ok: false; error: BacktestError };
+
+/** A strategy that keeps reacting to its own events without end is a bug, not a workload. */
+const MAX_EVENTS_PER_DISPATCH = 1_000_000;
+const NS_PER_DAY = 86_400e9;
+
+class BarView implements Bar {
+  tsEvent = 0n;
+  open = NaN;
+  high = NaN;
+  low = NaN;
+  close = NaN;
+  volume = NaN;
+  constructor(readonly symbol: string) {}
+}
+
+export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>): BacktestOutcome {
+  const { strategy, data } = request;
+  const cfgResult = resolveConfig(request.config);
+  if (!cfgResult.ok) return { ok: false, error: { kind: 'config', message: cfgResult.message } };
+  const cfg = cfgResult.config;
+  const dataError = checkBarData(data);
+  if (dataError !== null) return { ok: false, error: { kind: 'data', message: `data: ${dataError}` } };
+  const paramsResult = resolveParams(strategy, request.params ?? {});
+  if (!paramsResult.ok) return { ok: false, error: { kind: 'params', message: paramsResult.message, issues: paramsResult.issues } };
+  const params = paramsResult.params;
+
+  // Sorted so the run does not depend on the caller's key order.
+  const symbols = Object.keys(data).sort();
+  const nSym = symbols.length;
+  const cols = symbols.map((s) => data[s]);
+  let firstTs = NEVER_NS;
+  let totalBars = 0;
+  for (const c of cols) {
+    if (c.ts[0] < firstTs) firstTs = c.ts[0];
+    totalBars += c.ts.length;
+  }
+  const startNs = firstTs - 1n;
+
+  const clock = new TestClock(startNs);
+  const portfolio = new Portfolio(symbols, cfg.initialCash, { marginMultiplier: cfg.marginMultiplier, borrowRateAnnual: cfg.borrowRateAnnual });
+  const trades = new TradeTracker(symbols);
+  const exchange = new SimulatedExchange({
+    symbols,
+    portfolio,
+    trades,
+    now: () => clock.timestampNs(),
+    intrabar: cfg.intrabar,
+    maxVolumeShare: cfg.maxVolumeShare,
+    slippage: cfg.slippage,
+    fees: cfg.fees,
+    allowShort: cfg.allowShort,
+    enforceTickSize: cfg.enforceTickSize,
+  });
+  const histories = symbols.map((s, i) => new ColumnHistory(s, cols[i]));
+  const indicators: BarIndicator[][] = symbols.map(() => []);
+  const views = symbols.map((s) => new BarView(s));
+  const ctx = createBacktestContext({ symbols, clock, portfolio, exchange, histories, indicators });
+
+  // Per-symbol loop state.
+  const len = new Int32Array(nSym);
+  const cursor = new Int32Array(nSym);
+  const lastIndex = new Int32Array(nSym).fill(-1);
+  const nextTs: bigint[] = [];
+  const prevTs: bigint[] = [];
+  const nextDay = new Float64Array(nSym);
+  const lastDay = new Float64Array(nSym).fill(NaN);
+  const sessionFirst = new Uint8Array(nSym);
+  const sessionLast = new Uint8Array(nSym);
+  const offset = Number(cfg.sessionOffsetNs);
+  const dayOf = (ts: bigint): number => Math.floor((Number(ts) + offset) / NS_PER_DAY);
+  for (let s = 0; s < nSym; s++) {
+    len[s] = cols[s].ts.length;
+    nextTs.push(cols[s].ts[0]);
+    prevTs.push(startNs);
+    nextDay[s] = dayOf(cols[s].ts[0]);
+  }
+  const stepSyms = new Int32Array(nSym);
+  const bar: BarInput = { barIndex: 0, open: 0, high: 0, low: 0, close: 0, volume: 0, barStartNs: 0n, sessionFirst: false, sessionLast: false };
+  const setBar = (s: number, i: number): void => {
+    const c = cols[s];
+    bar.barIndex = i;
+    bar.open = c.open[i];
+    bar.high = c.high[i];
+    bar.low = c.low[i];
+    bar.close = c.close[i];
+    bar.volume = c.volume[i];
+    bar.sessionFirst = sessionFirst[s] === 1;
+    bar.sessionLast = sessionLast[s] === 1;
+  };
+
+  let capacity = 16;
+  for (const c of cols) capacity = Math.max(capacity, c.ts.length);
+  let outTs: BigInt64Array = new BigInt64Array(capacity);
+  let outEquity: Float64Array = new Float64Array(capacity);
+  let outCash: Float64Array = new Float64Array(capacity);
+  let outExposure: Float64Array = new Float64Array(capacity);
+  let steps = 0;
+
+  let phase = 'create';
+  let handlers: StrategyHandlers = {};
+  const drain = (): void => {
+    const q = exchange.pending;
+    if (q.length === 0) return;
+    const onEvent = handlers.onOrderEvent;
+    if (onEvent !== undefined) {
+      const saved = phase;
+      phase = 'onOrderEvent';
+      for (let k = 0; k < q.length; k++) {
+        if (k >= MAX_EVENTS_PER_DISPATCH) throw new Error(`more than ${MAX_EVENTS_PER_DISPATCH} order events in one dispatch: is onOrderEvent submitting orders in a loop?`);
+        onEvent.call(handlers, q[k]);
+      }
+      phase = saved;
+    }
+    q.length = 0;
+  };
+
+  const watch = request.config?.stopwatch;
+  let loopMs = 0;
+  try {
+    handlers = strategy.create(ctx, params);
+    phase = 'onStart';
+    handlers.onStart?.();
+    drain();
+
+    const t0 = watch !== undefined ? watch() : 0;
+    let lastStepTs = startNs;
+    const signalClose = cfg.market === 'signal-close';
+    const borrow = cfg.borrowRateAnnual > 0;
+    for (;;) {
+      let T = NEVER_NS;
+      for (let s = 0; s < nSym; s++) if (nextTs[s] < T) T = nextTs[s];
+      if (T === NEVER_NS) break;
+
+      if (clock.nextDueNs <= T) {
+        phase = 'onTimer';
+        for (let ev = clock.popDue(T); ev !== null; ev = clock.popDue(T)) {
+          handlers.onTimer?.(ev);
+          drain();
+        }
+      }
+      clock.advanceTo(T);
+
+      let k = 0;
+      for (let s = 0; s < nSym; s++) {
+        if (nextTs[s] !== T) continue;
+        stepSyms[k++] = s;
+        const i = cursor[s];
+        const day = nextDay[s];
+        sessionFirst[s] = day !== lastDay[s] ? 1 : 0;
+        lastDay[s] = day;
+        cursor[s] = i + 1;
+        if (i + 1 < len[s]) {
+          nextTs[s] = cols[s].ts[i + 1];
+          nextDay[s] = dayOf(nextTs[s]);
+          sessionLast[s] = nextDay[s] !== day ? 1 : 0;
+        } else {
+          nextTs[s] = NEVER_NS;
+          sessionLast[s] = 1;
+        }
+        lastIndex[s] = i;
+        if (exchange.hasWorkingOrders(s)) {
+          setBar(s, i);
+          bar.barStartNs = prevTs[s];
+          exchange.matchBar(s, bar);
+        } else if (signalClose) {
+          // Resets the volume budget the close pass draws on.
+          setBar(s, i);
+          exchange.matchBar(s, bar);
+        }
+        prevTs[s] = T;
+        const c = cols[s];
+        portfolio.mark(s, c.close[i]);
+        if (trades.hasOpen(s)) trades.onBar(s, c.high[i], c.low[i], portfolio.qtys[s], portfolio.avgPrices[s], i);
+      }
+      if (borrow) portfolio.accrueBorrow(Number(T - lastStepTs));
+      drain();
+
+      for (let j = 0; j < k; j++) {
+        const s = stepSyms[j];
+        const i = cursor[s] - 1;
+        const c = cols[s];
+        advanceHistory(histories[s], i);
+        const v = views[s];
+        v.tsEvent = T;
+        v.open = c.open[i];
+        v.high = c.high[i];
+        v.low = c.low[i];
+        v.close = c.close[i];
+        v.volume = c.volume[i];
+        const list = indicators[s];
+        for (let m = 0; m < list.length; m++) list[m].updateBar(v.open, v.high, v.low, v.close, v.volume);
+      }
+      if (handlers.onBar !== undefined) {
+        phase = 'onBar';
+        for (let j = 0; j < k; j++) {
+          handlers.onBar(views[stepSyms[j]]);
+          drain();
+        }
+      }
+      if (signalClose) {
+        phase = 'fill at close';
+        for (let j = 0; j < k; j++) {
+          const s = stepSyms[j];
+          if (!exchange.hasWorkingOrders(s)) continue;
+          setBar(s, cursor[s] - 1);
+          exchange.matchAtClose(s, bar, T);
+          portfolio.mark(s, cols[s].close[cursor[s] - 1]);
+        }
+        drain();
+      }
+
+      if (steps === capacity) {
+        capacity *= 2;
+        outTs = grow64(outTs, capacity);
+        outEquity = growF(outEquity, capacity);
+        outCash = growF(outCash, capacity);
+        outExposure = growF(outExposure, capacity);
+      }
+      outTs[steps] = T;
+      outEquity[steps] = portfolio.equity();
+      outCash[steps] = portfolio.cash;
+      outExposure[steps] = portfolio.grossExposure();
+      steps++;
+      lastStepTs = T;
+    }
+    if (watch !== undefined) loopMs = watch() - t0;
+
+    phase = 'onStop';
+    handlers.onStop?.();
+    drain();
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    const ts = clock.timestampNs();
+    return {
+      ok: false,
+      error: {
+        kind: 'strategy',
+        message: `strategy '${strategy.name}' threw in ${phase} at ts ${ts}: ${e.message}`,
+        handler: phase,
+        tsNs: ts,
+        stack: e.stack,
+      },
+    };
+  }
+
+  const equity: EquityCurve = {
+    ts: outTs.slice(0, steps),
+    equity: outEquity.slice(0, steps),
+    cash: outCash.slice(0, steps),
+    exposure: outExposure.slice(0, steps),
+  };
+  const lastTs = steps > 0 ? equity.ts[steps - 1] : startNs;
+  const closed = trades.closed;
+  const metrics = computeMetrics({
+    ts: equity.ts,
+    equity: equity.equity,
+    exposure: equity.exposure,
+    initialCash: cfg.initialCash,
+    tradePnls: closed.map((t) => t.pnl),
+    tradedNotional: portfolio.tradedNotional,
+    riskFreeRate: cfg.riskFreeRate,
+    periodsPerYear: cfg.periodsPerYear ?? undefined,
+  });
+  let bh = 0;
+  for (const c of cols) bh += c.close[c.close.length - 1] / c.close[0] - 1;
+  bh /= nSym;
+  return {
+    ok: true,
+    result: {
+      strategy: strategy.name,
+      params: params as Record<string, unknown>,
+      config: cfg,
+      symbols,
+      bars: totalBars,
+      equity,
+      trades: closed,
+      openTrades: trades.openTrades(lastTs, lastIndex, portfolio.qtys, portfolio.avgPrices, portfolio.lastPrices),
+      orders: exchange.allOrders(),
+      orderEvents: exchange.log,
+      fills: exchange.fillCount,
+      finalPositions: portfolio.positions(),
+      fees: portfolio.feesPaid,
+      borrowCost: portfolio.borrowPaid,
+      metrics,
+      benchmark: { totalReturn: bh, cagr: metrics.years > 0 ? Math.pow(1 + bh, 1 / metrics.years) - 1 : NaN },
+      timing: watch !== undefined ? { loopMs, barsPerSecond: loopMs > 0 ? (totalBars / loopMs) * 1000 : Infinity } : null,
+    },
+  };
+}
+
+function grow64(a: BigInt64Array, n: number): BigInt64Array {
+  const b = new BigInt64Array(n);
+  b.set(a);
+  return b;
+}
+
+function growF(a: Float64Array, n: number): Float64Array {
+  const b = new Float64Array(n);
+  b.set(a);
+  return b;
+}

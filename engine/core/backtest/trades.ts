@@ -1,0 +1,167 @@
+// Round-trip trades built from fills: a trade opens when a symbol's position leaves zero and
+// closes when it returns to zero (a reversal closes one trade and opens the next).
+
+import type { UnixNanos } from '../clock';
+
+export interface TradeRecord {
+  readonly symbol: string;
+  readonly side: 'long' | 'short';
+  /** Largest absolute position held during the trade. */
+  readonly qty: number;
+  readonly entryTs: UnixNanos;
+  /** For a trade still open at the end: the last bar's time. */
+  readonly exitTs: UnixNanos;
+  /** Average price of the fills that built the position. */
+  readonly entryPrice: number;
+  /** Average price of the fills that reduced it; for an open trade, the last mark. */
+  readonly exitPrice: number;
+  /** Net of fees: realised (or, when open, unrealised) P&L minus the trade's fees. */
+  readonly pnl: number;
+  readonly fees: number;
+  /** pnl / entry notional. */
+  readonly returnPct: number;
+  readonly durationNs: UnixNanos;
+  /** Bars of this symbol from the entry bar to the exit bar. */
+  readonly bars: number;
+  /**
+   * Maximum adverse / favourable excursion in currency: the worst (<= 0) and best (>= 0)
+   * unrealised P&L of the position at any bar's low/high strictly between entry and exit. The
+   * entry and exit bars are left out because a bar has no record of what traded before or
+   * after the fill.
+   */
+  readonly mae: number;
+  readonly mfe: number;
+  readonly closed: boolean;
+}
+
+interface OpenTrade {
+  side: 'long' | 'short';
+  entryTs: bigint;
+  entryBar: number;
+  entryQty: number;
+  /** Running averages, so a single fill reports its exact price (qty·p/qty is not always p). */
+  entryPrice: number;
+  exitQty: number;
+  exitPrice: number;
+  maxQty: number;
+  realized: number;
+  fees: number;
+  mae: number;
+  mfe: number;
+}
+
+export class TradeTracker {
+  readonly closed: TradeRecord[] = [];
+  private readonly open: (OpenTrade | null)[];
+
+  constructor(private readonly symbols: readonly string[]) {
+    this.open = symbols.map(() => null);
+  }
+
+  hasOpen(i: number): boolean {
+    return this.open[i] !== null;
+  }
+
+  /** `realized` is the P&L the portfolio booked for the reducing part of this fill. */
+  onFill(
+    i: number,
+    qty: number,
+    price: number,
+    fee: number,
+    realized: number,
+    posBefore: number,
+    posAfter: number,
+    tsNs: bigint,
+    barIndex: number,
+  ): void {
+    if (posBefore === 0) {
+      this.start(i, posAfter, qty, price, fee, tsNs, barIndex);
+      return;
+    }
+    const t = this.open[i] as OpenTrade;
+    if ((posAfter > 0) === (posBefore > 0) && Math.abs(posAfter) > Math.abs(posBefore)) {
+      t.entryQty += qty;
+      t.entryPrice += ((price - t.entryPrice) * qty) / t.entryQty;
+      t.fees += fee;
+      t.maxQty = Math.max(t.maxQty, Math.abs(posAfter));
+      return;
+    }
+    const closing = Math.min(qty, Math.abs(posBefore));
+    const closingFee = (fee * closing) / qty;
+    t.exitQty += closing;
+    t.exitPrice = t.exitQty === closing ? price : t.exitPrice + ((price - t.exitPrice) * closing) / t.exitQty;
+    t.fees += closingFee;
+    t.realized += realized;
+    if (posAfter === 0 || (posAfter > 0) !== (posBefore > 0)) {
+      this.finish(i, t, tsNs, barIndex, t.exitPrice, t.realized, true);
+      if (posAfter !== 0) this.start(i, posAfter, Math.abs(posAfter), price, fee - closingFee, tsNs, barIndex);
+    }
+  }
+
+  /** Updates excursions of an open trade with a bar that lies wholly after its entry. */
+  onBar(i: number, high: number, low: number, qty: number, avgPrice: number, barIndex: number): void {
+    const t = this.open[i];
+    if (t === null || barIndex <= t.entryBar) return;
+    const a = qty * (high - avgPrice);
+    const b = qty * (low - avgPrice);
+    const fav = a > b ? a : b;
+    const adv = a > b ? b : a;
+    if (fav > t.mfe) t.mfe = fav;
+    if (adv < t.mae) t.mae = adv;
+  }
+
+  /** Trades still open, valued at the given marks; the tracker itself is left unchanged. */
+  openTrades(lastTs: bigint, lastBar: Int32Array, qtys: Float64Array, avgPrices: Float64Array, marks: Float64Array): TradeRecord[] {
+    const out: TradeRecord[] = [];
+    this.open.forEach((t, i) => {
+      if (t === null) return;
+      const unrealized = qtys[i] * (marks[i] - avgPrices[i]);
+      out.push(this.record(i, t, lastTs, lastBar[i], marks[i], t.realized + unrealized, false));
+    });
+    return out;
+  }
+
+  private start(i: number, posAfter: number, qty: number, price: number, fee: number, tsNs: bigint, barIndex: number): void {
+    this.open[i] = {
+      side: posAfter > 0 ? 'long' : 'short',
+      entryTs: tsNs,
+      entryBar: barIndex,
+      entryQty: qty,
+      entryPrice: price,
+      exitQty: 0,
+      exitPrice: NaN,
+      maxQty: Math.abs(posAfter),
+      realized: 0,
+      fees: fee,
+      mae: 0,
+      mfe: 0,
+    };
+  }
+
+  private finish(i: number, t: OpenTrade, tsNs: bigint, barIndex: number, exitPrice: number, grossPnl: number, closed: boolean): void {
+    this.closed.push(this.record(i, t, tsNs, barIndex, exitPrice, grossPnl, closed));
+    this.open[i] = null;
+  }
+
+  private record(i: number, t: OpenTrade, tsNs: bigint, barIndex: number, exitPrice: number, grossPnl: number, closed: boolean): TradeRecord {
+    const entryPrice = t.entryPrice;
+    const pnl = grossPnl - t.fees;
+    return {
+      symbol: this.symbols[i],
+      side: t.side,
+      qty: t.maxQty,
+      entryTs: t.entryTs,
+      exitTs: tsNs,
+      entryPrice,
+      exitPrice,
+      pnl,
+      fees: t.fees,
+      returnPct: pnl / (t.entryPrice * t.entryQty),
+      durationNs: tsNs - t.entryTs,
+      bars: barIndex - t.entryBar,
+      mae: t.mae,
+      mfe: t.mfe,
+      closed,
+    };
+  }
+}

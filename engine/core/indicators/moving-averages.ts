@@ -1,0 +1,178 @@
+// Streaming moving averages, O(1) per update and allocation-free after construction.
+// Warm-up and seeding follow the `technicalindicators` package so results can be compared.
+
+import { RingBuffer } from './ring';
+import { type BarIndicator, type PriceSource, checkPeriod, priceFrom } from './types';
+
+/** Simple moving average. The running sum is compensated (Neumaier) so it does not drift. */
+export class Sma implements BarIndicator {
+  readonly name: string;
+  value = NaN;
+  private readonly window: RingBuffer;
+  private sum = 0;
+  private comp = 0;
+
+  constructor(
+    readonly period: number,
+    readonly source: PriceSource = 'close',
+  ) {
+    checkPeriod('SMA', period);
+    this.name = `SMA(${period})`;
+    this.window = new RingBuffer(period);
+  }
+
+  get ready(): boolean {
+    return this.window.full;
+  }
+
+  /** Non-finite inputs are ignored: one bad print must not poison the running sum forever. */
+  update(x: number): number {
+    if (!Number.isFinite(x)) return this.value;
+    const old = this.window.push(x);
+    this.add(x);
+    if (!Number.isNaN(old)) this.add(-old);
+    if (this.window.full) this.value = (this.sum + this.comp) / this.period;
+    return this.value;
+  }
+
+  updateBar(open: number, high: number, low: number, close: number, volume: number): void {
+    this.update(priceFrom(this.source, open, high, low, close, volume));
+  }
+
+  reset(): void {
+    this.window.reset();
+    this.sum = 0;
+    this.comp = 0;
+    this.value = NaN;
+  }
+
+  private add(x: number): void {
+    const t = this.sum + x;
+    if (Math.abs(this.sum) >= Math.abs(x)) this.comp += this.sum - t + x;
+    else this.comp += x - t + this.sum;
+    this.sum = t;
+  }
+}
+
+/** Exponential moving average, alpha = 2 / (period + 1), seeded with the SMA of the first `period` inputs. */
+export class Ema implements BarIndicator {
+  readonly name: string;
+  readonly alpha: number;
+  value = NaN;
+  private n = 0;
+  private seedSum = 0;
+
+  constructor(
+    readonly period: number,
+    readonly source: PriceSource = 'close',
+    alpha?: number,
+  ) {
+    checkPeriod('EMA', period);
+    this.alpha = alpha ?? 2 / (period + 1);
+    this.name = `EMA(${period})`;
+  }
+
+  get ready(): boolean {
+    return this.n >= this.period;
+  }
+
+  update(x: number): number {
+    if (!Number.isFinite(x)) return this.value;
+    if (this.n < this.period) {
+      this.seedSum += x;
+      this.n++;
+      if (this.n === this.period) this.value = this.seedSum / this.period;
+      return this.value;
+    }
+    this.value += (x - this.value) * this.alpha;
+    return this.value;
+  }
+
+  updateBar(open: number, high: number, low: number, close: number, volume: number): void {
+    this.update(priceFrom(this.source, open, high, low, close, volume));
+  }
+
+  reset(): void {
+    this.n = 0;
+    this.seedSum = 0;
+    this.value = NaN;
+  }
+}
+
+/** Wilder's smoothing (alpha = 1 / period), the average RSI and ATR use. */
+export class WilderMa extends Ema {
+  constructor(period: number, source: PriceSource = 'close') {
+    super(period, source, 1 / period);
+  }
+}
+
+/**
+ * Linearly weighted moving average (newest weight = period). The weighted sum is updated in O(1)
+ * from the plain sum and recomputed exactly every ~1000 updates to bound rounding drift.
+ */
+export class Wma implements BarIndicator {
+  readonly name: string;
+  value = NaN;
+  private readonly window: RingBuffer;
+  private readonly denom: number;
+  private sum = 0;
+  private weighted = 0;
+  private sinceExact = 0;
+
+  constructor(
+    readonly period: number,
+    readonly source: PriceSource = 'close',
+  ) {
+    checkPeriod('WMA', period);
+    this.name = `WMA(${period})`;
+    this.window = new RingBuffer(period);
+    this.denom = (period * (period + 1)) / 2;
+  }
+
+  get ready(): boolean {
+    return this.window.full;
+  }
+
+  update(x: number): number {
+    if (!Number.isFinite(x)) return this.value;
+    const wasFull = this.window.full;
+    const old = this.window.push(x);
+    if (wasFull) {
+      // Every surviving weight drops by one, the newest enters with weight `period`.
+      this.weighted += this.period * x - this.sum;
+      this.sum += x - old;
+    } else {
+      this.weighted += this.window.length * x;
+      this.sum += x;
+    }
+    if (++this.sinceExact >= 1024 + this.period) this.recompute();
+    if (this.window.full) this.value = this.weighted / this.denom;
+    return this.value;
+  }
+
+  updateBar(open: number, high: number, low: number, close: number, volume: number): void {
+    this.update(priceFrom(this.source, open, high, low, close, volume));
+  }
+
+  reset(): void {
+    this.window.reset();
+    this.sum = 0;
+    this.weighted = 0;
+    this.sinceExact = 0;
+    this.value = NaN;
+  }
+
+  private recompute(): void {
+    let s = 0;
+    let w = 0;
+    const n = this.window.length;
+    for (let i = 0; i < n; i++) {
+      const v = this.window.at(i);
+      s += v;
+      w += (i + 1) * v;
+    }
+    this.sum = s;
+    this.weighted = w;
+    this.sinceExact = 0;
+  }
+}

@@ -1,0 +1,4 @@
+// Performance statistics of equity curves and trade lists.
+
+export { computeMetrics } from './metrics';
+export type { Metrics, MetricsInput } from './metrics';

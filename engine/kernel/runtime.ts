@@ -1,0 +1,221 @@
+// The kernel's execution engine, independent of how requests arrive (the studio host's IPC
+// channel today, the Jupyter protocol later): runs cells in one persistent realm, captures
+// output, maps errors back to cell lines, and aborts async work on interrupt.
+import vm from 'node:vm';
+import { SourceMap } from 'node:module';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import path from 'node:path';
+import { format } from 'node:util';
+import type { JupyterOutput } from '../rpc/contract';
+import { transformCell, CellSyntaxError, IMPORT_FN } from './transform';
+import { toMimeBundle, rich, type MimeBundle } from './display';
+import type { ExecStatus } from './protocol';
+
+export interface RuntimeSink {
+  output(execId: string, output: JupyterOutput): void;
+  updateDisplay(displayId: string, output: JupyterOutput): void;
+}
+
+export interface ExecResult {
+  status: ExecStatus;
+  executionCount: number;
+  durationMs: number;
+  declared: string[];
+}
+
+const STREAM_FLUSH_MS = 25;
+/** At most this much text per stream per flush: a print loop cannot flood the UI. */
+const STREAM_MAX_PER_FLUSH = 64 * 1024;
+
+class AbortedError extends Error {
+  constructor() {
+    super('interrupted');
+    this.name = 'KeyboardInterrupt';
+  }
+}
+
+export class KernelRuntime {
+  private executionCount = 0;
+  private current: { execId: string; abort: AbortController; reject: (e: Error) => void } | null = null;
+  /** Output keeps going to the cell that started it, even after that cell's promise settled. */
+  private streamTarget = '';
+  private buffers = { stdout: '', stderr: '' };
+  private dropped = { stdout: 0, stderr: 0 };
+  private flushTimer: NodeJS.Timeout | null = null;
+  private modules: Record<string, unknown>;
+  private requireFromWorkspace: NodeJS.Require;
+
+  constructor(
+    private sink: RuntimeSink,
+    workspaceDir: string,
+    studioApi: Record<string, unknown>,
+  ) {
+    this.modules = { studio: studioApi, '@strategy-studio/engine': studioApi };
+    this.requireFromWorkspace = createRequire(path.join(workspaceDir, 'package.json'));
+    const g = globalThis as Record<string, unknown>;
+    g[IMPORT_FN] = (spec: string) => this.importModule(spec);
+    g.display = Object.assign((value: unknown, opts?: { id?: string; update?: boolean }) => this.display(value, opts), {
+      html: (html: string) => this.display(rich({ 'text/html': html, 'text/plain': html })),
+      markdown: (md: string) => this.display(rich({ 'text/markdown': md, 'text/plain': md })),
+      svg: (svg: string) => this.display(rich({ 'image/svg+xml': svg, 'text/plain': '<SVG image>' })),
+      json: (v: unknown) => this.display(rich({ 'application/json': v, 'text/plain': JSON.stringify(v, null, 1) })),
+    });
+    for (const [k, v] of Object.entries(studioApi)) if (!(k in g)) g[k] = v;
+    this.captureStreams();
+  }
+
+  private async importModule(spec: string): Promise<unknown> {
+    if (spec in this.modules) {
+      const api = this.modules[spec] as Record<string, unknown>;
+      return { ...api, default: api };
+    }
+    try {
+      const resolved = this.requireFromWorkspace.resolve(spec);
+      return await import(pathToFileURL(resolved).href);
+    } catch {
+      return await import(spec);
+    }
+  }
+
+  private captureStreams(): void {
+    for (const name of ['stdout', 'stderr'] as const) {
+      const stream = process[name];
+      stream.write = ((chunk: string | Uint8Array, encOrCb?: unknown, cb?: unknown) => {
+        const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+        this.bufferStream(name, text);
+        const done = typeof encOrCb === 'function' ? encOrCb : cb;
+        if (typeof done === 'function') (done as () => void)();
+        return true;
+      }) as typeof stream.write;
+    }
+  }
+
+  private bufferStream(name: 'stdout' | 'stderr', text: string): void {
+    if (!this.streamTarget) return;
+    const room = STREAM_MAX_PER_FLUSH - this.buffers[name].length;
+    if (room <= 0) this.dropped[name] += text.length;
+    else if (text.length > room) {
+      this.buffers[name] += text.slice(0, room);
+      this.dropped[name] += text.length - room;
+    } else this.buffers[name] += text;
+    if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flushStreams(), STREAM_FLUSH_MS);
+  }
+
+  flushStreams(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    for (const name of ['stdout', 'stderr'] as const) {
+      let text = this.buffers[name];
+      if (this.dropped[name] > 0) {
+        text += `\n[… ${this.dropped[name]} characters of ${name} dropped: output is rate-limited]\n`;
+        this.dropped[name] = 0;
+      }
+      this.buffers[name] = '';
+      if (text && this.streamTarget) this.sink.output(this.streamTarget, { output_type: 'stream', name, text });
+    }
+  }
+
+  private display(value: unknown, opts?: { id?: string; update?: boolean }): void {
+    this.flushStreams();
+    const data = toMimeBundle(value);
+    if (opts?.id && opts.update) {
+      this.sink.updateDisplay(opts.id, { output_type: 'display_data', data, metadata: {}, transient: { display_id: opts.id } });
+      return;
+    }
+    const out: JupyterOutput = { output_type: 'display_data', data, metadata: {} };
+    if (opts?.id) out.transient = { display_id: opts.id };
+    if (this.streamTarget) this.sink.output(this.streamTarget, out);
+  }
+
+  /** Aborts the running cell's async work. Returns false when nothing was running. */
+  interrupt(): boolean {
+    if (!this.current) return false;
+    this.current.abort.abort();
+    this.current.reject(new AbortedError());
+    return true;
+  }
+
+  async execute(execId: string, cellId: string, source: string): Promise<ExecResult> {
+    const executionCount = ++this.executionCount;
+    const started = performance.now();
+    this.flushStreams();
+    this.streamTarget = execId;
+    const abort = new AbortController();
+    (globalThis as Record<string, unknown>).signal = abort.signal;
+    let declared: string[] = [];
+    let status: ExecStatus = 'ok';
+    const filename = `cell-${cellId}.ts`;
+    try {
+      const t = transformCell(source, filename);
+      declared = t.declared;
+      rememberMap(filename, t.map, t.prefixLength);
+      const interrupted = new Promise<never>((_resolve, reject) => {
+        this.current = { execId, abort, reject };
+      });
+      const ran = vm.runInThisContext(t.code, { filename }) as Promise<unknown>;
+      const value = await Promise.race([ran, interrupted]);
+      this.flushStreams();
+      if (value !== undefined) {
+        this.sink.output(execId, { output_type: 'execute_result', execution_count: executionCount, data: toMimeBundle(value), metadata: {} });
+      }
+    } catch (e) {
+      this.flushStreams();
+      status = e instanceof AbortedError ? 'aborted' : 'error';
+      this.sink.output(execId, errorOutput(e, source, filename));
+    } finally {
+      this.current = null;
+    }
+    return { status, executionCount, durationMs: performance.now() - started, declared };
+  }
+}
+
+let lastMaps = new Map<string, { map: SourceMap; prefixLength: number }>();
+
+/** Remembered per cell so stack frames of later-running callbacks still map to cell lines. */
+export function rememberMap(filename: string, map: string, prefixLength: number): void {
+  lastMaps.set(filename, { map: new SourceMap(JSON.parse(map)), prefixLength });
+  if (lastMaps.size > 500) lastMaps = new Map([...lastMaps].slice(-250));
+}
+
+function errorOutput(e: unknown, source: string, filename: string): JupyterOutput {
+  if (e instanceof CellSyntaxError) {
+    const line = source.split('\n')[e.line - 1] ?? '';
+    return {
+      output_type: 'error',
+      ename: 'SyntaxError',
+      evalue: e.message,
+      traceback: [`SyntaxError: ${e.message}`, `    at line ${e.line}:${e.column + 1}`, `    ${line}`],
+    };
+  }
+  const err = e instanceof Error ? e : new Error(format('%o', e));
+  const frames = (err.stack ?? '').split('\n').slice(1).map((l) => l.trim()).filter((l) => l.startsWith('at '));
+  const mapped: string[] = [];
+  for (const f of frames) {
+    const m = /(cell-[^:()\s]+\.ts):(\d+):(\d+)/.exec(f);
+    if (!m) {
+      if (f.includes('node:internal') || f.includes('/engine/kernel') || f.includes('dist/engine')) continue;
+      mapped.push(`    ${f}`);
+      continue;
+    }
+    const entry = lastMaps.get(m[1]);
+    let line = Number(m[2]);
+    if (entry) {
+      const col = Number(m[3]) - 1 - (line === 1 ? entry.prefixLength : 0);
+      const found = entry.map.findEntry(line - 1, Math.max(0, col)) as { originalLine?: number };
+      if (typeof found.originalLine === 'number') line = found.originalLine + 1;
+    }
+    const fn = /^at (?:async )?([^\s(]+) \(/.exec(f)?.[1];
+    const where = m[1] === filename ? 'cell' : m[1].replace(/^cell-|\.ts$/g, '');
+    const text = (m[1] === filename ? source.split('\n')[line - 1] : undefined)?.trim();
+    mapped.push(`    at ${fn && !fn.startsWith('eval') ? fn + ' ' : ''}(${where} line ${line})${text ? `: ${text}` : ''}`);
+  }
+  return {
+    output_type: 'error',
+    ename: err.name || 'Error',
+    evalue: err.message,
+    traceback: [`${err.name || 'Error'}: ${err.message}`, ...mapped],
+  };
+}
+
+export type { MimeBundle };

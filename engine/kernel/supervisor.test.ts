@@ -1,0 +1,111 @@
+// The kernel as a user meets it: state that persists across cells, DevTools-style redeclaration,
+// errors that point at the cell's own lines, and interrupts that work for async and sync code.
+import { afterAll, describe, expect, it } from 'vitest';
+import { KernelSupervisor } from './supervisor';
+import type { JupyterOutput } from '../rpc/contract';
+import type { ExecStatus } from './protocol';
+import { tmpDir } from '../../test/support/tmp';
+
+const ws = tmpDir();
+const statuses: string[] = [];
+const kernel = new KernelSupervisor({ workspaceDir: ws, onStatus: (s) => statuses.push(s), onUpdateDisplay: () => {} });
+afterAll(() => kernel.shutdown());
+
+interface Ran { status: ExecStatus; outputs: JupyterOutput[]; count: number | null }
+
+function run(code: string, cellId = 'c1'): Promise<Ran> {
+  const outputs: JupyterOutput[] = [];
+  return new Promise((resolve) =>
+    kernel.execute(cellId, code, {
+      onStarted: () => {},
+      onOutput: (o) => outputs.push(o),
+      onDone: (r) => resolve({ status: r.status, outputs, count: r.executionCount }),
+    }),
+  );
+}
+
+const result = (r: Ran) => r.outputs.find((o) => o.output_type === 'execute_result');
+const text = (r: Ran) => {
+  const o = result(r);
+  return o && o.output_type === 'execute_result' ? o.data['text/plain'] : undefined;
+};
+
+describe('the TypeScript kernel', () => {
+  it('keeps state across cells and lets a const be declared again (the acceptance notebook)', async () => {
+    expect((await run('const x: number = 1')).status).toBe('ok');
+    expect(text(await run('x + 1'))).toBe('2');
+    const again = await run('const x = 5');
+    expect(again.status).toBe('ok');
+    expect(again.outputs).toEqual([]);
+    const boom = await run('throw new Error("boom")');
+    expect(boom.status).toBe('error');
+    const err = boom.outputs.find((o) => o.output_type === 'error');
+    expect(err).toMatchObject({ output_type: 'error', ename: 'Error', evalue: 'boom' });
+  });
+
+  it('numbers stack frames by the cell’s own lines', async () => {
+    const r = await run('const a = 1;\n\n\ntype T = { n: number };\nfunction f(): T {\n  throw new RangeError("deep");\n}\nf();', 'lines');
+    const err = r.outputs.find((o) => o.output_type === 'error');
+    expect(err?.output_type === 'error' && err.ename).toBe('RangeError');
+    expect(err?.output_type === 'error' && err.traceback.join('\n')).toMatch(/cell line 6/);
+  });
+
+  it('streams console output and shows display() bundles in order', async () => {
+    const r = await run('console.log("hello", 42); display({ data: [{ x: [1], y: [2] }], layout: {} }); console.error("warn")');
+    expect(r.outputs.map((o) => o.output_type)).toEqual(['stream', 'display_data', 'stream']);
+    expect(r.outputs[0]).toMatchObject({ name: 'stdout', text: 'hello 42\n' });
+    expect(r.outputs[1].output_type === 'display_data' && Object.keys(r.outputs[1].data)).toContain('application/vnd.plotly.v1+json');
+    expect(r.outputs[2]).toMatchObject({ name: 'stderr' });
+  });
+
+  it('supports top-level await and imports of installed packages', async () => {
+    const r = await run('import { z } from "zod";\nconst n = await Promise.resolve(z.number().parse(7));\nn * 6');
+    expect(text(r)).toBe('42');
+  });
+
+  it('interrupts async work by aborting it and keeps the state', async () => {
+    await run('const kept = "still here"');
+    const pending = run('await new Promise((resolve) => setTimeout(resolve, 60_000))');
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (kernel.kernelStatus === 'busy') {
+          clearInterval(t);
+          resolve();
+        }
+      }, 5);
+    });
+    expect(await kernel.interrupt()).toBe('aborted');
+    expect((await pending).status).toBe('aborted');
+    expect(text(await run('kept'))).toBe('still here');
+  });
+
+  it('interrupts a synchronous infinite loop by restarting the kernel, and says so', async () => {
+    const pidBefore = kernel.pid;
+    const pending = run('while (true) {}');
+    const queued = run('1 + 1');
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (kernel.kernelStatus === 'busy') {
+          clearInterval(t);
+          resolve();
+        }
+      }, 5);
+    });
+    expect(await kernel.interrupt()).toBe('restarted');
+    const looped = await pending;
+    expect(looped.status).toBe('aborted');
+    expect(looped.outputs[0]).toMatchObject({ output_type: 'error', ename: 'KernelRestarted' });
+    expect((await queued).status).toBe('aborted');
+    expect(kernel.pid).not.toBe(pidBefore);
+    // A fresh kernel: the old state is gone, new cells run.
+    expect((await run('typeof kept')).outputs.find((o) => o.output_type === 'execute_result')).toMatchObject({ data: { 'text/plain': 'undefined' } });
+  });
+
+  it('aborts cells queued behind an error, as Jupyter does', async () => {
+    const failing = run('throw new TypeError("first")');
+    const after = run('"never runs"');
+    expect((await failing).status).toBe('error');
+    expect((await after).status).toBe('aborted');
+    expect((await after).outputs).toEqual([]);
+  });
+});

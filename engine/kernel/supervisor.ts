@@ -1,0 +1,214 @@
+// The host's side of one kernel: starts the child process, queues executions one at a time,
+// aborts the queue after an error (as Jupyter does), and interrupts — by message for async
+// work, by killing and restarting the process when a synchronous loop ignores the message.
+import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
+import type { JupyterOutput, KernelStatus } from '../rpc/contract';
+import type { ExecStatus, FromKernel, ToKernel } from './protocol';
+
+export interface ExecutionCallbacks {
+  onStarted(): void;
+  onOutput(output: JupyterOutput): void;
+  onDone(r: { status: ExecStatus; executionCount: number | null; durationMs: number | null; declared: string[] }): void;
+}
+
+interface Pending extends ExecutionCallbacks {
+  id: string;
+  cellId: string;
+  code: string;
+}
+
+/** How long an interrupt message may go unanswered before the kernel is restarted. */
+export const INTERRUPT_GRACE_MS = 1000;
+
+/** The kernel entry: the bundled file next to the CLI, or the TypeScript source under tsx. */
+export function resolveKernelEntry(): { entry: string; execArgv: string[] } {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const bundled = path.join(here, 'kernel.js');
+  if (fs.existsSync(bundled)) return { entry: bundled, execArgv: [] };
+  // Source mode (tests, development): load tsx by absolute path, since the kernel's cwd is the workspace.
+  const tsxDir = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
+  return { entry: path.join(here, 'child.ts'), execArgv: ['--import', pathToFileURL(path.join(tsxDir, 'dist', 'loader.mjs')).href] };
+}
+
+export class KernelSupervisor {
+  private child: ChildProcess | null = null;
+  private ready: Promise<void> | null = null;
+  private queue: Pending[] = [];
+  private running: Pending | null = null;
+  private seq = 0;
+  private status: KernelStatus = 'none';
+  private displayOwners = new Map<string, Pending>();
+  /** Why we are killing the kernel, so the cells it takes down say so. */
+  private killReason: string | null = null;
+
+  constructor(
+    private opts: {
+      workspaceDir: string;
+      onStatus: (s: KernelStatus) => void;
+      onUpdateDisplay: (displayId: string, output: JupyterOutput) => void;
+      log?: (msg: string) => void;
+    },
+  ) {}
+
+  get kernelStatus(): KernelStatus {
+    return this.status;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  private setStatus(s: KernelStatus): void {
+    this.status = s;
+    this.opts.onStatus(s);
+  }
+
+  start(): Promise<void> {
+    if (this.ready) return this.ready;
+    this.setStatus('starting');
+    const { entry, execArgv } = resolveKernelEntry();
+    const child = fork(entry, [], {
+      cwd: this.opts.workspaceDir,
+      env: { ...process.env, STUDIO_WORKSPACE: this.opts.workspaceDir },
+      execArgv,
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      serialization: 'json',
+    });
+    this.child = child;
+    child.stderr?.on('data', (d: Buffer) => this.opts.log?.(`kernel stderr: ${d.toString().trim()}`));
+    this.ready = new Promise<void>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`kernel exited during start (code ${code})`));
+      child.once('exit', onExit);
+      child.on('message', (msg: FromKernel) => {
+        if (msg.type === 'ready') {
+          child.off('exit', onExit);
+          this.setStatus('idle');
+          resolve();
+        } else this.onMessage(msg);
+      });
+    });
+    child.on('exit', () => {
+      if (this.child !== child) return;
+      this.child = null;
+      this.ready = null;
+      const lost = [this.running, ...this.queue].filter((p): p is Pending => !!p);
+      this.running = null;
+      this.queue = [];
+      const [ename, evalue] = this.killReason ? ['KernelRestarted', this.killReason] : ['KernelDied', 'the kernel process exited'];
+      for (const p of lost) {
+        p.onOutput({ output_type: 'error', ename, evalue, traceback: [`${ename}: ${evalue}`] });
+        p.onDone({ status: 'aborted', executionCount: null, durationMs: null, declared: [] });
+      }
+      this.setStatus(this.killReason ? 'restarting' : 'dead');
+      this.killReason = null;
+    });
+    return this.ready;
+  }
+
+  private send(msg: ToKernel): void {
+    this.child?.send(msg);
+  }
+
+  private onMessage(msg: FromKernel): void {
+    if (msg.type === 'output') {
+      if (this.running?.id === msg.id) {
+        const id = msg.output.output_type === 'display_data' ? msg.output.transient?.display_id : undefined;
+        if (id) this.displayOwners.set(id, this.running);
+        this.running.onOutput(msg.output);
+      }
+    } else if (msg.type === 'updateDisplay') {
+      this.opts.onUpdateDisplay(msg.displayId, msg.output);
+    } else if (msg.type === 'started') {
+      if (this.running?.id === msg.id) this.running.onStarted();
+    } else if (msg.type === 'done') {
+      const p = this.running;
+      if (!p || p.id !== msg.id) return;
+      this.running = null;
+      p.onDone({ status: msg.status, executionCount: msg.executionCount, durationMs: msg.durationMs, declared: msg.declared });
+      if (msg.status !== 'ok') this.abortQueue();
+      this.pump();
+    }
+  }
+
+  private abortQueue(): void {
+    const q = this.queue;
+    this.queue = [];
+    for (const p of q) p.onDone({ status: 'aborted', executionCount: null, durationMs: null, declared: [] });
+  }
+
+  private pump(): void {
+    if (this.running || this.queue.length === 0) {
+      if (!this.running && this.status === 'busy') this.setStatus('idle');
+      return;
+    }
+    const next = this.queue.shift()!;
+    this.running = next;
+    this.setStatus('busy');
+    this.send({ type: 'execute', id: next.id, cellId: next.cellId, code: next.code });
+  }
+
+  /** Queues a cell. Callbacks fire as the kernel reports; onDone always fires exactly once. */
+  execute(cellId: string, code: string, cb: ExecutionCallbacks): void {
+    const p: Pending = { id: `x${++this.seq}`, cellId, code, ...cb };
+    this.queue.push(p);
+    this.start().then(
+      () => this.pump(),
+      (e: Error) => {
+        this.queue = this.queue.filter((q) => q !== p);
+        p.onOutput({ output_type: 'error', ename: 'KernelStartError', evalue: e.message, traceback: [e.message] });
+        p.onDone({ status: 'error', executionCount: null, durationMs: null, declared: [] });
+      },
+    );
+  }
+
+  /** Stops the running cell. 'aborted': async work was cancelled and state kept; 'restarted': the kernel was killed. */
+  async interrupt(): Promise<'aborted' | 'restarted' | 'idle'> {
+    const target = this.running;
+    if (!target) {
+      this.abortQueue();
+      return 'idle';
+    }
+    this.abortQueue();
+    const settled = new Promise<boolean>((resolve) => {
+      const original = target.onDone;
+      const timer = setTimeout(() => resolve(false), INTERRUPT_GRACE_MS);
+      target.onDone = (r) => {
+        clearTimeout(timer);
+        original(r);
+        resolve(true);
+      };
+    });
+    this.send({ type: 'interrupt' });
+    if (await settled) return 'aborted';
+    await this.restart('interrupt: the cell did not yield (synchronous loop); the kernel was restarted and its state lost');
+    return 'restarted';
+  }
+
+  async restart(reason = 'restart'): Promise<void> {
+    this.opts.log?.(`kernel restart: ${reason}`);
+    this.killReason = reason;
+    await this.kill();
+    this.setStatus('restarting');
+    await this.start();
+  }
+
+  private kill(): Promise<void> {
+    const child = this.child;
+    if (!child) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  }
+
+  async shutdown(): Promise<void> {
+    this.abortQueue();
+    this.killReason = 'the kernel was shut down';
+    await this.kill();
+    this.setStatus('none');
+  }
+}
