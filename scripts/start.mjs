@@ -2,15 +2,24 @@
 // (`studio serve`, printing the URL and opening it in the default browser when there is one).
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 
 const require = createRequire(import.meta.url);
 
+/**
+ * The Electron binary, if it was ever fetched. We read electron's own path.txt rather than
+ * `require('electron')`, which since v45 starts a download when the binary is missing.
+ */
 function electronBinary() {
   try {
-    // electron's index.js throws when the binary was never downloaded.
-    const p = require('electron');
-    return typeof p === 'string' && existsSync(p) ? p : null;
+    const dir = path.dirname(require.resolve('electron/package.json'));
+    const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
+    const pathFile = path.join(dir, 'path.txt');
+    const exe = existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : null;
+    if (!exe) return null;
+    const full = override ? path.join(override, exe) : path.join(dir, 'dist', exe);
+    return existsSync(full) ? full : null;
   } catch {
     return null;
   }
