@@ -2,7 +2,13 @@
 // and the renderer may not reach Node or the engine's Node side.
 import tseslint from 'typescript-eslint';
 
-const nodeBuiltins = ['node:*', 'fs', 'fs/*', 'path', 'os', 'child_process', 'worker_threads', 'net', 'http', 'crypto', 'url', 'stream', 'events', 'util'];
+// Exact module names, not patterns: a pattern like 'events' would also match the core's own
+// '../events' module. The `node:` prefix is matched as a pattern.
+const nodeModules = ['fs', 'fs/promises', 'path', 'os', 'child_process', 'worker_threads', 'net', 'http', 'https', 'crypto', 'url', 'stream', 'events', 'util', 'buffer', 'vm', 'module', 'perf_hooks', 'readline', 'zlib'];
+const nodeBuiltins = (message) => ({
+  paths: nodeModules.map((name) => ({ name, message })),
+  patterns: [{ group: ['node:*'], message }],
+});
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'release/**', 'docs/**', '**/*.cjs'] },
@@ -18,8 +24,9 @@ export default tseslint.config(
     ignores: ['engine/core/**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', {
+        paths: nodeBuiltins('engine/core is pure TypeScript: no Node built-ins.').paths,
         patterns: [
-          { group: nodeBuiltins, message: 'engine/core is pure TypeScript: no Node built-ins.' },
+          ...nodeBuiltins('engine/core is pure TypeScript: no Node built-ins.').patterns,
           { group: ['electron', 'react', 'react-dom', '@duckdb/*', 'ws'], message: 'engine/core is pure TypeScript.' },
         ],
       }],
@@ -39,8 +46,9 @@ export default tseslint.config(
     ignores: ['renderer/vite.config.ts'],
     rules: {
       'no-restricted-imports': ['error', {
+        paths: nodeBuiltins('the renderer never touches Node.').paths,
         patterns: [
-          { group: nodeBuiltins, message: 'the renderer never touches Node.' },
+          ...nodeBuiltins('the renderer never touches Node.').patterns,
           { group: ['electron', '@duckdb/*', 'ws', 'pino', '**/engine/host/**', '**/engine/kernel/**', '**/engine/lake/**'], message: 'the renderer talks to the host through the RPC contract only.' },
         ],
       }],

@@ -19,6 +19,7 @@ await Promise.all([
       cli: 'engine/cli/entry.ts',
       kernel: 'engine/kernel/child.ts',
       'host-utility': 'engine/host/utility.ts',
+      'backtest-worker': 'engine/backtest/worker.ts',
     },
     outdir: 'dist/engine',
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },

@@ -3,7 +3,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../sim/index';
-import { firstEvent } from '../sim/test-support';
+import { firstEvent, sdkFor } from '../sim/test-support';
 import {
   AlpacaBroker, AlpacaCredentials, AlpacaError, AlpacaMarketData, connect, type Bar, type ConnectionEvent, type MarketEvent,
   type NsClock, type OrderEvent, type RetryPolicy,
@@ -100,11 +100,13 @@ describe('the Alpaca adapter on the official SDK, against the simulator', () => 
   });
 
   it('waits out a 429 for as long as the rate-limit reset says, and retries a 503', async () => {
-    let wall = Date.now();
+    // The simulator's wall clock runs ahead of real time by what the client "slept": the SDK
+    // computes its wait from the real clock, so a frozen wall clock would lag it and flake.
+    let skew = 0;
     const slept: number[] = [];
     const { sim, conn, clock } = await setup(
-      { start: '2024-01-05T15:00:00Z', rateLimitPerMinute: 2, wallNow: () => wall },
-      { sleep: async (ms) => { slept.push(ms); wall += ms; }, random: () => 0.5 },
+      { start: '2024-01-05T15:00:00Z', rateLimitPerMinute: 2, wallNow: () => Date.now() + skew },
+      { sleep: async (ms) => { slept.push(ms); skew += ms; }, random: () => 0.5 },
     );
     const md = new AlpacaMarketData(conn, clock);
     const bars: Bar[] = [];
@@ -117,7 +119,7 @@ describe('the Alpaca adapter on the official SDK, against the simulator', () => 
     for (const ms of slept) expect(ms).toBeGreaterThan(55_000);
 
     sim.faults.failRequests({ status: 503, count: 2, pathPrefix: '/v2/account' });
-    wall += 60_000;
+    skew += 60_000;
     const broker = new AlpacaBroker(conn, { clock });
     expect((await broker.account()).status).toBe('ACTIVE');
     expect(slept.slice(1, 3)).toEqual([500, 1000]);
@@ -152,6 +154,86 @@ describe('the Alpaca adapter on the official SDK, against the simulator', () => 
     expect(bars.map((b) => b.backfilled)).toEqual([false, false, false, true, true, true, true, true, false, false]);
     expect(events.some((e) => e.type === 'StreamReconnecting')).toBe(true);
     expect(events.some((e) => e.type === 'StreamReconnected')).toBe(true);
+  });
+
+  it('backfills the trades and quotes a dropped socket missed, once each, and builds one-second bars from the trades', async () => {
+    const { sim, conn, clock } = await setup();
+    const live = new AlpacaMarketData(conn, clock).live({ feed: 'iex', initialReconnectMs: 20, maxReconnectMs: 100 });
+    cleanups.push(() => live.close());
+    const events: (MarketEvent | ConnectionEvent)[] = [];
+    live.on((e) => events.push(e));
+    live.subscribeBars(['AAPL']);
+    live.subscribeQuotes(['AAPL']);
+    live.subscribeSecondBars(['AAPL']);
+    await live.connect();
+    const minute = (hhmm: string): bigint => BigInt(Date.parse(`2024-01-03T${hhmm}:00Z`)) * 1_000_000n;
+    const barAt = (hhmm: string) => firstEvent<MarketEvent | ConnectionEvent>((cb) => live.on(cb), (e) => e.type === 'Bar' && e.bar.start === minute(hhmm));
+
+    let bar = barAt('15:01');
+    sim.advance(2 * 60_000);
+    await bar;
+    const waits = ['TradesBackfilled', 'QuotesBackfilled', 'BarsBackfilled', 'Subscribed'].map((type) => firstEvent<MarketEvent | ConnectionEvent>((cb) => live.on(cb), (e) => e.type === type));
+    expect(sim.faults.dropStreams('data')).toBe(1);
+    sim.advance(3 * 60_000); // 15:02–15:04 happen while nobody listens
+    const [trades, quotes] = await Promise.all(waits);
+    expect(trades).toMatchObject({ symbol: 'AAPL', count: 12 });
+    expect(quotes).toMatchObject({ symbol: 'AAPL', count: 12 });
+    bar = barAt('15:05');
+    sim.advance(60_000);
+    await bar;
+
+    const rest = await sdkFor(sim.url).marketData.collectStockTradeSingle({ symbol: 'AAPL', start: new Date('2024-01-03T15:00:00Z'), end: new Date('2024-01-03T15:06:00Z') });
+    const got = events.filter((e): e is Extract<MarketEvent, { type: 'Trade' }> => e.type === 'Trade');
+    expect(got.map((e) => e.trade.tsEvent)).toEqual(rest.map((t) => BigInt(t.t.getTime()) * 1_000_000n));
+    expect(got.map((e) => e.trade.price)).toEqual(rest.map((t) => t.p));
+    expect(got.map((e) => e.backfilled)).toEqual([...Array(8).fill(false), ...Array(12).fill(true), ...Array(4).fill(false)]);
+    const q = events.filter((e): e is Extract<MarketEvent, { type: 'Quote' }> => e.type === 'Quote');
+    expect(q.map((e) => e.quote.tsEvent)).toEqual(got.map((e) => e.trade.tsEvent));
+
+    // Each synthetic trade sits alone in its second: one one-second bar per trade, in order.
+    const secs = events.filter((e): e is Extract<MarketEvent, { type: 'SecondBar' }> => e.type === 'SecondBar');
+    expect(secs.map((e) => e.bar.start)).toEqual(got.map((e) => e.trade.tsEvent - (e.trade.tsEvent % 1_000_000_000n)));
+    expect(secs.map((e) => [e.bar.close, e.bar.volume, e.bar.tradeCount, e.updated])).toEqual(got.map((e) => [e.trade.price, e.trade.size, 1, false]));
+    expect(secs.every((e) => e.bar.tsEvent === e.bar.start + 1_000_000_000n)).toBe(true);
+  });
+
+  it('surfaces updated bars, trading halts and resumptions, LULD bands and trade corrections as engine events', async () => {
+    const { sim, conn, clock } = await setup();
+    const live = new AlpacaMarketData(conn, clock).live({ feed: 'iex' });
+    cleanups.push(() => live.close());
+    const events: (MarketEvent | ConnectionEvent)[] = [];
+    live.on((e) => events.push(e));
+    live.subscribeBars(['SPY']);
+    live.subscribeTrades(['SPY']);
+    live.subscribeUpdatedBars(['SPY']);
+    live.subscribeStatuses(['SPY']);
+    live.subscribeLulds(['SPY']);
+    await live.connect();
+    // 15:17 UTC has a late print: its bar is re-sent as an updated bar at 15:18:31.
+    const updated = firstEvent<MarketEvent | ConnectionEvent>((cb) => live.on(cb), (e) => e.type === 'UpdatedBar');
+    sim.advance(19 * 60_000);
+    const u = (await updated) as Extract<MarketEvent, { type: 'UpdatedBar' }>;
+    expect(new Date(Number(u.bar.start / 1_000_000n)).toISOString()).toBe('2024-01-03T15:17:00.000Z');
+    const first = events.find((e): e is Extract<MarketEvent, { type: 'Bar' }> => e.type === 'Bar' && e.bar.start === u.bar.start);
+    const [restBar] = await sdkFor(sim.url).marketData.collectStockBarSingle({ symbol: 'SPY', timeframe: '1Min' as never, start: new Date('2024-01-03T15:17:00Z'), end: new Date('2024-01-03T15:18:00Z') });
+    expect([u.bar.close, u.bar.volume]).toEqual([restBar.c, restBar.v]);
+    expect(first?.bar.volume).toBeLessThan(u.bar.volume);
+    const late = events.find((e): e is Extract<MarketEvent, { type: 'Trade' }> => e.type === 'Trade' && e.trade.tsEvent === BigInt(Date.parse('2024-01-03T15:17:59Z')) * 1_000_000n);
+    expect(events.indexOf(late as MarketEvent)).toBeGreaterThan(events.indexOf(first as MarketEvent));
+    const bands = events.filter((e): e is Extract<MarketEvent, { type: 'LimitBands' }> => e.type === 'LimitBands');
+    expect(bands.length).toBeGreaterThan(0);
+    for (const b of bands) expect(b.limitDown).toBeLessThan(b.limitUp);
+
+    const halted = firstEvent<MarketEvent | ConnectionEvent>((cb) => live.on(cb), (e) => e.type === 'TradingStatus' && e.statusCode === 'H');
+    sim.faults.halt('SPY');
+    expect(await halted).toMatchObject({ symbol: 'SPY', statusMessage: 'Trading Halt', reasonCode: 'T12' });
+    const resumed = firstEvent<MarketEvent | ConnectionEvent>((cb) => live.on(cb), (e) => e.type === 'TradingStatus' && e.statusCode === 'T');
+    sim.faults.resume('SPY');
+    await resumed;
+    const corrected = firstEvent<MarketEvent | ConnectionEvent>((cb) => live.on(cb), (e) => e.type === 'TradeCorrected');
+    sim.faults.correctTrade('SPY', 1.23);
+    const last = sim.market.lastTick('SPY');
+    expect(await corrected).toMatchObject({ symbol: 'SPY', originalTradeId: String(last?.id), originalPrice: last?.price, correctedPrice: 1.23 });
   });
 
   it('refuses to open a stream with keys the simulator does not know', async () => {

@@ -134,8 +134,23 @@ export type ConnectionEvent =
 
 export type MarketEvent =
   | { type: 'Bar'; bar: Bar; backfilled: boolean }
-  | { type: 'Trade'; trade: Trade }
-  | { type: 'Quote'; quote: Quote }
+  /** A minute bar re-sent after a late trade changed it; same `start` as the bar it replaces. */
+  | { type: 'UpdatedBar'; bar: Bar }
+  /** The session's bar so far, re-sent every minute. */
+  | { type: 'DailyBar'; bar: Bar }
+  /** A one-second bar aggregated from trades; `updated` when a late print amends a sent one. */
+  | { type: 'SecondBar'; bar: Bar; updated: boolean }
+  | { type: 'Trade'; trade: Trade; backfilled: boolean }
+  | { type: 'Quote'; quote: Quote; backfilled: boolean }
+  | { type: 'TradingStatus'; symbol: string; statusCode: string; statusMessage: string; reasonCode: string; reasonMessage: string; tsEvent: Nanos; tsInit: Nanos }
+  | { type: 'LimitBands'; symbol: string; limitUp: number; limitDown: number; indicator: string; tsEvent: Nanos; tsInit: Nanos }
+  | {
+    type: 'TradeCorrected'; symbol: string; originalTradeId: string; originalPrice: number; originalSize: number;
+    correctedTradeId: string; correctedPrice: number; correctedSize: number; tsEvent: Nanos; tsInit: Nanos;
+  }
+  | { type: 'TradeCanceled'; symbol: string; tradeId: string; price: number; size: number; tsEvent: Nanos; tsInit: Nanos }
   | { type: 'BarsBackfilled'; symbol: string; count: number; tsInit: Nanos }
+  | { type: 'TradesBackfilled'; symbol: string; count: number; tsInit: Nanos }
+  | { type: 'QuotesBackfilled'; symbol: string; count: number; tsInit: Nanos }
   /** Alpaca confirmed the subscription set (after every subscribe and every reconnect). */
   | { type: 'Subscribed'; channels: Record<string, string[]>; tsInit: Nanos };

@@ -4,4 +4,5 @@ export { AlpacaCredentials, loadCredentials, parseDotenv, createAdapterLogger, R
 export { AlpacaError, toAlpacaError } from './errors';
 export { AlpacaMarketData, timeframeMs, rfc3339ToNs, type MarketData, type LiveMarketData, type LiveMarketDataOptions, type BarRequest, type HistoryRequest, type Page } from './market-data';
 export { AlpacaBroker, orderEventOf, snapshotOf, type Broker, type AccountSnapshot, type PositionSnapshot, type AlpacaBrokerOptions } from './broker';
+export { SecondBarAggregator } from './second-bars';
 export * from './events';

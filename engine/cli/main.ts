@@ -12,6 +12,8 @@ import { fail, parsePort, workspaceOption, wsDir } from './common';
 import { registerNbCommands } from './nb';
 import { registerLakeCommands } from './lake';
 import { registerSimCommands } from './sim';
+import { registerBacktestCommands } from './backtest';
+import { registerKernelCommands } from './kernel';
 
 
 
@@ -70,6 +72,8 @@ export function buildProgram(): Command {
   registerNbCommands(program);
   registerLakeCommands(program);
   registerSimCommands(program);
+  registerBacktestCommands(program);
+  registerKernelCommands(program);
   // `studio --help` lists every command, nested ones included.
   program.addHelpText('after', () => {
     const lines: string[] = [];

@@ -22,6 +22,7 @@ export function registerNbCommands(program: Command): void {
         params[kv.slice(0, i)] = kv.slice(i + 1);
       }
       const ws = await openWorkspace(wsDir(o));
+      await ws.lakeReady;
       let result;
       try {
         result = await runNotebook(path.resolve(file), {
@@ -35,7 +36,12 @@ export function registerNbCommands(program: Command): void {
       }
       if (o.output) writeOutputNotebook(result, o.output);
       if (!result.ok && result.failed) {
-        fail(`cell ${result.failed.index + 1} [${result.failed.id}] failed: ${result.failed.ename}: ${result.failed.evalue}`);
+        const firstLine = result.notebook.cells[result.failed.index].source.split('\n')[0].slice(0, 80);
+        fail(
+          `cell ${result.failed.index + 1} [${result.failed.id}] failed: ${result.failed.ename}: ${result.failed.evalue}\n` +
+            `  ${firstLine}\n` +
+            (o.output ? `  outputs up to and including this cell were written to ${o.output}` : '  (no -o given: nothing was written)'),
+        );
       }
       process.stdout.write(`ran ${result.executed} cells${o.output ? `, wrote ${o.output}` : ''}\n`);
     });

@@ -12,9 +12,10 @@ import { NotebookFormatError } from '../notebook/ipynb';
 import { openWorkspace, type OpenedWorkspace } from './workspace';
 import { writeSampleLake } from '../lake/sample';
 import { Lake } from '../lake/lake';
-import { readManifest } from '../lake/writer';
+import { lakeService } from '../lake/service';
 import { userDataDir } from '../workspace/paths';
 import { writeFileAtomic } from '../util/atomic';
+import { backtestHandlers } from '../backtest/handlers';
 
 export const VERSION = '0.1.0';
 
@@ -61,12 +62,23 @@ export async function createHost(opts: { workspaceDir: string; log: Logger; seed
   const open = async (dir: string) => {
     const report = progress('Preparing workspace');
     const ws = await openWorkspace(dir, { seed: opts.seed, onProgress: (l, d, t) => report(l, d, t) });
-    report('Workspace ready', 1, 1, true);
+    ws.lakeReady.then(
+      async () => {
+        report('Workspace ready', 1, 1, true);
+        if (lakePromise) await (await lakePromise).refreshViews();
+      },
+      (e: Error) => {
+        report('Sample data failed', 1, 1, true);
+        log.error({ err: e.message }, 'writing the sample lake failed');
+        bus.emit('log', { level: 'error', message: `writing the sample lake failed: ${e.message}` });
+      },
+    );
     for (const p of ws.problems) log.warn({ setting: p.path }, `invalid setting: ${p.message}; using the default`);
     rememberRecent(ws.dir);
     return ws;
   };
 
+  let lakePromise: Promise<Lake> | null = null;
   let ws = await open(opts.workspaceDir);
   const sessions = new Map<string, NotebookSession>();
 
@@ -105,7 +117,6 @@ export async function createHost(opts: { workspaceDir: string; log: Logger; seed
     return s;
   };
 
-  let lakePromise: Promise<Lake> | null = null;
   const lake = () => (lakePromise ??= Lake.open(path.join(ws.dir, 'lake')));
   const closeLake = async () => {
     const l = lakePromise;
@@ -113,12 +124,15 @@ export async function createHost(opts: { workspaceDir: string; log: Logger; seed
     if (l) (await l).close();
   };
 
+  const lakes = lakeService({ workspaceDir: () => ws.dir, lake, ready: () => ws.lakeReady });
+
   const closeSessions = async () => {
     await Promise.all([...sessions.values()].map((s) => s.close()));
     sessions.clear();
   };
 
   const table: HandlerTable = {
+    ...backtestHandlers({ workspaceDir: () => ws.dir, bus, lakeReady: () => ws.lakeReady.catch(() => {}) }),
     'host.ping': () => ({ version: VERSION, pid: process.pid, uptimeMs: Date.now() - started }),
     'workspace.info': () => info(),
     'workspace.open': async ({ dir }) => {
@@ -151,22 +165,37 @@ export async function createHost(opts: { workspaceDir: string; log: Logger; seed
       session(p).deleteCell(cellId);
       return { ok: true as const };
     },
-    'notebook.save': ({ path: p }) => ({ savedAtMs: session(p).save() }),
-    'notebook.execute': ({ path: p, cellIds }) => ({ queued: session(p).execute(cellIds) }),
+    'notebook.save': ({ path: p, force }) => ({ savedAtMs: session(p).save({ force }) }),
+    'notebook.reload': ({ path: p }) => session(p).reload(),
+    'notebook.setCellType': ({ path: p, cellId, cellType }) => {
+      session(p).setCellType(cellId, cellType);
+      return { ok: true as const };
+    },
+    'notebook.runStale': async ({ path: p }) => {
+      const s = session(p);
+      await ws.lakeReady.catch(() => {});
+      return { queued: s.runStale() };
+    },
+    'notebook.tableRows': ({ path: p, ref, offset, limit }) => session(p).tableRows(ref, offset, limit),
+    'kernel.variables': ({ path: p }) => session(p).variables(),
+    'notebook.execute': async ({ path: p, cellIds }) => {
+      const s = session(p);
+      // A new workspace's sample lake may still be being written: cells see it whole.
+      await ws.lakeReady.catch(() => {});
+      return { queued: s.execute(cellIds) };
+    },
     'kernel.interrupt': async ({ path: p }) => ({ how: await session(p).interrupt() }),
     'kernel.restart': async ({ path: p }) => {
       await session(p).restart();
       return { ok: true as const };
     },
-    'lake.datasets': () => {
-      const lakeDir = path.join(ws.dir, 'lake');
-      return readManifest(lakeDir).entries.map((e) => {
-        const file = path.join(lakeDir, e.file);
-        let problem: string | null = null;
-        if (!fs.existsSync(file)) problem = 'file missing (deleted outside the studio?)';
-        return { dataset: e.dataset, symbol: e.symbol, timeframe: e.timeframe, rows: e.rows, from: e.from, to: e.to, file: e.file, problem };
-      });
-    },
+    'lake.datasets': ({ verify }) => lakes.datasets(verify),
+    'lake.openResult': ({ sql }) => lakes.openResult(sql),
+    'lake.fetchRows': ({ id, offset, limit }) => lakes.fetchRows(id, offset, limit),
+    'lake.closeResult': ({ id }) => lakes.closeResult(id),
+    'lake.export': ({ id, format }) => lakes.exportResult(id, format),
+    'lake.bars': (a) => lakes.bars(a),
+    'lake.import': (a) => lakes.import(a),
     'lake.query': async ({ sql, limit }) => {
       const t0 = performance.now();
       const l = await lake();

@@ -1,5 +1,6 @@
 // Turns values into Jupyter mime bundles: what `display(x)` and a cell's last expression show.
 import { inspect } from 'node:util';
+import { registerTable } from './inspect';
 
 export type MimeBundle = Record<string, unknown>;
 
@@ -79,21 +80,35 @@ export function tableBundle(fields: string[], rows: Record<string, unknown>[], t
   };
 }
 
+/** Rows beyond the inline ones stay in the kernel; the output names them so the grid can page. */
+function withPagingRef(bundle: MimeBundle, value: unknown, total: number): MimeBundle {
+  if (total <= TABLE_INLINE_ROWS) return bundle;
+  const table = bundle[TABLE_MIME] as Record<string, unknown>;
+  return { ...bundle, [TABLE_MIME]: { ...table, ref: registerTable(value) } };
+}
+
 export function toMimeBundle(value: unknown): MimeBundle {
   if (isRich(value)) return value[MARK];
   if (typeof value === 'string') return { 'text/plain': value };
+  // Before the Plotly check: an Arrow table also has a `data` array (its record batches).
+  if (isArrowTable(value)) {
+    const fields = value.schema.fields.map((f) => f.name);
+    // Arrow hands times over as epoch milliseconds; a table shows them as ISO text.
+    const times = value.schema.fields.filter((f) => /^(Timestamp|Date)/.test(String(f.type))).map((f) => f.name);
+    const rows = value.toArray().slice(0, TABLE_INLINE_ROWS).map((r) => {
+      const o = (r as { toJSON(): Record<string, unknown> }).toJSON();
+      for (const k of times) if (typeof o[k] === 'number') o[k] = new Date(o[k] as number).toISOString();
+      return o;
+    });
+    return withPagingRef(tableBundle(fields, rows, value.numRows), value, value.numRows);
+  }
   if (isPlotlyFigure(value)) {
     const fig = JSON.parse(JSON.stringify(value, (_k, v) => jsonSafe(v)));
     return { [PLOTLY_MIME]: fig, 'text/plain': `<Plotly figure: ${value.data.length} trace(s)>` };
   }
-  if (isArrowTable(value)) {
-    const fields = value.schema.fields.map((f) => f.name);
-    const rows = value.toArray().slice(0, TABLE_INLINE_ROWS).map((r) => (r as { toJSON(): Record<string, unknown> }).toJSON());
-    return tableBundle(fields, rows, value.numRows);
-  }
   if (isRowArray(value)) {
     const fields = [...new Set(value.slice(0, 100).flatMap((r) => Object.keys(r)))];
-    return tableBundle(fields, value, value.length);
+    return withPagingRef(tableBundle(fields, value, value.length), value, value.length);
   }
   if (value instanceof Uint8Array && value[0] === 0x89 && value[1] === 0x50) {
     return { 'image/png': Buffer.from(value).toString('base64'), 'text/plain': `<PNG image, ${value.length} bytes>` };

@@ -1,6 +1,6 @@
 // The kernel's execution engine, independent of how requests arrive (the studio host's IPC
-// channel today, the Jupyter protocol later): runs cells in one persistent realm, captures
-// output, maps errors back to cell lines, and aborts async work on interrupt.
+// channel and the Jupyter protocol both reach it through the kernel child): runs cells in one
+// persistent realm, captures output, maps errors back to cell lines, aborts async work on interrupt.
 import vm from 'node:vm';
 import { SourceMap } from 'node:module';
 import { createRequire } from 'node:module';
@@ -10,11 +10,14 @@ import { format } from 'node:util';
 import type { JupyterOutput } from '../rpc/contract';
 import { transformCell, CellSyntaxError, IMPORT_FN } from './transform';
 import { toMimeBundle, rich, type MimeBundle } from './display';
-import type { ExecStatus } from './protocol';
+import type { ExecStatus, ExpressionResult } from './protocol';
+import { isSqlCell, sqlCellToTypeScript, SqlCellError, SQL_CELL_FN } from './sql-cell';
 
 export interface RuntimeSink {
   output(execId: string, output: JupyterOutput): void;
   updateDisplay(displayId: string, output: JupyterOutput): void;
+  /** Asks the front door for a line of input; rejects when it has no stdin (as Jupyter's allow_stdin). */
+  requestInput?(execId: string, prompt: string, password: boolean): Promise<string>;
 }
 
 export interface ExecResult {
@@ -22,6 +25,8 @@ export interface ExecResult {
   executionCount: number;
   durationMs: number;
   declared: string[];
+  /** The TypeScript that ran (a SQL cell's generated code), when the cell parsed. */
+  ranSource?: string;
 }
 
 const STREAM_FLUSH_MS = 25;
@@ -61,6 +66,8 @@ export class KernelRuntime {
       svg: (svg: string) => this.display(rich({ 'image/svg+xml': svg, 'text/plain': '<SVG image>' })),
       json: (v: unknown) => this.display(rich({ 'application/json': v, 'text/plain': JSON.stringify(v, null, 1) })),
     });
+    g.input = (prompt = '', opts?: { password?: boolean }) => this.input(String(prompt), !!opts?.password);
+    if (typeof studioApi.sqlTable === 'function') g[SQL_CELL_FN] = studioApi.sqlTable;
     for (const [k, v] of Object.entries(studioApi)) if (!(k in g)) g[k] = v;
     this.captureStreams();
   }
@@ -128,6 +135,31 @@ export class KernelRuntime {
     if (this.streamTarget) this.sink.output(this.streamTarget, out);
   }
 
+  private input(prompt: string, password: boolean): Promise<string> {
+    this.flushStreams();
+    const execId = this.streamTarget;
+    if (!execId || !this.sink.requestInput) return Promise.reject(stdinError());
+    return this.sink.requestInput(execId, prompt, password);
+  }
+
+  /** Evaluates expressions in the kernel's realm without counting an execution (Jupyter's user_expressions). */
+  async evaluate(expressions: Record<string, string>): Promise<Record<string, ExpressionResult>> {
+    const out: Record<string, ExpressionResult> = {};
+    for (const [key, expr] of Object.entries(expressions)) {
+      const filename = `expr-${key}.ts`;
+      try {
+        const t = transformCell(`(${expr})`, filename);
+        rememberMap(filename, t.map, t.prefixLength);
+        const value = await (vm.runInThisContext(t.code, { filename }) as Promise<unknown>);
+        out[key] = { status: 'ok', data: toMimeBundle(value), metadata: {} };
+      } catch (e) {
+        const err = errorOutput(e, expr, filename);
+        out[key] = err.output_type === 'error' ? { status: 'error', ename: err.ename, evalue: err.evalue, traceback: err.traceback } : { status: 'error', ename: 'Error', evalue: String(e), traceback: [] };
+      }
+    }
+    return out;
+  }
+
   /** Aborts the running cell's async work. Returns false when nothing was running. */
   interrupt(): boolean {
     if (!this.current) return false;
@@ -146,8 +178,11 @@ export class KernelRuntime {
     let declared: string[] = [];
     let status: ExecStatus = 'ok';
     const filename = `cell-${cellId}.ts`;
+    let ranSource: string | undefined;
     try {
-      const t = transformCell(source, filename);
+      const code = isSqlCell(source) ? sqlCellToTypeScript(source) : source;
+      const t = transformCell(code, filename);
+      ranSource = code;
       declared = t.declared;
       rememberMap(filename, t.map, t.prefixLength);
       const interrupted = new Promise<never>((_resolve, reject) => {
@@ -166,8 +201,14 @@ export class KernelRuntime {
     } finally {
       this.current = null;
     }
-    return { status, executionCount, durationMs: performance.now() - started, declared };
+    return { status, executionCount, durationMs: performance.now() - started, declared, ranSource };
   }
+}
+
+function stdinError(): Error {
+  const e = new Error('this front door does not accept input (the client did not allow stdin)');
+  e.name = 'StdinNotImplementedError';
+  return e;
 }
 
 let lastMaps = new Map<string, { map: SourceMap; prefixLength: number }>();
@@ -179,6 +220,9 @@ export function rememberMap(filename: string, map: string, prefixLength: number)
 }
 
 function errorOutput(e: unknown, source: string, filename: string): JupyterOutput {
+  if (e instanceof SqlCellError) {
+    return { output_type: 'error', ename: 'SyntaxError', evalue: e.message, traceback: [`SyntaxError: ${e.message}`, `    at line 1`, `    ${source.split('\n')[0]}`] };
+  }
   if (e instanceof CellSyntaxError) {
     const line = source.split('\n')[e.line - 1] ?? '';
     return {
@@ -194,7 +238,7 @@ function errorOutput(e: unknown, source: string, filename: string): JupyterOutpu
   for (const f of frames) {
     const m = /(cell-[^:()\s]+\.ts):(\d+):(\d+)/.exec(f);
     if (!m) {
-      if (f.includes('node:internal') || f.includes('/engine/kernel') || f.includes('dist/engine')) continue;
+      if (f.includes('(node:') || f.startsWith('at node:') || f.includes('/engine/kernel') || f.includes('dist/engine')) continue;
       mapped.push(`    ${f}`);
       continue;
     }
@@ -208,7 +252,9 @@ function errorOutput(e: unknown, source: string, filename: string): JupyterOutpu
     const fn = /^at (?:async )?([^\s(]+) \(/.exec(f)?.[1];
     const where = m[1] === filename ? 'cell' : m[1].replace(/^cell-|\.ts$/g, '');
     const text = (m[1] === filename ? source.split('\n')[line - 1] : undefined)?.trim();
-    mapped.push(`    at ${fn && !fn.startsWith('eval') ? fn + ' ' : ''}(${where} line ${line})${text ? `: ${text}` : ''}`);
+    const at = `    at ${fn && !fn.startsWith('eval') ? fn + ' ' : ''}(${where} line ${line})${text ? `: ${text}` : ''}`;
+    // The cell's async wrapper and its call map to the same line: show it once.
+    if (mapped[mapped.length - 1] !== at) mapped.push(at);
   }
   return {
     output_type: 'error',

@@ -7,17 +7,20 @@ import type { ExecStatus } from './protocol';
 import { tmpDir } from '../../test/support/tmp';
 
 const ws = tmpDir();
-const statuses: string[] = [];
-const kernel = new KernelSupervisor({ workspaceDir: ws, onStatus: (s) => statuses.push(s), onUpdateDisplay: () => {} });
+const kernel = new KernelSupervisor({ workspaceDir: ws, onStatus: () => {}, onUpdateDisplay: () => {} });
 afterAll(() => kernel.shutdown());
 
 interface Ran { status: ExecStatus; outputs: JupyterOutput[]; count: number | null }
+
+let started: () => void = () => {};
+/** Resolves when the kernel reports that the next cell has really started running. */
+const untilStarted = () => new Promise<void>((resolve) => (started = resolve));
 
 function run(code: string, cellId = 'c1'): Promise<Ran> {
   const outputs: JupyterOutput[] = [];
   return new Promise((resolve) =>
     kernel.execute(cellId, code, {
-      onStarted: () => {},
+      onStarted: () => started(),
       onOutput: (o) => outputs.push(o),
       onDone: (r) => resolve({ status: r.status, outputs, count: r.executionCount }),
     }),
@@ -65,15 +68,9 @@ describe('the TypeScript kernel', () => {
 
   it('interrupts async work by aborting it and keeps the state', async () => {
     await run('const kept = "still here"');
+    const running = untilStarted();
     const pending = run('await new Promise((resolve) => setTimeout(resolve, 60_000))');
-    await new Promise<void>((resolve) => {
-      const t = setInterval(() => {
-        if (kernel.kernelStatus === 'busy') {
-          clearInterval(t);
-          resolve();
-        }
-      }, 5);
-    });
+    await running;
     expect(await kernel.interrupt()).toBe('aborted');
     expect((await pending).status).toBe('aborted');
     expect(text(await run('kept'))).toBe('still here');
@@ -81,16 +78,10 @@ describe('the TypeScript kernel', () => {
 
   it('interrupts a synchronous infinite loop by restarting the kernel, and says so', async () => {
     const pidBefore = kernel.pid;
+    const running = untilStarted();
     const pending = run('while (true) {}');
     const queued = run('1 + 1');
-    await new Promise<void>((resolve) => {
-      const t = setInterval(() => {
-        if (kernel.kernelStatus === 'busy') {
-          clearInterval(t);
-          resolve();
-        }
-      }, 5);
-    });
+    await running;
     expect(await kernel.interrupt()).toBe('restarted');
     const looped = await pending;
     expect(looped.status).toBe('aborted');

@@ -7,12 +7,15 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import type { JupyterOutput, KernelStatus } from '../rpc/contract';
-import type { ExecStatus, FromKernel, ToKernel } from './protocol';
+import type { ExecStatus, FromKernel, KernelQuery, KernelQueryResults, ToKernel } from './protocol';
+import type { Completion, Inspection, IsComplete } from './types';
 
 export interface ExecutionCallbacks {
   onStarted(): void;
   onOutput(output: JupyterOutput): void;
   onDone(r: { status: ExecStatus; executionCount: number | null; durationMs: number | null; declared: string[] }): void;
+  /** Answers the cell's input(); without it, input() fails as Jupyter's does when stdin is not allowed. */
+  onInput?(prompt: string, password: boolean): Promise<string>;
 }
 
 interface Pending extends ExecutionCallbacks {
@@ -42,8 +45,10 @@ export class KernelSupervisor {
   private seq = 0;
   private status: KernelStatus = 'none';
   private displayOwners = new Map<string, Pending>();
+  private questions = new Map<string, (reply: FromKernel | null) => void>();
   /** Why we are killing the kernel, so the cells it takes down say so. */
   private killReason: string | null = null;
+  private queries = new Map<string, { resolve(v: unknown): void; reject(e: Error): void }>();
 
   constructor(
     private opts: {
@@ -98,6 +103,9 @@ export class KernelSupervisor {
       const lost = [this.running, ...this.queue].filter((p): p is Pending => !!p);
       this.running = null;
       this.queue = [];
+      const queries = [...this.queries.values()];
+      this.queries.clear();
+      for (const q of queries) q.reject(new Error(this.killReason ?? 'the kernel process exited'));
       const [ename, evalue] = this.killReason ? ['KernelRestarted', this.killReason] : ['KernelDied', 'the kernel process exited'];
       for (const p of lost) {
         p.onOutput({ output_type: 'error', ename, evalue, traceback: [`${ename}: ${evalue}`] });
@@ -113,7 +121,33 @@ export class KernelSupervisor {
     this.child?.send(msg);
   }
 
+  /**
+   * Asks the kernel something it answers without running a cell (variables, table pages).
+   * Resolves null when there is no kernel, it dies, or it is stuck in synchronous code.
+   */
+  ask(msg: Extract<ToKernel, { type: 'inspect' | 'tablePage' }>, timeoutMs = 2000): Promise<FromKernel | null> {
+    const child = this.child;
+    if (!child || this.status === 'starting' || this.status === 'restarting') return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => finish(null), timeoutMs);
+      const onExit = () => finish(null);
+      const finish = (reply: FromKernel | null) => {
+        clearTimeout(timer);
+        child.off('exit', onExit);
+        this.questions.delete(msg.id);
+        resolve(reply);
+      };
+      child.once('exit', onExit);
+      this.questions.set(msg.id, finish);
+      this.send(msg);
+    });
+  }
+
   private onMessage(msg: FromKernel): void {
+    if (msg.type === 'inspectReply' || msg.type === 'tablePageReply') {
+      this.questions.get(msg.id)?.(msg);
+      return;
+    }
     if (msg.type === 'output') {
       if (this.running?.id === msg.id) {
         const id = msg.output.output_type === 'display_data' ? msg.output.transient?.display_id : undefined;
@@ -122,6 +156,16 @@ export class KernelSupervisor {
       }
     } else if (msg.type === 'updateDisplay') {
       this.opts.onUpdateDisplay(msg.displayId, msg.output);
+    } else if (msg.type === 'queryResult') {
+      const q = this.queries.get(msg.id);
+      this.queries.delete(msg.id);
+      if (msg.error !== undefined) q?.reject(new Error(msg.error));
+      else q?.resolve(msg.result);
+    } else if (msg.type === 'inputRequest') {
+      const p = this.running?.id === msg.id ? this.running : null;
+      const reply = (r: { value?: string; error?: string }) => this.send({ type: 'inputReply', requestId: msg.requestId, ...r });
+      if (!p?.onInput) reply({ error: 'this front door does not accept input (stdin is not allowed)' });
+      else p.onInput(msg.prompt, msg.password).then((value) => reply({ value }), (e: Error) => reply({ error: e.message }));
     } else if (msg.type === 'started') {
       if (this.running?.id === msg.id) this.running.onStarted();
     } else if (msg.type === 'done') {
@@ -163,6 +207,30 @@ export class KernelSupervisor {
         p.onDone({ status: 'error', executionCount: null, durationMs: null, declared: [] });
       },
     );
+  }
+
+  /** Asks the kernel a question it answers without running a cell (it may answer while a cell awaits). */
+  async query<K extends KernelQuery['kind']>(query: Extract<KernelQuery, { kind: K }>): Promise<KernelQueryResults[K]> {
+    await this.start();
+    const id = `q${++this.seq}`;
+    return new Promise<KernelQueryResults[K]>((resolve, reject) => {
+      this.queries.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.send({ type: 'query', id, query });
+    });
+  }
+
+  /** Completions at `cursor` (a UTF-16 offset), typed from the engine API and the cells run so far. */
+  complete(code: string, cursor: number): Promise<Completion> {
+    return this.query({ kind: 'complete', code, cursor });
+  }
+
+  /** What is under the cursor: its type and documentation. */
+  inspect(code: string, cursor: number): Promise<Inspection> {
+    return this.query({ kind: 'inspect', code, cursor });
+  }
+
+  isComplete(code: string): Promise<IsComplete> {
+    return this.query({ kind: 'isComplete', code });
   }
 
   /** Stops the running cell. 'aborted': async work was cancelled and state kept; 'restarted': the kernel was killed. */

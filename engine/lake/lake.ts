@@ -1,36 +1,29 @@
 // Opens a workspace's lake with an in-process DuckDB and exposes the SQL views over its Parquet
 // files. Every process (host, kernel, runner) opens its own, so no process holds a lock on
-// another's data: the lake is plain files.
+// another's data: the lake is plain files, and the manifest says which of them count.
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Table } from 'apache-arrow';
+import type { BarColumns } from '../core/data/bars';
+import { sqlString } from './db';
+import { DATASETS, entryProblem, readManifest, type Dataset, type ManifestEntry } from './manifest';
+import { bars, barsArrow, streamBars, type BarsQuery } from './read';
 import { toPlain, type Plain } from './values';
 
-export const DATASETS = ['bars', 'trades', 'quotes', 'corporate_actions'] as const;
-export type Dataset = (typeof DATASETS)[number];
+export { DATASETS, type Dataset } from './manifest';
 
 export interface QueryResult {
   columns: { name: string; type: string }[];
   rows: Record<string, Plain>[];
 }
 
-function sqlString(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
-}
-
-/** A glob over a dataset's Parquet files, or null when the dataset has none yet. */
-function datasetGlob(lakeDir: string, dataset: Dataset): string | null {
-  const dir = path.join(lakeDir, dataset);
-  if (!fs.existsSync(dir)) return null;
-  const stack = [dir];
-  while (stack.length) {
-    const d = stack.pop()!;
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) stack.push(path.join(d, e.name));
-      else if (e.name.endsWith('.parquet')) return path.join(dir, '**', '*.parquet');
-    }
-  }
-  return null;
+export interface LakeProblem {
+  file: string;
+  dataset: Dataset;
+  symbol: string | null;
+  timeframe: string | null;
+  problem: string;
 }
 
 const EMPTY_VIEWS: Record<Dataset, string> = {
@@ -40,16 +33,25 @@ const EMPTY_VIEWS: Record<Dataset, string> = {
   corporate_actions: `select null::varchar as symbol, null::date as ex_date, null::varchar as kind, null::double as ratio, null::double as cash where false`,
 };
 
+const VIEW_COLUMNS: Record<Dataset, string> = {
+  bars: 'symbol, timeframe, ts, open, high, low, close, volume, vwap, trade_count',
+  trades: 'symbol, ts, price, size',
+  quotes: 'symbol, ts, bid, bid_size, ask, ask_size',
+  corporate_actions: 'symbol, ex_date, kind, ratio, cash',
+};
+
 export class Lake {
+  private problemList: LakeProblem[] = [];
+
   private constructor(
     readonly dir: string,
     private instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
   ) {}
 
-  static async open(lakeDir: string): Promise<Lake> {
+  static async open(lakeDir: string, opts: { threads?: number } = {}): Promise<Lake> {
     fs.mkdirSync(lakeDir, { recursive: true });
-    const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+    const instance = await DuckDBInstance.create(':memory:', { threads: String(opts.threads ?? 2) });
     const connection = await instance.connect();
     await connection.run(`set TimeZone = 'UTC'`);
     const lake = new Lake(lakeDir, instance, connection);
@@ -57,12 +59,33 @@ export class Lake {
     return lake;
   }
 
-  /** Re-points the views at the files now on disk (after a write by this or another process). */
+  /** Files listed in the manifest that are missing or damaged (left out of the views). */
+  problems(): LakeProblem[] {
+    return this.problemList;
+  }
+
+  /**
+   * Re-points the views at the files the manifest lists (after a write by this or another
+   * process). A listed file that is missing or has the wrong size is left out and reported in
+   * {@link problems}, never read as if it were whole.
+   */
   async refreshViews(): Promise<void> {
+    const entries = readManifest(this.dir).entries;
+    const problems: LakeProblem[] = [];
+    const good = new Map<Dataset, ManifestEntry[]>();
+    for (const e of entries) {
+      const problem = entryProblem(this.dir, e);
+      if (problem) problems.push({ file: e.file, dataset: e.dataset, symbol: e.symbol, timeframe: e.timeframe, problem });
+      else good.set(e.dataset, [...(good.get(e.dataset) ?? []), e]);
+    }
+    this.problemList = problems;
     for (const ds of DATASETS) {
-      const glob = datasetGlob(this.dir, ds);
-      const body = glob
-        ? `select * from read_parquet(${sqlString(glob)}, hive_partitioning = true, union_by_name = true)`
+      const files = good.get(ds) ?? [];
+      const hive = ds === 'bars' ? `{'timeframe': VARCHAR, 'symbol': VARCHAR}` : `{'symbol': VARCHAR}`;
+      // Yahoo imports keep their Adj Close as an extra column; every other column is the contract.
+      const extra = ds === 'bars' && files.some((e) => e.schema.some((s) => s.name === 'adj_close')) ? ', adj_close' : '';
+      const body = files.length
+        ? `select ${VIEW_COLUMNS[ds]}${extra} from read_parquet([${files.map((e) => sqlString(path.join(this.dir, e.file))).join(', ')}], hive_partitioning = true, union_by_name = true, hive_types = ${hive})`
         : EMPTY_VIEWS[ds];
       await this.connection.run(`create or replace view ${ds} as ${body}`);
     }
@@ -79,6 +102,21 @@ export class Lake {
       return o;
     });
     return { columns, rows };
+  }
+
+  /** Bars of one timeframe as typed-array columns, one block per symbol (see {@link BarsQuery}). */
+  bars(q: BarsQuery): Promise<BarColumns[]> {
+    return bars(this.connection, q);
+  }
+
+  /** The same bars as chunks of at most `q.chunkRows` rows, so memory stays bounded. */
+  streamBars(q: BarsQuery): AsyncGenerator<BarColumns> {
+    return streamBars(this.connection, q);
+  }
+
+  /** The same bars as one Arrow table with a `symbol` column and `ts` in ns. */
+  barsArrow(q: BarsQuery): Promise<Table> {
+    return barsArrow(this.connection, q);
   }
 
   close(): void {

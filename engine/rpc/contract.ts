@@ -33,6 +33,8 @@ export const Cell = z.object({
   executionCount: z.number().int().nullable(),
   state: CellState,
   durationMs: z.number().nullable(),
+  /** Why a stale cell is stale ("`x` was redefined by a later run", "the kernel restarted"). */
+  staleReason: z.string().nullable().optional(),
 });
 export type Cell = z.infer<typeof Cell>;
 
@@ -44,8 +46,14 @@ export const NotebookDoc = z.object({
   cells: z.array(Cell),
   kernel: KernelStatus,
   dirty: z.boolean(),
+  /** Another program changed the file since we read it: autosave is paused until the user chooses. */
+  changedOnDisk: z.string().nullable().optional(),
 });
 export type NotebookDoc = z.infer<typeof NotebookDoc>;
+
+/** One live kernel variable, for the variable inspector. */
+export const VariableInfo = z.object({ name: z.string(), type: z.string(), size: z.string(), preview: z.string() });
+export type VariableInfo = z.infer<typeof VariableInfo>;
 
 export const WorkspaceInfo = z.object({
   dir: z.string(),
@@ -57,6 +65,74 @@ export type WorkspaceInfo = z.infer<typeof WorkspaceInfo>;
 
 const Empty = z.object({}).strict();
 const NotebookPath = z.object({ path: z.string().min(1) });
+
+/** What to backtest: the same inputs as `studio backtest`. */
+const BacktestSpec = z.object({
+  /** A .ts path, a file in the workspace's strategies/, or a shipped example's name. */
+  strategy: z.string().min(1),
+  symbols: z.array(z.string().min(1)).min(1),
+  timeframe: z.enum(['1Min', '5Min', '15Min', '1Hour', '1Day']).default('1Day'),
+  from: z.string().optional(),
+  to: z.string().optional(),
+  cash: z.number().positive().optional(),
+  params: z.record(z.string(), z.unknown()).optional(),
+  fill: z.enum(['next-open', 'close', 'intrabar']).optional(),
+  intrabar: z.enum(['adaptive', 'conservative']).optional(),
+  /** none | alpaca | per-share[:USD] | percent[:fraction] */
+  fees: z.string().optional(),
+  slippageBps: z.number().min(0).optional(),
+  adjustment: z.enum(['raw', 'split', 'dividend', 'all']).optional(),
+  /** Chosen by the caller to match backtest.progress events and to cancel; generated if absent. */
+  jobId: z.string().min(1).optional(),
+});
+const SweepArgs = BacktestSpec.extend({
+  /** NAME=FROM:TO:STEP or NAME=V1,V2,… per parameter. */
+  grid: z.array(z.string()).min(1),
+  /** Random search: draw this many combinations from the grid instead of trying all. */
+  random: z.number().int().positive().optional(),
+  seed: z.number().int().default(1),
+  objective: z.enum(['sharpe', 'sortino', 'totalReturn', 'cagr', 'calmar', 'profitFactor', 'expectancy']).default('sharpe'),
+  workers: z.number().int().positive().optional(),
+});
+const num = z.number().nullable();
+export const BacktestSummary = z.object({
+  strategy: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  symbols: z.array(z.string()),
+  timeframe: z.string(),
+  firstBar: z.string().nullable(),
+  lastBar: z.string().nullable(),
+  initialCash: z.number(),
+  bars: z.number().int(),
+  orders: z.number().int(),
+  fills: z.number().int(),
+  trades: z.number().int(),
+  openTrades: z.number().int(),
+  finalEquity: z.number(),
+  totalReturn: num,
+  cagr: num,
+  volatility: num,
+  sharpe: num,
+  sortino: num,
+  calmar: num,
+  maxDrawdown: num,
+  maxDrawdownDurationDays: num,
+  winRate: num,
+  profitFactor: num,
+  expectancy: num,
+  exposure: num,
+  turnover: num,
+  fees: z.number(),
+  benchmarkReturn: num,
+  benchmarkCagr: num,
+  elapsedMs: z.number(),
+  barsPerSecond: z.number(),
+});
+export type BacktestSummary = z.infer<typeof BacktestSummary>;
+const SweepMetrics = z
+  .object({ totalReturn: num, cagr: num, sharpe: num, sortino: num, maxDrawdown: num, winRate: num, profitFactor: num, trades: z.number().int() })
+  .nullable();
+const RunStatus = z.enum(['running', 'done', 'failed']);
 
 export const methods = {
   'host.ping': { args: Empty, result: z.object({ version: z.string(), pid: z.number().int(), uptimeMs: z.number() }) },
@@ -73,11 +149,26 @@ export const methods = {
     result: z.object({ ok: z.literal(true) }),
   },
   'notebook.insertCell': {
-    args: NotebookPath.extend({ index: z.number().int().min(0), cellType: z.enum(['code', 'markdown']), source: z.string().default('') }),
+    args: NotebookPath.extend({ index: z.number().int().min(0), cellType: z.enum(['code', 'markdown', 'raw']), source: z.string().default('') }),
     result: Cell,
   },
   'notebook.deleteCell': { args: NotebookPath.extend({ cellId: z.string() }), result: z.object({ ok: z.literal(true) }) },
-  'notebook.save': { args: NotebookPath, result: z.object({ savedAtMs: z.number() }) },
+  'notebook.save': {
+    // force: the user chose to keep their version over a change made on disk by another program.
+    args: NotebookPath.extend({ force: z.boolean().optional() }),
+    result: z.object({ savedAtMs: z.number() }),
+  },
+  'notebook.reload': { args: NotebookPath, result: NotebookDoc },
+  'notebook.setCellType': {
+    args: NotebookPath.extend({ cellId: z.string(), cellType: z.enum(['code', 'markdown', 'raw']) }),
+    result: z.object({ ok: z.literal(true) }),
+  },
+  'notebook.runStale': { args: NotebookPath, result: z.object({ queued: z.array(z.string()) }) },
+  'notebook.tableRows': {
+    args: NotebookPath.extend({ ref: z.string(), offset: z.number().int().min(0), limit: z.number().int().min(1).max(10_000) }),
+    result: z.object({ rows: z.array(z.record(z.string(), z.unknown())), total: z.number().int() }).nullable(),
+  },
+  'kernel.variables': { args: NotebookPath, result: z.object({ variables: z.array(VariableInfo), busy: z.boolean() }) },
   'notebook.execute': {
     args: NotebookPath.extend({ cellIds: z.array(z.string()).min(1) }),
     result: z.object({ queued: z.array(z.string()) }),
@@ -85,7 +176,8 @@ export const methods = {
   'kernel.interrupt': { args: NotebookPath, result: z.object({ how: z.enum(['aborted', 'restarted', 'idle']) }) },
   'kernel.restart': { args: NotebookPath, result: z.object({ ok: z.literal(true) }) },
   'lake.datasets': {
-    args: Empty,
+    // verify: also compare every file's content hash with the manifest (reads every file).
+    args: z.object({ verify: z.boolean().optional() }).strict(),
     result: z.array(z.object({
       dataset: z.string(),
       symbol: z.string().nullable(),
@@ -95,7 +187,64 @@ export const methods = {
       to: z.string().nullable(),
       file: z.string(),
       problem: z.string().nullable(),
+      bytes: z.number().int().nullable().optional(),
+      source: z.string().optional(),
+      importedAt: z.string().optional(),
+      schema: z.array(z.object({ name: z.string(), type: z.string() })).optional(),
     })),
+  },
+  /** Runs SQL and keeps the result in the host; rows are then fetched a page at a time. */
+  'lake.openResult': {
+    args: z.object({ sql: z.string().min(1) }),
+    result: z.object({ id: z.string(), columns: z.array(z.object({ name: z.string(), type: z.string() })), rowCount: z.number().int(), elapsedMs: z.number() }),
+  },
+  'lake.fetchRows': {
+    args: z.object({ id: z.string(), offset: z.number().int().min(0), limit: z.number().int().min(1).max(5_000) }),
+    result: z.object({ offset: z.number().int(), rows: z.array(z.array(z.unknown())) }),
+  },
+  'lake.closeResult': { args: z.object({ id: z.string() }), result: z.object({ ok: z.literal(true) }) },
+  /** Writes an open result into the workspace's exports/ folder. */
+  'lake.export': {
+    args: z.object({ id: z.string(), format: z.enum(['csv', 'parquet']) }),
+    result: z.object({ path: z.string(), rows: z.number().int(), bytes: z.number().int() }),
+  },
+  /** Bars of one symbol for charts (timestamps as ISO strings; at most maxBars, the latest). */
+  'lake.bars': {
+    args: z.object({
+      symbol: z.string().min(1),
+      timeframe: z.enum(['1Min', '5Min', '15Min', '1Hour', '1Day']),
+      from: z.string().optional(),
+      to: z.string().optional(),
+      adjustment: z.enum(['raw', 'split', 'dividend', 'all']).default('raw'),
+      resampleFrom: z.enum(['1Min', '5Min', '15Min', '1Hour']).optional(),
+      maxBars: z.number().int().min(1).max(200_000).default(20_000),
+    }),
+    result: z.object({
+      symbol: z.string(),
+      timeframe: z.string(),
+      ts: z.array(z.string()),
+      open: z.array(z.number().nullable()),
+      high: z.array(z.number().nullable()),
+      low: z.array(z.number().nullable()),
+      close: z.array(z.number().nullable()),
+      volume: z.array(z.number().nullable()),
+      truncated: z.boolean(),
+    }),
+  },
+  'lake.import': {
+    args: z.object({
+      file: z.string().min(1),
+      symbol: z.string().min(1),
+      timeframe: z.enum(['1Min', '5Min', '15Min', '1Hour', '1Day']).optional(),
+      format: z.enum(['auto', 'yahoo', 'daily', 'intraday', 'iso', 'quotes', 'trades', 'parquet', 'arrow']).optional(),
+      tz: z.string().optional(),
+      map: z.record(z.string(), z.string()).optional(),
+    }),
+    result: z.object({
+      file: z.string(), symbol: z.string(), layout: z.string(), dataset: z.string(), timeframe: z.string().nullable(),
+      rowsRead: z.number().int(), rows: z.number().int(), added: z.number().int(), unchanged: z.boolean(),
+      from: z.string().nullable(), to: z.string().nullable(), dividends: z.number().int(), notes: z.array(z.string()),
+    }),
   },
   'lake.query': {
     args: z.object({ sql: z.string().min(1), limit: z.number().int().min(1).max(100_000).default(10_000) }),
@@ -110,6 +259,61 @@ export const methods = {
     args: z.object({ symbols: z.number().int().min(1).max(50).optional(), days: z.number().int().min(1).max(2000).optional(), seed: z.number().int().optional() }),
     result: z.object({ rows: z.number().int() }),
   },
+  'backtest.run': {
+    args: BacktestSpec.extend({ save: z.boolean().default(true) }),
+    result: z.object({ jobId: z.string(), runId: z.string().nullable(), summary: BacktestSummary }),
+  },
+  'backtest.sweep': {
+    args: SweepArgs,
+    result: z.object({
+      jobId: z.string(),
+      canceled: z.boolean(),
+      combinations: z.number().int(),
+      completed: z.number().int(),
+      workers: z.number().int(),
+      /** Best first by the objective. */
+      results: z.array(z.object({ params: z.record(z.string(), z.unknown()), metrics: SweepMetrics, error: z.string().nullable() })),
+      barEvaluations: z.number(),
+      elapsedMs: z.number(),
+    }),
+  },
+  'backtest.walkforward': {
+    args: SweepArgs.extend({ folds: z.number().int().min(1).default(5), inSample: z.number().gt(0).lt(1).default(0.6) }),
+    result: z.object({
+      jobId: z.string(),
+      canceled: z.boolean(),
+      folds: z.array(z.object({
+        fold: z.number().int(),
+        inSampleFrom: z.string(),
+        inSampleTo: z.string(),
+        outOfSampleFrom: z.string(),
+        outOfSampleTo: z.string(),
+        bestParams: z.record(z.string(), z.unknown()).nullable(),
+        outOfSample: SweepMetrics,
+      })),
+      stitched: SweepMetrics,
+      /** Stitched out-of-sample equity; ts as decimal ns strings. */
+      equity: z.object({ ts: z.array(z.string()), equity: z.array(z.number()) }),
+      elapsedMs: z.number(),
+    }),
+  },
+  'backtest.cancel': { args: z.object({ jobId: z.string().min(1) }), result: z.object({ canceled: z.boolean() }) },
+  'backtest.runs': {
+    args: z.object({ includeFailed: z.boolean().optional() }),
+    result: z.array(z.object({ id: z.string(), status: RunStatus, strategy: z.string(), createdAt: z.string(), finishedAt: z.string().nullable(), error: z.string().nullable() })),
+  },
+  'backtest.getRun': { args: z.object({ id: z.string().min(1) }), result: z.object({ id: z.string(), summary: BacktestSummary }) },
+  'backtest.strategies': {
+    args: Empty,
+    result: z.array(z.object({
+      name: z.string(),
+      title: z.string(),
+      description: z.string().nullable(),
+      source: z.string().nullable(),
+      params: z.record(z.string(), z.unknown()).nullable(),
+      error: z.string().nullable(),
+    })),
+  },
 } as const;
 
 export const events = {
@@ -120,11 +324,15 @@ export const events = {
     state: CellState,
     executionCount: z.number().int().nullable(),
     durationMs: z.number().nullable(),
+    staleReason: z.string().nullable().optional(),
   }),
   'cell.output': z.object({ path: z.string(), cellId: z.string(), output: JupyterOutput }),
   'cell.updateDisplay': z.object({ path: z.string(), displayId: z.string(), output: JupyterOutput }),
   'cell.clear': z.object({ path: z.string(), cellId: z.string() }),
   'notebook.saved': z.object({ path: z.string(), savedAtMs: z.number() }),
+  'notebook.changedOnDisk': z.object({ path: z.string(), message: z.string() }),
+  /** The document was replaced (reloaded from disk, cell type changed): views fetch it again. */
+  'notebook.replaced': z.object({ path: z.string() }),
   progress: z.object({
     id: z.string(),
     label: z.string(),
@@ -133,6 +341,13 @@ export const events = {
     finished: z.boolean(),
   }),
   log: z.object({ level: z.enum(['info', 'warn', 'error']), message: z.string() }),
+  'backtest.progress': z.object({
+    jobId: z.string(),
+    kind: z.enum(['run', 'sweep', 'walkforward']),
+    done: z.number(),
+    total: z.number(),
+    finished: z.boolean(),
+  }),
 } as const;
 
 export type Methods = typeof methods;

@@ -1,13 +1,17 @@
-// The simulated paper account behind the trading API: orders (simple, bracket, OCO, OTO) matched
-// against the simulated market, positions and cash, and the `trade_updates` events they produce.
+// The simulated paper account behind the trading API: orders (simple, bracket, OCO, OTO), positions
+// and cash, and the `trade_updates` events they produce. Orders are matched either by the
+// backtest's exchange bar by bar (`matching: 'backtest'`, see matching.ts) or, for protocol tests
+// that want Alpaca's instant fills, against the quote on every simulated trade ('quotes').
 
 import { createHash, randomUUID } from 'node:crypto';
+import type { OrderReplace, OrderRequest as CoreOrderRequest } from '../core/orders';
 import type { Market, Tick } from './market';
+import { CoreMatcher, type MatchingConfig } from './matching';
 import {
   ApiFailure, CODE, OPEN_STATUSES, formatNumber, invalid, orderJson, parseOrderRequest, parseReplaceRequest,
   unprocessable, type OrderRequest, type OrderStatus, type SimOrder,
 } from './orders';
-import type { SymbolInfo } from './source';
+import type { MinuteBar, SymbolInfo } from './source';
 import { currentOrNextSession, isMarketOpen, previousSession, rfc3339Nano, sessionOn, etDate } from './time';
 
 export type TradeUpdateEventName =
@@ -30,8 +34,18 @@ interface Position {
   avgEntry: number;
 }
 
+export type MatchingMode = 'quotes' | 'backtest';
+
 export interface BrokerOptions {
   cash?: number;
+  /**
+   * 'quotes' (default): marketable orders fill at once at the standing quote and resting ones on
+   * each simulated trade. 'backtest': US equity orders go to the backtest's exchange and fill when
+   * a minute bar ends, exactly as a backtest of those bars would fill them.
+   */
+  matching?: MatchingMode;
+  /** Fill rules for 'backtest' matching, with the backtest's names and defaults. */
+  backtest?: MatchingConfig;
 }
 
 /** Deterministic per-symbol asset ids, so ids survive simulator restarts. */
@@ -51,14 +65,27 @@ export class SimBroker {
   private cash: number;
   private lastEquity: number;
   private rejectNext = 0;
+  private readonly halted = new Set<string>();
   private readonly accountId = randomUUID();
   private readonly createdAt: number;
+  /** The backtest's exchange for equities in 'backtest' mode; crypto keeps quote matching. */
+  private readonly core: CoreMatcher | null;
+  private readonly coreIdOf = new Map<string, string>();
+  private readonly simIdOf = new Map<string, string>();
 
   constructor(private readonly market: Market, private readonly now: () => number, options: BrokerOptions = {}) {
     this.initialCash = options.cash ?? 100_000;
     this.cash = this.initialCash;
     this.lastEquity = this.initialCash;
     this.createdAt = now();
+    // Crypto trades 24/7 in fractions with gtc/ioc, which the backtest's Alpaca equity rules
+    // reject, so only equities are handed to it.
+    const equities = market.symbols().filter((s) => s.assetClass === 'us_equity').map((s) => s.symbol);
+    this.core = options.matching === 'backtest' ? new CoreMatcher(equities, this.initialCash, now, options.backtest) : null;
+  }
+
+  get matching(): MatchingMode {
+    return this.core ? 'backtest' : 'quotes';
   }
 
   onUpdate(listener: (u: TradeUpdateData) => void): () => void {
@@ -69,6 +96,11 @@ export class SimBroker {
   /** Fault injection: the next `n` accepted orders are rejected by the "exchange". */
   rejectNextOrders(n: number): void {
     this.rejectNext = n;
+  }
+
+  /** A halted symbol's orders rest until it resumes. */
+  setHalted(symbol: string, halted: boolean): void {
+    if (halted) this.halted.add(symbol); else this.halted.delete(symbol);
   }
 
   /** Symbols whose open orders need every tick. */
@@ -125,6 +157,7 @@ export class SimBroker {
     }
     const equity = this.cash + longMv + shortMv;
     const bp = this.buyingPower();
+    const cashBp = this.cashBuyingPower();
     const s = formatNumber;
     return {
       id: this.accountId,
@@ -136,7 +169,7 @@ export class SimBroker {
       regt_buying_power: s(bp),
       daytrading_buying_power: '0',
       effective_buying_power: s(bp),
-      non_marginable_buying_power: s(bp),
+      non_marginable_buying_power: s(cashBp),
       options_buying_power: '0',
       bod_dtbp: '0',
       cash: s(this.cash),
@@ -150,7 +183,7 @@ export class SimBroker {
       account_blocked: false,
       created_at: rfc3339Nano(this.createdAt),
       trade_suspended_by_user: false,
-      multiplier: '1',
+      multiplier: String(this.multiplier(equity)),
       shorting_enabled: true,
       equity: s(equity),
       last_equity: s(this.lastEquity),
@@ -194,6 +227,9 @@ export class SimBroker {
     if (req.orderClass === 'bracket' || req.orderClass === 'oto') this.checkExitPrices(req, base);
     if (req.orderClass === 'oco') this.checkExitPrices({ ...req, side: req.side }, last?.price, true);
     this.checkFunds(req, info, last?.ask ?? base ?? 0);
+    const routed = this.core?.handles(req.symbol) === true;
+    // The core validates last, so the simulator's own Alpaca messages win where both object.
+    const core = routed && this.rejectNext === 0 ? this.coreSubmit(req) : null;
 
     const parent = this.newOrder(req, info, t, {
       type: req.type,
@@ -222,6 +258,10 @@ export class SimBroker {
       parent.legIds.push(leg.id);
     }
     parent.status = 'accepted';
+    if (core) {
+      this.link(parent.id, core.id);
+      legs.forEach((leg, k) => this.link(leg.id, core.legIds[k]));
+    }
     const accepted = this.json(parent);
 
     if (this.rejectNext > 0) {
@@ -231,6 +271,10 @@ export class SimBroker {
     }
     this.setNew(parent, t);
     if (req.orderClass === 'oco') for (const leg of legs) this.setNew(leg, t);
+    if (routed) {
+      this.pump();
+      return accepted;
+    }
     this.tryImmediate(parent, t);
     if (req.orderClass === 'oco') for (const leg of legs) if (OPEN_STATUSES.has(leg.status)) this.tryImmediate(leg, t);
     return accepted;
@@ -239,6 +283,13 @@ export class SimBroker {
   cancel(id: string): void {
     const o = this.order(id);
     if (!OPEN_STATUSES.has(o.status)) throw unprocessable(`order is already in "${o.status}" state`);
+    const coreId = this.coreIdOf.get(o.id);
+    if (this.core && coreId !== undefined) {
+      const refused = this.core.cancel(coreId);
+      if (refused !== null) throw unprocessable(refused);
+      this.pump();
+      return;
+    }
     const t = this.now();
     // Cancelling any order of a bracket/OCO/OTO group cancels the rest of the group.
     for (const member of this.group(o)) if (OPEN_STATUSES.has(member.status)) this.finish(member, 'canceled', t);
@@ -249,7 +300,13 @@ export class SimBroker {
     const t = this.now();
     for (const o of [...this.orders.values()]) {
       if (!OPEN_STATUSES.has(o.status)) continue;
-      this.finish(o, 'canceled', t);
+      const coreId = this.coreIdOf.get(o.id);
+      if (this.core && coreId !== undefined) {
+        this.core.cancel(coreId);
+        this.pump();
+      } else {
+        this.finish(o, 'canceled', t);
+      }
       out.push({ id: o.id, status: 200, body: this.json(o) });
     }
     return out;
@@ -259,11 +316,27 @@ export class SimBroker {
     const old = this.order(id);
     const req = parseReplaceRequest(body);
     if (!OPEN_STATUSES.has(old.status)) throw unprocessable(`order is already in "${old.status}" state`);
-    if (old.status === 'partially_filled') throw unprocessable('cannot replace a partially filled order');
+    // FIX-style cancel/replace: qty is the new total, and what already filled stays on the order.
+    if (req.qty !== null && req.qty <= old.filledQty + EPS) throw unprocessable(`qty must be greater than the filled qty (${formatNumber(old.filledQty)})`);
     if (req.clientOrderId !== null && this.byClientId.has(req.clientOrderId)) throw invalid('client_order_id must be unique');
     if (req.limitPrice !== null && !(old.type === 'limit' || old.type === 'stop_limit')) throw unprocessable('limit_price can only be replaced on limit and stop_limit orders');
     if (req.stopPrice !== null && !(old.type === 'stop' || old.type === 'stop_limit')) throw unprocessable('stop_price can only be replaced on stop and stop_limit orders');
     if (req.trail !== null && old.type !== 'trailing_stop') throw unprocessable('trail can only be replaced on trailing_stop orders');
+    const coreId = this.coreIdOf.get(old.id);
+    if (this.core && coreId !== undefined) {
+      const change: OrderReplace = {
+        qty: req.qty ?? undefined,
+        timeInForce: req.timeInForce ?? undefined,
+        limitPrice: req.limitPrice ?? undefined,
+        stopPrice: req.stopPrice ?? undefined,
+      };
+      if (req.trail !== null) {
+        if (old.trailPercent !== null) change.trailPercent = req.trail;
+        else change.trailPrice = req.trail;
+      }
+      const refused = this.core.replace(coreId, change);
+      if (refused !== null) throw unprocessable(refused);
+    }
     const t = this.now();
     const next: SimOrder = {
       ...old,
@@ -291,11 +364,15 @@ export class SimBroker {
     old.replacedAt = t;
     old.updatedAt = t;
     this.emit({ event: 'replaced', order: this.json(old), timestamp: rfc3339Nano(t) });
+    if (coreId !== undefined) this.link(next.id, coreId);
     if (next.status !== 'held') {
       next.status = 'accepted';
       this.setNew(next, t);
-      this.tryImmediate(next, t);
+      if (next.filledQty > EPS) next.status = 'partially_filled';
+      if (coreId === undefined) this.tryImmediate(next, t);
     }
+    // The core changed the order in place; its OrderUpdated now lands on the new id.
+    this.pump();
     return this.json(this.orders.get(next.id) ?? next);
   }
 
@@ -327,7 +404,7 @@ export class SimBroker {
 
   onTick(tick: Tick): void {
     const open = [...this.orders.values()]
-      .filter((o) => o.symbol === tick.symbol && OPEN_STATUSES.has(o.status) && o.status !== 'held')
+      .filter((o) => o.symbol === tick.symbol && OPEN_STATUSES.has(o.status) && o.status !== 'held' && !this.coreIdOf.has(o.id))
       .sort((a, b) => a.submittedAt - b.submittedAt);
     for (const o of open) {
       if (!OPEN_STATUSES.has(o.status)) continue; // a sibling's fill may have cancelled it
@@ -335,9 +412,18 @@ export class SimBroker {
     }
   }
 
+  /** A minute bar of `symbol` has ended: 'backtest' matching fills against it. */
+  onBar(symbol: string, bar: MinuteBar): void {
+    if (!this.core?.handles(symbol)) return;
+    this.core.matchBar(symbol, bar, this.market.source);
+    this.pump();
+  }
+
   /** Called when the regular session closes at `t`: day orders expire. */
   onSessionClose(t: number): void {
     for (const o of [...this.orders.values()]) {
+      // The core expires its own day orders after the session's last bar, as in a backtest.
+      if (this.coreIdOf.has(o.id)) continue;
       if (!OPEN_STATUSES.has(o.status) || o.expiresAt === null || o.expiresAt > t) continue;
       this.finish(o, 'expired', t);
       for (const id of o.legIds) {
@@ -349,6 +435,77 @@ export class SimBroker {
   }
 
   // --- internals -------------------------------------------------------------------------------
+
+  private link(simId: string, coreId: string | undefined): void {
+    if (coreId === undefined) return;
+    this.coreIdOf.set(simId, coreId);
+    this.simIdOf.set(coreId, simId);
+  }
+
+  /** Hands an accepted request to the core; its refusal becomes Alpaca's 422. */
+  private coreSubmit(req: OrderRequest): { id: string; legIds: string[] } {
+    const core = this.core as CoreMatcher;
+    const bar = this.market.lastBar(req.symbol);
+    if (bar) core.mark(req.symbol, bar.c);
+    let qty = req.qty;
+    if (qty === null) {
+      // The core sizes orders in shares; a notional order is sized at the last trade.
+      const px = this.market.lastPrice(req.symbol);
+      if (px === undefined || req.notional === null) throw unprocessable('no trade yet to size a notional order by');
+      qty = Math.floor((req.notional / px) * 1e9) / 1e9;
+    }
+    const r = core.submit(toCoreRequest(req, qty));
+    if (!r.ok) throw unprocessable(r.reason);
+    return r;
+  }
+
+  /** Turns the core's order events into the account's fills and `trade_updates`. */
+  private pump(): void {
+    if (!this.core) return;
+    for (const e of this.core.drain()) {
+      const simId = this.simIdOf.get(e.orderId);
+      const o = simId === undefined ? undefined : this.orders.get(simId);
+      if (!o) continue;
+      const t = Number(e.tsEvent / 1_000_000n);
+      switch (e.type) {
+        case 'OrderFilled':
+        case 'OrderPartiallyFilled':
+          this.book(o, e.lastQty, e.lastPx, e.fee, t, e.type === 'OrderFilled');
+          break;
+        case 'OrderReleased':
+          o.qty = this.core.order(e.orderId)?.qty ?? o.qty;
+          this.setNew(o, t);
+          break;
+        case 'OrderCanceled':
+        case 'OrderExpired':
+        case 'OrderRejected':
+          if (OPEN_STATUSES.has(o.status)) this.finish(o, e.type === 'OrderCanceled' ? 'canceled' : e.type === 'OrderExpired' ? 'expired' : 'rejected', t);
+          break;
+        case 'OrderUpdated':
+          // A linked exit shrinks when its sibling partly fills (or after a replace).
+          o.qty = e.qty;
+          o.limitPrice = e.limitPrice;
+          if (o.type !== 'trailing_stop') o.stopPrice = e.stopPrice;
+          o.updatedAt = t;
+          break;
+        case 'OrderTriggered':
+          o.triggered = true;
+          break;
+        default:
+          break;
+      }
+      if (o.type === 'trailing_stop') this.syncTrail(o, e.orderId);
+    }
+  }
+
+  /** The core keeps the trailing stop's level; Alpaca shows it with the watermark behind it. */
+  private syncTrail(o: SimOrder, coreId: string): void {
+    const stop = this.core?.order(coreId)?.stopPrice ?? null;
+    if (stop === null) return;
+    o.stopPrice = stop;
+    const sign = o.side === 'buy' ? -1 : 1;
+    o.hwm = o.trailPrice !== null ? stop + sign * o.trailPrice : stop / (1 - (sign * (o.trailPercent ?? 0)) / 100);
+  }
 
   private newOrder(req: OrderRequest, info: SymbolInfo, t: number, o: Pick<SimOrder, 'type' | 'side' | 'limitPrice' | 'stopPrice' | 'clientOrderId'>): SimOrder {
     const order: SimOrder = {
@@ -429,15 +586,20 @@ export class SimBroker {
       }
     }
     if (req.side === 'buy' && pos < 0) return; // buying to cover frees funds
-    if (cost > this.buyingPower() + EPS) {
-      throw new ApiFailure(403, CODE.forbidden, 'insufficient buying power', { buying_power: formatNumber(this.buyingPower()), cost_basis: formatNumber(cost) });
+    // Crypto is not marginable: it is bought with cash only.
+    const bp = info.assetClass === 'crypto' ? this.cashBuyingPower() : this.buyingPower();
+    if (cost > bp + EPS) {
+      throw new ApiFailure(403, CODE.forbidden, 'insufficient buying power', { buying_power: formatNumber(bp), cost_basis: formatNumber(cost) });
     }
   }
 
-  /** Cash not committed to open entries; short proceeds are not spendable (a 1× account). */
-  private buyingPower(): number {
-    let shortMv = 0;
-    for (const p of this.positions.values()) if (p.qty < 0) shortMv += -p.qty * this.priceOf(p.symbol, p.avgEntry);
+  /** Reg T margin: 2× from $2,000 of equity, as Alpaca's paper accounts; below that a cash account. */
+  private multiplier(equity: number): number {
+    return equity >= 2000 ? 2 : 1;
+  }
+
+  /** Value the open entry orders would commit if they filled now. */
+  private reserved(): number {
     let reserved = 0;
     for (const o of this.orders.values()) {
       if (!OPEN_STATUSES.has(o.status) || o.parentId !== null || o.orderClass === 'oco') continue;
@@ -447,7 +609,30 @@ export class SimBroker {
       if (o.side === 'buy' && pos >= 0) reserved += o.notional !== null && o.filledQty === 0 ? o.notional : remaining * price;
       if (o.side === 'sell' && pos <= 0) reserved += remaining * price;
     }
-    return Math.max(0, this.cash - 2 * shortMv - reserved);
+    return reserved;
+  }
+
+  private marketValues(): { longMv: number; shortMv: number } {
+    let longMv = 0, shortMv = 0;
+    for (const p of this.positions.values()) {
+      const mv = Math.abs(p.qty) * this.priceOf(p.symbol, p.avgEntry);
+      if (p.qty > 0) longMv += mv; else shortMv += mv;
+    }
+    return { longMv, shortMv };
+  }
+
+  /** Cash not committed to open entries; short proceeds are not spendable. */
+  private cashBuyingPower(): number {
+    return Math.max(0, this.cash - 2 * this.marketValues().shortMv - this.reserved());
+  }
+
+  /** Reg T buying power: equity times the multiplier, less what positions and open entries use. */
+  private buyingPower(): number {
+    const { longMv, shortMv } = this.marketValues();
+    const equity = this.cash + longMv - shortMv;
+    const m = this.multiplier(equity);
+    if (m === 1) return this.cashBuyingPower();
+    return Math.max(0, m * equity - longMv - shortMv - this.reserved());
   }
 
   private heldForSells(symbol: string): number {
@@ -537,6 +722,7 @@ export class SimBroker {
   }
 
   private tradable(o: SimOrder, t: number): boolean {
+    if (this.halted.has(o.symbol)) return false;
     if (o.assetClass === 'crypto') return true;
     if (isMarketOpen(t)) return true;
     if (!o.extendedHours) return false;
@@ -609,18 +795,25 @@ export class SimBroker {
     }
   }
 
+  /** Quote matching's execution: the fill, then what it does to the order's group. */
   private execute(o: SimOrder, qty: number, price: number, t: number): void {
     if (!(qty > EPS)) return;
+    const done = this.book(o, qty, price, 0, t);
+    this.afterFill(o, done, t);
+  }
+
+  /** Books one fill into the order, cash and the position, and reports it on `trade_updates`. */
+  private book(o: SimOrder, qty: number, price: number, fee: number, t: number, done?: boolean): boolean {
     const signed = o.side === 'buy' ? qty : -qty;
     const prevFilled = o.filledQty;
     o.filledQty = prevFilled + qty;
     o.filledAvgPrice = ((o.filledAvgPrice ?? 0) * prevFilled + price * qty) / o.filledQty;
-    if (o.qty === null) o.qty = o.filledQty; // notional orders learn their quantity at the fill
-    const done = o.filledQty >= (o.qty ?? 0) - EPS;
+    done ??= o.qty === null || o.filledQty >= o.qty - EPS;
+    if (o.qty === null && done) o.qty = o.filledQty; // notional orders learn their quantity at the fill
     o.status = done ? 'filled' : 'partially_filled';
     o.updatedAt = t;
     if (done) o.filledAt = t;
-    this.cash -= signed * price;
+    this.cash -= signed * price + fee;
     const pos = this.positions.get(o.symbol) ?? { symbol: o.symbol, qty: 0, avgEntry: 0 };
     const after = pos.qty + signed;
     if (pos.qty === 0 || Math.sign(pos.qty) === Math.sign(signed)) {
@@ -639,7 +832,22 @@ export class SimBroker {
       qty: formatNumber(qty),
       position_qty: formatNumber(pos.qty),
     });
-    if (!done) return;
+    return done;
+  }
+
+  private afterFill(o: SimOrder, done: boolean, t: number): void {
+    const isExit = o.parentId !== null || o.orderClass === 'oco';
+    if (!done) {
+      // Both exits cover the same shares: what one sells, the other no longer needs to.
+      if (isExit) {
+        const left = (o.qty ?? 0) - o.filledQty;
+        for (const m of this.group(o)) {
+          const sibling = m !== o && OPEN_STATUSES.has(m.status) && (m.parentId !== null || m.orderClass === 'oco');
+          if (sibling && m.qty !== null && m.qty - m.filledQty > left + EPS) { m.qty = m.filledQty + left; m.updatedAt = t; }
+        }
+      }
+      return;
+    }
     if (o.legIds.length > 0 && o.orderClass !== 'oco') {
       for (const id of o.legIds) {
         const leg = this.orders.get(id);
@@ -652,7 +860,6 @@ export class SimBroker {
       return;
     }
     // An exit filled: its siblings (the other side of the bracket/OCO) are cancelled.
-    const isExit = o.parentId !== null || o.orderClass === 'oco';
     if (isExit) for (const member of this.group(o)) if (member !== o && OPEN_STATUSES.has(member.status)) this.finish(member, 'canceled', t);
   }
 
@@ -664,4 +871,22 @@ export class SimBroker {
   statusOf(id: string): OrderStatus | undefined {
     return this.orders.get(id)?.status;
   }
+}
+
+function toCoreRequest(req: OrderRequest, qty: number): CoreOrderRequest {
+  const opt = (x: number | null): number | undefined => (x === null ? undefined : x);
+  return {
+    symbol: req.symbol,
+    side: req.side,
+    qty,
+    type: req.type,
+    timeInForce: req.timeInForce,
+    limitPrice: opt(req.limitPrice),
+    stopPrice: opt(req.stopPrice),
+    trailPrice: opt(req.trailPrice),
+    trailPercent: opt(req.trailPercent),
+    orderClass: req.orderClass,
+    takeProfit: req.takeProfit ?? undefined,
+    stopLoss: req.stopLoss ? { stopPrice: req.stopLoss.stopPrice, limitPrice: opt(req.stopLoss.limitPrice) } : undefined,
+  };
 }

@@ -124,3 +124,61 @@ export class FailureInjector {
     return plan;
   }
 }
+
+export interface HoldPlan {
+  /** Only requests whose path starts with this are held. */
+  pathPrefix?: string;
+  /** Matching requests answered normally before holding starts. */
+  after?: number;
+}
+
+/** Requests parked by a hold until it is released: lets a test interrupt a client mid-sequence. */
+export interface HeldRequests {
+  /** Resolves when the first request is parked, i.e. the client is blocked on it. */
+  readonly firstHeld: Promise<void>;
+  /** Matching requests that went through (not held) so far. */
+  passed(): number;
+  /** Answers the parked requests and stops holding new ones. */
+  release(): void;
+}
+
+export class RequestGate {
+  private readonly holds = new Set<{ plan: HoldPlan; seen: number; parked: (() => void)[]; onHeld: () => void; released: boolean }>();
+
+  hold(plan: HoldPlan): HeldRequests {
+    let onHeld = (): void => {};
+    const firstHeld = new Promise<void>((resolve) => { onHeld = resolve; });
+    const h = { plan, seen: 0, parked: [] as (() => void)[], onHeld, released: false };
+    this.holds.add(h);
+    return {
+      firstHeld,
+      passed: () => Math.min(h.seen, plan.after ?? 0),
+      release: () => {
+        h.released = true;
+        this.holds.delete(h);
+        for (const go of h.parked.splice(0)) go();
+      },
+    };
+  }
+
+  /** Resolves at once unless a hold parks this request. */
+  async pass(path: string): Promise<void> {
+    for (const h of this.holds) {
+      if (h.released || (h.plan.pathPrefix !== undefined && !path.startsWith(h.plan.pathPrefix))) continue;
+      h.seen++;
+      if (h.seen <= (h.plan.after ?? 0)) continue;
+      await new Promise<void>((resolve) => {
+        h.parked.push(resolve);
+        h.onHeld();
+      });
+    }
+  }
+
+  releaseAll(): void {
+    for (const h of [...this.holds]) {
+      h.released = true;
+      this.holds.delete(h);
+      for (const go of h.parked.splice(0)) go();
+    }
+  }
+}

@@ -3,4 +3,5 @@ export { startSimulator, type Simulator, type SimulatorOptions, type SimulatorFa
 export { SyntheticSource, ReplaySource, DEFAULT_SYMBOLS, type MarketDataSource, type MinuteBar, type SymbolInfo, type BarColumns, type ReplaySymbol, type AssetClass } from './source';
 export { SimClock } from './clock';
 export type { SimKeys } from './auth';
-export type { TradeUpdateData } from './broker';
+export type { TradeUpdateData, MatchingMode } from './broker';
+export type { MatchingConfig } from './matching';

@@ -192,3 +192,35 @@ export class Market {
     return this.source.lastBarBefore(symbol, this.now() - MINUTE_MS + 1);
   }
 }
+
+// --- late trades and updated bars --------------------------------------------------------------
+
+/** A late print: the last trade of the minute reaches the tape 30 s after the minute ends. */
+export const LATE_REPORT_DELAY_MS = 31_000;
+
+/**
+ * Whether a minute's last trade is reported late. About one minute in thirty (xx:17 and xx:47
+ * UTC), a fixed rule so tests and replays know where `u` bars come from.
+ */
+export function hasLateTrade(barStart: number): boolean {
+  return Math.floor(barStart / MINUTE_MS) % 30 === 17;
+}
+
+/** The bar as first published, before its late trade arrived: ticks 0–2 of the minute only. */
+export function preliminaryBar(info: SymbolInfo, bar: MinuteBar): MinuteBar {
+  const ticks = ticksOfBar(info, bar).slice(0, 3);
+  const v = ticks.reduce((a, t) => a + t.size, 0);
+  const vw = v > 0 ? Math.round((ticks.reduce((a, t) => a + t.price * t.size, 0) / v) * 10000) / 10000 : bar.vw;
+  return {
+    t: bar.t, o: ticks[0].price, h: Math.max(...ticks.map((t) => t.price)), l: Math.min(...ticks.map((t) => t.price)),
+    c: ticks[2].price, v: info.assetClass === 'crypto' ? Math.round(v * 1e6) / 1e6 : v, n: Math.max(1, bar.n - 1), vw,
+  };
+}
+
+/** Limit up/limit down bands around the five-minute average, as the LULD plan sets them. */
+export function luldBands(closes: readonly number[], wideWindow: boolean): { up: number; down: number } {
+  const ref = closes.reduce((a, c) => a + c, 0) / closes.length;
+  // Tier 1: 5 % in the core session, doubled in the first and last quarter hour.
+  const pct = wideWindow ? 0.1 : 0.05;
+  return { up: round2(ref * (1 + pct)), down: round2(ref * (1 - pct)) };
+}

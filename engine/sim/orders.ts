@@ -231,10 +231,12 @@ export function parseOrderRequest(raw: unknown): OrderRequest {
     clientOrderId = raw.client_order_id;
   }
 
-  if (notional !== null && !(type === 'market' && timeInForce === 'day')) {
+  // Crypto trades in fractions and notionals with its own time-in-force values (gtc, ioc).
+  const crypto = symbol.includes('/');
+  if (notional !== null && !(type === 'market' && (timeInForce === 'day' || crypto))) {
     throw unprocessable('notional orders are only supported for market orders with time_in_force day');
   }
-  if (qty !== null && !Number.isInteger(qty)) {
+  if (qty !== null && !Number.isInteger(qty) && !crypto) {
     if (orderClass !== 'simple') throw unprocessable('fractional orders must be simple orders');
     if (!(type === 'market' || type === 'limit' || type === 'stop' || type === 'stop_limit') || timeInForce !== 'day') {
       throw unprocessable('fractional orders must be DAY orders');

@@ -95,7 +95,10 @@ export function tradingRoutes(broker: SimBroker, market: Market, now: () => numb
       const days: Record<string, string>[] = [];
       for (let d = from; d <= to; d++) {
         const s = sessionOn(dateOfDayNumber(d));
-        if (s) days.push({ date: s.date, open: '09:30', close: '16:00', session_open: '0400', session_close: '2000', settlement_date: settlementDate(s.date) });
+        if (s) {
+          const hhmm = (ms: number, sep: string): string => rfc3339Et(ms).slice(11, 16).replace(':', sep);
+          days.push({ date: s.date, open: hhmm(s.open, ':'), close: hhmm(s.close, ':'), session_open: hhmm(s.preOpen, ''), session_close: hhmm(s.postClose, ''), settlement_date: settlementDate(s.date) });
+        }
       }
       return { status: 200, body: days };
     }),

@@ -7,12 +7,14 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { KeyPolicy, type SimKeys } from './auth';
-import { SimBroker } from './broker';
+import { SimBroker, type MatchingMode } from './broker';
 import { SimClock } from './clock';
 import {
-  FailureInjector, RateLimiter, dispatch, readBody, sendJson, type InjectedFailure, type Reply, type RequestContext,
+  FailureInjector, RateLimiter, RequestGate, dispatch, readBody, sendJson, type HeldRequests, type HoldPlan, type InjectedFailure,
+  type Reply, type RequestContext,
 } from './http';
-import { Market, bucketStart } from './market';
+import type { MatchingConfig } from './matching';
+import { LATE_REPORT_DELAY_MS, Market, bucketStart, hasLateTrade, luldBands, preliminaryBar } from './market';
 import { ApiFailure, CODE } from './orders';
 import { dataRoutes } from './rest-data';
 import { tradingRoutes } from './rest-trading';
@@ -36,6 +38,14 @@ export interface SimulatorOptions {
   speed?: number;
   /** Starting cash of the paper account. */
   cash?: number;
+  /**
+   * 'quotes' (default): Alpaca-like instant fills at the standing quote, what protocol tests
+   * expect. 'backtest': equity orders fill by the backtest's exchange when each minute bar ends,
+   * so a session replays like the backtest of the same bars (`studio sim` uses this).
+   */
+  matching?: MatchingMode;
+  /** Fill rules for 'backtest' matching, with the backtest's names and defaults. */
+  backtest?: MatchingConfig;
   /** Requests per minute per key and API before 429; 0 disables the limit. */
   rateLimitPerMinute?: number;
   /** Wall time for rate-limit windows; injected so tests can move past a window without waiting. */
@@ -60,8 +70,19 @@ export interface SimulatorFaults {
   delayMessages(ms: number): void;
   /** The next `n` orders are accepted over REST and then rejected on the stream. */
   rejectOrders(n: number): void;
-  /** Publishes a trading halt status for a symbol. */
+  /**
+   * Parks matching REST requests (after the first `after`) unanswered until released, so a test
+   * can kill a client at a known point, e.g. while it waits for its third page.
+   */
+  holdRequests(plan: HoldPlan): HeldRequests;
+  /** Halts a symbol: a trading halt status goes out and its orders stop executing. */
   halt(symbol: string): void;
+  /** Ends a halt with a trading resumption status. */
+  resume(symbol: string): void;
+  /** Publishes a correction of the symbol's last trade to `price` (default: one cent higher). */
+  correctTrade(symbol: string, price?: number): void;
+  /** Publishes a cancel/error for the symbol's last trade. */
+  cancelTrade(symbol: string): void;
   clear(): void;
 }
 
@@ -72,6 +93,7 @@ export interface Simulator {
   urls: { rest: string; tradingStream: string; stockStream: string; testStream: string; cryptoStream: string; control: string };
   clock: SimClock;
   market: Market;
+  matching: MatchingMode;
   broker: SimBroker;
   faults: SimulatorFaults;
   /** Steps simulated time; orders match and streams publish everything in between. */
@@ -99,7 +121,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const now = (): number => cursor;
   const source = options.source ?? new SyntheticSource({ seed: options.seed });
   const market = new Market(source, now);
-  const broker = new SimBroker(market, now, { cash: options.cash });
+  const broker = new SimBroker(market, now, { cash: options.cash, matching: options.matching, backtest: options.backtest });
   const keys = new KeyPolicy(options.keys);
   let delayMs = 0;
   const data = new DataStreamServer({
@@ -113,6 +135,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const trading = new TradingStreamServer(keys, () => delayMs);
   broker.onUpdate((u) => trading.publish(u));
   const failures = new FailureInjector();
+  const halted = new Set<string>();
+  const lulds = new Map<string, { up: number; down: number; wide: boolean; date: string }>();
+  const gate = new RequestGate();
   const wallNow = options.wallNow ?? Date.now;
   const limiter = new RateLimiter(options.rateLimitPerMinute ?? 200, wallNow);
   const routes = [...tradingRoutes(broker, market, now), ...dataRoutes(market, now)];
@@ -127,23 +152,47 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   function step(from: number, to: number): void {
     const all = market.symbols().map((s) => s.symbol);
-    const symbols = new Set([...broker.activeSymbols(), ...data.subscribedSymbols(all)]);
+    // By name, as the backtest orders symbols within one time: the sort below is stable, so fills
+    // of different symbols at the same instant come out in the backtest's order.
+    const symbols = [...new Set([...broker.activeSymbols(), ...data.subscribedSymbols(all)])].sort();
     const events: { t: number; rank: number; run: () => void }[] = [];
     for (const symbol of symbols) {
       const info = market.info(symbol);
       if (!info) continue;
       const crypto = info.assetClass === 'crypto';
       cursor = to;
+      const lateTick = (t: number): boolean => t % MINUTE_MS === 59_000 && hasLateTrade(t - 59_000);
       for (const tick of market.ticksBetween(symbol, from, to)) {
-        events.push({ t: tick.t, rank: 1, run: () => { broker.onTick(tick); data.publishTick(tick, crypto); } });
+        events.push({
+          t: tick.t, rank: 1, run: () => {
+            if (!halted.has(symbol)) broker.onTick(tick);
+            data.publishTick(tick, crypto, lateTick(tick.t) ? 'quote' : 'both');
+          },
+        });
+      }
+      // Late prints reach the tape half a minute after the minute, then the bar they changed is
+      // re-sent as an updated bar (`u`) with the same start time.
+      for (const tick of market.ticksBetween(symbol, from - LATE_REPORT_DELAY_MS, to - LATE_REPORT_DELAY_MS)) {
+        if (!lateTick(tick.t)) continue;
+        const bar = source.minuteBars(symbol, tick.t - 59_000, tick.t - 59_000 + 1)[0];
+        events.push({
+          t: tick.t + LATE_REPORT_DELAY_MS, rank: 1, run: () => {
+            data.publishTick(tick, crypto, 'trade');
+            if (bar) data.publishBar({ symbol, kind: 'u', bar }, crypto);
+          },
+        });
       }
       // A minute bar is published when its minute ends.
       for (const bar of source.minuteBars(symbol, from - MINUTE_MS + 1, to - MINUTE_MS + 1)) {
         events.push({
           t: bar.t + MINUTE_MS, rank: 0, run: () => {
-            data.publishBar({ symbol, kind: 'b', bar }, crypto);
+            // Fills come before the bar that caused them, as in the backtest loop; matching uses
+            // the final bar even when a late print makes the first published one preliminary.
+            if (!halted.has(symbol)) broker.onBar(symbol, bar);
+            data.publishBar({ symbol, kind: 'b', bar: hasLateTrade(bar.t) ? preliminaryBar(info, bar) : bar }, crypto);
             const daily = dailySoFar(symbol, bar.t + MINUTE_MS, crypto);
             if (daily) data.publishBar({ symbol, kind: 'd', bar: daily }, crypto);
+            if (!crypto) publishLuld(symbol, bar);
           },
         });
       }
@@ -160,6 +209,21 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
     cursor = to;
     data.flush();
+  }
+
+  /** Bands are re-sent when they move by 1 % or more, or when the session's band width changes. */
+  function publishLuld(symbol: string, bar: MinuteBar): void {
+    const session = sessionOn(etDate(bar.t));
+    if (!session) return;
+    const end = bar.t + MINUTE_MS;
+    const wide = end <= session.open + 15 * MINUTE_MS || end > session.close - 25 * MINUTE_MS;
+    const closes = source.minuteBars(symbol, Math.max(session.open, bar.t - 4 * MINUTE_MS), end).map((b) => b.c);
+    if (closes.length === 0) return;
+    const bands = luldBands(closes, wide);
+    const prev = lulds.get(symbol);
+    if (prev && prev.wide === wide && prev.date === session.date && Math.abs(bands.up - prev.up) < prev.up * 0.01) return;
+    lulds.set(symbol, { ...bands, wide, date: session.date });
+    data.publishLuld(symbol, end, bands.up, bands.down);
   }
 
   function dailySoFar(symbol: string, t: number, crypto: boolean): MinuteBar | undefined {
@@ -182,10 +246,31 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     delayMessages: (ms) => { delayMs = Math.max(0, ms); },
     rejectOrders: (n) => broker.rejectNextOrders(n),
     halt: (symbol) => {
+      halted.add(symbol);
+      broker.setHalted(symbol, true);
       data.publishStatus(symbol, clock.now(), 'H', 'Trading Halt', 'T12', 'Trading Halted; For information requested by NASDAQ');
       data.flush();
     },
-    clear: () => { failures.clear(); delayMs = 0; broker.rejectNextOrders(0); },
+    resume: (symbol) => {
+      halted.delete(symbol);
+      broker.setHalted(symbol, false);
+      data.publishStatus(symbol, clock.now(), 'T', 'Trading Resumption', 'T12', 'Trading Halted; For information requested by NASDAQ');
+      data.flush();
+    },
+    correctTrade: (symbol, price) => {
+      const tick = market.lastTick(symbol);
+      if (!tick) return;
+      data.publishCorrection(tick, tick.id + 1_000_000_000, price ?? Math.round((tick.price + 0.01) * 100) / 100, tick.size, clock.now());
+      data.flush();
+    },
+    cancelTrade: (symbol) => {
+      const tick = market.lastTick(symbol);
+      if (!tick) return;
+      data.publishCancelError(tick, clock.now());
+      data.flush();
+    },
+    holdRequests: (plan) => gate.hold(plan),
+    clear: () => { failures.clear(); gate.releaseAll(); delayMs = 0; broker.rejectNextOrders(0); },
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -216,6 +301,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       sendJson(res, { status: 429, body: { code: CODE.rateLimited, message: 'rate limit exceeded' } }, rate.headers);
       return;
     }
+    await gate.pass(path);
+    // The client may have given up (or been killed) while its request was parked.
+    if (res.destroyed) return;
     const injected = failures.take(path);
     if (injected) {
       const message = injected.message ?? (injected.status === 429 ? 'rate limit exceeded' : 'internal server error');
@@ -265,6 +353,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (typeof body.delayMs === 'number') faults.delayMessages(body.delayMs);
       if (typeof body.rejectOrders === 'number') faults.rejectOrders(body.rejectOrders);
       if (typeof body.halt === 'string') faults.halt(body.halt);
+      if (typeof body.resume === 'string') faults.resume(body.resume);
+      if (typeof body.correctTrade === 'string') faults.correctTrade(body.correctTrade);
+      if (typeof body.cancelTrade === 'string') faults.cancelTrade(body.cancelTrade);
+      if (typeof body.hold === 'object' && body.hold !== null) faults.holdRequests(body.hold as HoldPlan);
       const dropped = body.dropStreams === 'all' || body.dropStreams === 'data' || body.dropStreams === 'trading' ? faults.dropStreams(body.dropStreams) : 0;
       return { status: 200, body: { ok: true, dropped } };
     }
@@ -319,6 +411,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     clock,
     market,
+    matching: broker.matching,
     broker,
     faults,
     advance: (ms) => clock.advance(ms),
@@ -326,6 +419,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     close: () => {
       closed ??= new Promise<void>((resolve) => {
         clock.stopLive();
+        gate.releaseAll();
         data.closeAll();
         trading.closeAll();
         wss.close();

@@ -235,8 +235,9 @@ export class ReplaySource implements MarketDataSource {
         const o = bars.o[i], h = bars.h[i], l = bars.l[i], c = bars.c[i];
         rows.push({
           t, o, h, l, c, v: bars.v[i],
-          n: bars.n ? bars.n[i] : 1,
-          vw: bars.vw ? bars.vw[i] : (o + h + l + c) / 4,
+          // Imported files often lack trade counts or VWAP; the lake stores those as NaN.
+          n: bars.n && Number.isFinite(bars.n[i]) ? bars.n[i] : 1,
+          vw: bars.vw && Number.isFinite(bars.vw[i]) ? bars.vw[i] : (o + h + l + c) / 4,
         });
       }
       for (let i = 1; i < rows.length; i++) {

@@ -62,7 +62,8 @@ describe('the simulator as a paper broker for the official SDK', () => {
     const account = await alpaca.trading.account.getAccount();
     expect(account.status).toBe('ACTIVE');
     expect(account.cash).toBe('100000');
-    expect(account.buyingPower).toBe('100000');
+    expect(account.buyingPower).toBe('200000'); // Reg T: twice the equity
+    expect([account.multiplier, account.nonMarginableBuyingPower]).toEqual(['2', '100000']);
 
     const clock = await alpaca.trading.clock.legacyClock();
     expect(clock.isOpen).toBe(true);
@@ -198,6 +199,90 @@ describe('the simulator as a paper broker for the official SDK', () => {
     expect(mine.filter((u) => u.event === 'partial_fill').length).toBeGreaterThan(0);
     expect(mine.reduce((a, u) => a + Number(u.qty ?? 0), 0)).toBe(6000);
     for (const u of mine.filter((x) => x.price !== undefined)) expect(Number(u.price)).toBeLessThanOrEqual(+(px - 0.5).toFixed(2));
+  });
+
+  it('buys stocks on margin up to twice the equity, but crypto only with cash', async () => {
+    const s = await sim();
+    const { alpaca, ts } = await tradeStream(s);
+    const px = s.market.lastTick('SPY')?.ask as number;
+    const qty = Math.floor(150_000 / px);
+    const order = await alpaca.trading.orders.market({ symbol: 'SPY', qty, side: 'buy' });
+    await eventFor(ts, order.id as string, 'fill');
+    const account = await alpaca.trading.account.getAccount();
+    expect(Number(account.cash)).toBeCloseTo(100_000 - qty * px, 6);
+    expect(Number(account.buyingPower)).toBeCloseTo(2 * Number(account.equity) - qty * (s.market.lastPrice('SPY') as number), 4);
+    const crypto = await apiError(alpaca.trading.orders.market({ symbol: 'BTC/USD', qty: 0.01, side: 'buy', timeInForce: 'gtc' }));
+    expect([crypto.status, crypto.message]).toEqual([403, 'insufficient buying power']);
+  });
+
+  it('replaces a partially filled order: the fills stay on it and the new quantity is the total', async () => {
+    const s = await sim({ cash: 10_000_000 });
+    const { alpaca, ts, updates } = await tradeStream(s);
+    const px = s.market.lastPrice('SPY') as number;
+    const order = await alpaca.trading.orders.limit({ symbol: 'SPY', qty: 6000, side: 'buy', limitPrice: +(px - 0.5).toFixed(2), timeInForce: 'gtc' });
+    for (let i = 0; i < 6 * 3 * 390 && s.broker.statusOf(order.id as string) === 'new'; i++) s.advance(10_000);
+    expect(s.broker.statusOf(order.id as string)).toBe('partially_filled');
+    const before = await alpaca.trading.orders.getOrderByOrderID({ orderId: order.id as string });
+    const tooSmall = await apiError(alpaca.trading.orders.patchOrderByOrderId({ orderId: order.id as string, patchOrderRequest: { qty: before.filledQty } }));
+    expect(tooSmall.status).toBe(422);
+    const next = await alpaca.trading.orders.patchOrderByOrderId({ orderId: order.id as string, patchOrderRequest: { qty: '8000' } });
+    expect([next.replaces, next.qty]).toEqual([order.id, '8000']);
+    expect(Number(next.filledQty)).toBeGreaterThanOrEqual(Number(before.filledQty));
+    const filled = eventFor(ts, next.id as string, 'fill');
+    for (let i = 0; i < 3 * 390 && s.broker.statusOf(next.id as string) !== 'filled'; i++) s.advance(60_000);
+    await filled;
+    const executed = updates.filter((u) => (u.order.id === order.id || u.order.id === next.id) && u.qty !== undefined);
+    expect(executed.reduce((a, u) => a + Number(u.qty), 0)).toBe(8000);
+    expect((await alpaca.trading.positions.getAllOpenPositions())[0].qty).toBe('8000');
+  });
+
+  it("shrinks a bracket's stop-loss as its take-profit fills in parts, and cancels it when the take-profit completes", async () => {
+    const s = await sim({ cash: 10_000_000 });
+    const { alpaca, ts } = await tradeStream(s);
+    const px = s.market.lastPrice('SPY') as number;
+    const order = await alpaca.trading.orders.bracket({
+      symbol: 'SPY', qty: 6000, side: 'buy', timeInForce: 'gtc',
+      takeProfit: { limitPrice: +(px + 0.3).toFixed(2) }, stopLoss: { stopPrice: +(px - 20).toFixed(2) },
+    });
+    await eventFor(ts, order.id as string, 'fill');
+    const [tp, sl] = (await alpaca.trading.orders.getOrderByOrderID({ orderId: order.id as string, nested: true })).legs ?? [];
+    for (let i = 0; i < 6 * 3 * 390 && s.broker.statusOf(tp.id as string) === 'new'; i++) s.advance(10_000);
+    expect(s.broker.statusOf(tp.id as string)).toBe('partially_filled');
+    const tpNow = await alpaca.trading.orders.getOrderByOrderID({ orderId: tp.id as string });
+    const slNow = await alpaca.trading.orders.getOrderByOrderID({ orderId: sl.id as string });
+    expect(Number(slNow.qty)).toBe(6000 - Number(tpNow.filledQty));
+    const slCanceled = eventFor(ts, sl.id as string, 'canceled');
+    for (let i = 0; i < 3 * 390 && s.broker.statusOf(tp.id as string) !== 'filled'; i++) s.advance(60_000);
+    await slCanceled;
+    expect(await alpaca.trading.positions.getAllOpenPositions()).toEqual([]);
+  });
+
+  it('holds a market order while its symbol is halted and fills it after the resumption', async () => {
+    const s = await sim();
+    const { alpaca, ts } = await tradeStream(s);
+    s.faults.halt('MSFT');
+    const order = await alpaca.trading.orders.market({ symbol: 'MSFT', qty: 2, side: 'buy' });
+    s.advance(5 * 60_000);
+    expect(s.broker.statusOf(order.id as string)).toBe('new');
+    const filled = eventFor(ts, order.id as string, 'fill');
+    s.faults.resume('MSFT');
+    s.advance(60_000);
+    expect((await filled).order.filledAt?.getTime()).toBeGreaterThan(Date.parse('2024-01-03T15:05:00Z'));
+  });
+
+  it('closes at 13:00 on the day after Thanksgiving, as the NYSE calendar says', async () => {
+    const s = await sim({ start: '2024-11-29T15:00:00Z' });
+    const { alpaca, ts } = await tradeStream(s);
+    const [day] = await alpaca.trading.calendar.legacyCalendar({ start: new Date('2024-11-29T00:00:00Z'), end: new Date('2024-11-29T23:00:00Z') });
+    expect([day.open, day.close]).toEqual(['09:30', '13:00']);
+    expect((await alpaca.trading.clock.legacyClock()).nextClose.toISOString()).toBe('2024-11-29T18:00:00.000Z');
+    const px = s.market.lastPrice('QQQ') as number;
+    const order = await alpaca.trading.orders.limit({ symbol: 'QQQ', qty: 1, side: 'buy', limitPrice: +(px * 0.5).toFixed(2), timeInForce: 'day' });
+    const expired = eventFor(ts, order.id as string, 'expired');
+    s.advanceTo('2024-11-29T21:00:00Z');
+    expect((await expired).order.expiredAt?.toISOString()).toBe('2024-11-29T18:00:00.000Z');
+    const bars = await alpaca.marketData.collectStockBarSingle({ symbol: 'QQQ', timeframe: '1Min' as never, start: new Date('2024-11-29T00:00:00Z'), end: new Date('2024-11-30T00:00:00Z') });
+    expect([bars.length, bars[bars.length - 1].t.toISOString()]).toEqual([210, '2024-11-29T17:59:00.000Z']);
   });
 
   it("refuses invalid orders with Alpaca's statuses, codes and messages", async () => {

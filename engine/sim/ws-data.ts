@@ -271,16 +271,17 @@ export class DataStreamServer {
     return out;
   }
 
-  publishTick(tick: Tick, crypto: boolean): void {
+  /** A trade with its quote; `parts` splits them when the trade reaches the tape late. */
+  publishTick(tick: Tick, crypto: boolean, parts: 'both' | 'trade' | 'quote' = 'both'): void {
     for (const c of this.conns) {
       if (!c.authenticated || (c.feed === 'crypto') !== crypto) continue;
       const t = new WireTime(tick.t);
-      if (c.wants('trades', tick.symbol)) {
+      if (parts !== 'quote' && c.wants('trades', tick.symbol)) {
         c.queue(crypto
           ? { T: 't', S: tick.symbol, p: tick.price, s: tick.size, t, i: tick.id, tks: tick.takerSide }
           : { T: 't', S: tick.symbol, i: tick.id, x: 'V', p: tick.price, s: tick.size, c: ['@'], t, z: 'C' });
       }
-      if (c.wants('quotes', tick.symbol)) {
+      if (parts !== 'trade' && c.wants('quotes', tick.symbol)) {
         c.queue(crypto
           ? { T: 'q', S: tick.symbol, bp: tick.bid, bs: tick.bidSize, ap: tick.ask, as: tick.askSize, t }
           : { T: 'q', S: tick.symbol, bx: 'V', bp: tick.bid, bs: tick.bidSize, ax: 'V', ap: tick.ask, as: tick.askSize, c: ['R'], t, z: 'C' });
@@ -302,6 +303,33 @@ export class DataStreamServer {
     for (const c of this.conns) {
       if (!c.authenticated || c.feed === 'crypto' || !c.wants('statuses', symbol)) continue;
       c.queue({ T: 's', S: symbol, sc: code, sm: message, rc: reasonCode, rm: reasonMessage, t: new WireTime(t), z: 'C' });
+    }
+  }
+
+  /** Limit up/limit down bands (`T: "l"`). */
+  publishLuld(symbol: string, t: number, up: number, down: number): void {
+    for (const c of this.conns) {
+      if (!c.authenticated || c.feed === 'crypto' || !c.wants('lulds', symbol)) continue;
+      c.queue({ T: 'l', S: symbol, u: up, d: down, i: 'B', t: new WireTime(t), z: 'C' });
+    }
+  }
+
+  /** A trade correction (`T: "c"`), sent to whoever gets the symbol's trades. */
+  publishCorrection(tick: Tick, correctedId: number, correctedPrice: number, correctedSize: number, t: number): void {
+    for (const c of this.conns) {
+      if (!c.authenticated || c.feed === 'crypto' || !c.wants('corrections', tick.symbol)) continue;
+      c.queue({
+        T: 'c', S: tick.symbol, x: 'V', oi: tick.id, op: tick.price, os: tick.size, oc: ['@'], ci: correctedId, cp: correctedPrice,
+        cs: correctedSize, cc: ['@'], z: 'C', t: new WireTime(t),
+      });
+    }
+  }
+
+  /** A trade cancel/error (`T: "x"`). */
+  publishCancelError(tick: Tick, t: number): void {
+    for (const c of this.conns) {
+      if (!c.authenticated || c.feed === 'crypto' || !c.wants('cancelErrors', tick.symbol)) continue;
+      c.queue({ T: 'x', S: tick.symbol, i: tick.id, x: 'V', p: tick.price, s: tick.size, a: 'C', z: 'C', t: new WireTime(t) });
     }
   }
 

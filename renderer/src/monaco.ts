@@ -1,5 +1,6 @@
-// Monaco with its workers bundled by Vite (no CDN), TypeScript settings for notebook cells, and
-// the studio globals declared so completion knows them.
+// Monaco with its workers bundled by Vite (no CDN), TypeScript set up for notebook cells: every
+// code cell is a script model in one program (see views/notebook/cellModels.ts), so names and
+// types declared by one cell are known in the others, and the engine API is declared below.
 import * as monaco from 'monaco-editor';
 import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
 import TsWorker from 'monaco-editor/language/typescript/ts.worker?worker';
@@ -17,25 +18,55 @@ window.MonacoEnvironment = {
   },
 };
 
+/**
+ * Diagnostics that are wrong for notebook cells, where the kernel's semantics differ from one
+ * TypeScript file: a `const` may be declared again in a later cell or on re-run (DevTools
+ * semantics), and top-level `await` works in every cell.
+ */
+export const IGNORED_DIAGNOSTICS = [
+  2451, // Cannot redeclare block-scoped variable
+  2300, // Duplicate identifier
+  2393, // Duplicate function implementation
+  2567, // Enum declarations can only merge with namespace or other enum declarations
+  1375, // 'await' expressions are only allowed at the top level of a file when that file is a module
+  1378, // Top-level 'await' expressions are only allowed when the 'module' option is set to …
+  1431, // 'for await' loops are only allowed at the top level of a file when that file is a module
+  1432, // Top-level 'for await' loops are only allowed when the 'module' option is set to …
+  2528, // A module cannot have multiple default exports
+  1208, // cannot be compiled under '--isolatedModules'
+];
+
 const ts = monaco.typescript;
 ts.typescriptDefaults.setCompilerOptions({
   target: ts.ScriptTarget.ESNext,
   module: ts.ModuleKind.ESNext,
   moduleResolution: ts.ModuleResolutionKind.NodeJs,
   strict: true,
+  noImplicitAny: false,
   allowNonTsExtensions: true,
   lib: ['es2023'],
 });
-// Cells see names declared by earlier cells, which a per-cell model cannot know yet: keep syntax
-// checks, hide semantic errors until cross-cell typing lands.
-ts.typescriptDefaults.setDiagnosticsOptions({ noSemanticValidation: true, noSyntaxValidation: false });
-ts.typescriptDefaults.addExtraLib(
-  `type Plain = null | boolean | number | string | Plain[] | { [k: string]: Plain };
+ts.typescriptDefaults.setDiagnosticsOptions({ noSemanticValidation: false, noSyntaxValidation: false, diagnosticCodesToIgnore: IGNORED_DIAGNOSTICS });
+ts.typescriptDefaults.setEagerModelSync(true);
+
+/** The engine API as cells see it (globals, and `import … from 'studio'`), plus the Node globals the kernel has. */
+export const STUDIO_GLOBALS = `type Plain = null | boolean | number | string | bigint | Plain[] | { [k: string]: Plain };
+/** Rows of a SQL result: row objects, plus the column names and DuckDB types. */
 type Rows = Record<string, Plain>[] & { columns: { name: string; type: string }[] };
+/** A result bound by a \`%%sql NAME\` cell (an Apache Arrow table). */
+interface SqlTable {
+  readonly numRows: number;
+  readonly numCols: number;
+  readonly schema: { fields: { name: string; type: unknown }[] };
+  toArray(): Record<string, Plain>[];
+  getChild(name: string): { toArray(): ArrayLike<unknown>; get(i: number): unknown } | null;
+  slice(begin?: number, end?: number): SqlTable;
+  [Symbol.iterator](): IterableIterator<Record<string, Plain>>;
+}
 /** Runs SQL on the workspace lake (views: bars, trades, quotes, corporate_actions). As a tag, values are bound parameters. */
 declare function sql(query: string | TemplateStringsArray, ...params: unknown[]): Promise<Rows>;
 interface Display {
-  /** Shows a value: Plotly figures ({data, layout}), row arrays and Arrow tables as tables, strings, images. */
+  /** Shows a value: Plotly figures ({data, layout}), row arrays and Arrow tables as tables, strings, images. With an id, update: true replaces that output in place. */
   (value: unknown, opts?: { id?: string; update?: boolean }): void;
   html(html: string): void;
   markdown(md: string): void;
@@ -43,11 +74,33 @@ interface Display {
   json(value: unknown): void;
 }
 declare const display: Display;
-/** Aborted when the cell is interrupted. */
+/** The workspace folder. */
+declare const workspaceDir: string;
+/** Aborted when the cell is interrupted: pass it to fetch and long async work. */
 declare const signal: AbortSignal;
-declare module 'studio' { export { sql, display }; }
-`,
-  'file:///studio-globals.d.ts',
-);
+declare module 'studio' { export { sql, display, workspaceDir }; }
+
+interface Console { log(...a: unknown[]): void; info(...a: unknown[]): void; warn(...a: unknown[]): void; error(...a: unknown[]): void; debug(...a: unknown[]): void; table(data: unknown, columns?: string[]): void; time(label?: string): void; timeEnd(label?: string): void; }
+declare var console: Console;
+declare function setTimeout(cb: (...a: unknown[]) => void, ms?: number, ...args: unknown[]): unknown;
+declare function clearTimeout(id: unknown): void;
+declare function setInterval(cb: (...a: unknown[]) => void, ms?: number, ...args: unknown[]): unknown;
+declare function clearInterval(id: unknown): void;
+declare function setImmediate(cb: (...a: unknown[]) => void, ...args: unknown[]): unknown;
+declare function queueMicrotask(cb: () => void): void;
+declare function structuredClone<T>(value: T): T;
+interface AbortSignal { readonly aborted: boolean; readonly reason: unknown; throwIfAborted(): void; addEventListener(type: 'abort', cb: () => void): void; }
+declare var AbortSignal: { timeout(ms: number): AbortSignal; abort(reason?: unknown): AbortSignal };
+declare class AbortController { readonly signal: AbortSignal; abort(reason?: unknown): void; }
+declare var performance: { now(): number };
+declare class TextEncoder { encode(s: string): Uint8Array; }
+declare class TextDecoder { constructor(label?: string); decode(b: ArrayBufferView | ArrayBuffer): string; }
+declare class URL { constructor(url: string, base?: string); href: string; pathname: string; searchParams: { get(k: string): string | null }; }
+interface Response { ok: boolean; status: number; json(): Promise<any>; text(): Promise<string>; arrayBuffer(): Promise<ArrayBuffer>; }
+declare function fetch(url: string | URL, init?: { method?: string; headers?: Record<string, string>; body?: string | Uint8Array; signal?: AbortSignal }): Promise<Response>;
+declare var process: { env: Record<string, string | undefined>; argv: string[]; platform: string; memoryUsage(): { heapUsed: number; rss: number }; hrtime: { bigint(): bigint } };
+`;
+
+ts.typescriptDefaults.addExtraLib(STUDIO_GLOBALS, 'file:///studio-globals.d.ts');
 
 export { monaco };

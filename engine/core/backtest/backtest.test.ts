@@ -5,7 +5,7 @@ import type { Bar, OrderEvent, OrderFill } from '../events';
 import { defineStrategy } from '../strategy/define';
 import type { StrategyContext } from '../strategy/types';
 import type { BacktestConfig } from './config';
-import type { BarColumns, BarData } from './data';
+import { type BarColumns, type BarData, closeTimesForTimeframe } from './data';
 import { type BacktestResult, runBacktest } from './runner';
 import { serializeBacktestResult } from './serialize';
 import { DAY_NS, FIRST_CLOSE_NS, FIRST_MINUTE_CLOSE_NS, MINUTE_NS, type Ohlcv, dailyBars, minuteBars } from './testing';
@@ -331,6 +331,21 @@ describe('cancel and replace', () => {
     expect(fills(r).map((f) => [f.lastQty, f.lastPx])).toEqual([[20, 95]]);
   });
 
+  it('refuses to resize a bracket exit leg, which would sell more than the entry bought', () => {
+    const r = run(dailyBars([flat, flat, flat]), {
+      0: (ctx) =>
+        ctx.orders.submit({ symbol: 'X', side: 'buy', qty: 1, type: 'market', orderClass: 'bracket', takeProfit: { limitPrice: 110 }, stopLoss: { stopPrice: 90 } }),
+      1: (ctx) => {
+        expect(ctx.orders.replace('O-2', { qty: 2 })).toBe(false);
+        expect(ctx.orders.replace('O-2', { limitPrice: 108 })).toBe(true);
+      },
+    });
+    expect(eventsOf(r, 'OrderModifyRejected').map((e) => ('reason' in e ? e.reason : ''))).toEqual([
+      'the qty of a bracket take_profit leg follows its entry and cannot be replaced',
+    ]);
+    expect(r.orders[1].limitPrice).toBe(108);
+  });
+
   it('rejects a bad replace and a cancel of a closed order as events', () => {
     const r = run(dailyBars([flat, flat, flat]), {
       0: (ctx) => ctx.orders.submit({ symbol: 'X', side: 'buy', qty: 10, type: 'limit', limitPrice: 90 }),
@@ -473,6 +488,25 @@ describe('errors are values', () => {
     const inverted = dailyBars([[100, 99, 101, 100]]);
     const e = runBacktest({ strategy: scripted({}), data: { X: inverted } });
     expect(!e.ok && e.error.message).toMatch(/do not contain open/);
+  });
+});
+
+describe('bar time conventions', () => {
+  it('converts start-stamped lake bars to the close times the engine runs on', () => {
+    // 2024-01-02 00:00 New York (05:00Z) → 16:00 New York (21:00Z), the daily fixture's close.
+    const start = BigInt64Array.from([FIRST_CLOSE_NS - 16n * 3_600_000_000_000n]);
+    expect(closeTimesForTimeframe(start, '1Day')).toEqual(BigInt64Array.from([FIRST_CLOSE_NS]));
+    expect(closeTimesForTimeframe(BigInt64Array.from([0n]), '5Min')).toEqual(BigInt64Array.from([300_000_000_000n]));
+  });
+
+  it('closes a daily bar when its session closes: 13:00 on the day after Thanksgiving, 16:00 in summer time', () => {
+    const HOUR = 3_600_000_000_000n;
+    // 2024-11-29 00:00 New York = 05:00Z (winter); the early close is 13:00 New York = 18:00Z.
+    const blackFriday = Date.UTC(2024, 10, 29, 5) * 1_000_000;
+    // 2024-07-01 00:00 New York = 04:00Z (summer); the close is 16:00 New York = 20:00Z.
+    const july = Date.UTC(2024, 6, 1, 4) * 1_000_000;
+    const out = closeTimesForTimeframe(BigInt64Array.from([BigInt(blackFriday), BigInt(july)]), '1Day');
+    expect(out).toEqual(BigInt64Array.from([BigInt(blackFriday) + 13n * HOUR, BigInt(july) + 16n * HOUR]));
   });
 });
 

@@ -1,6 +1,7 @@
 // Bar data as the backtest consumes it: per symbol, one typed array per field. Timestamps are
 // bar close times in ns (NautilusTrader's convention): a bar is known once its close time passes.
 
+import { type IsoDate, NYSE_FIRST_YEAR, NYSE_LAST_YEAR, newYorkDateOfNs, newYorkToUtcNs, sessionFor } from '../calendar/index';
 import type { BarColumnsView } from '../strategy/history';
 
 export interface BarColumns extends BarColumnsView {
@@ -25,6 +26,35 @@ export function closeTimesFromOpen(openTimes: BigInt64Array, intervalNs: bigint)
   const out = new BigInt64Array(openTimes.length);
   for (let i = 0; i < openTimes.length; i++) out[i] = openTimes[i] + intervalNs;
   return out;
+}
+
+const NS_PER_MINUTE = 60_000_000_000n;
+const BAR_LENGTH_NS = {
+  '1Min': NS_PER_MINUTE,
+  '5Min': 5n * NS_PER_MINUTE,
+  '15Min': 15n * NS_PER_MINUTE,
+  '1Hour': 60n * NS_PER_MINUTE,
+} as const;
+
+export type LakeTimeframe = keyof typeof BAR_LENGTH_NS | '1Day';
+
+/**
+ * Close times for lake bars (engine/core/data), which are stamped at their start. A daily bar,
+ * stamped at midnight New York of its session date, closes when that NYSE session closes — 13:00
+ * on early-close days. Dates the calendar does not know (before 1990, after 2035, or a bar on a
+ * day the exchange was closed) fall back to 16:00 New York.
+ */
+export function closeTimesForTimeframe(startTimes: BigInt64Array, timeframe: LakeTimeframe): BigInt64Array {
+  if (timeframe !== '1Day') return closeTimesFromOpen(startTimes, BAR_LENGTH_NS[timeframe]);
+  const out = new BigInt64Array(startTimes.length);
+  for (let i = 0; i < startTimes.length; i++) out[i] = sessionCloseNs(newYorkDateOfNs(startTimes[i]));
+  return out;
+}
+
+function sessionCloseNs(date: IsoDate): bigint {
+  const year = Number(date.slice(0, 4));
+  const session = year >= NYSE_FIRST_YEAR && year <= NYSE_LAST_YEAR ? sessionFor(date) : undefined;
+  return session !== undefined ? session.closeNs : newYorkToUtcNs(date, 16);
 }
 
 export interface BarRow {
@@ -74,18 +104,27 @@ export function checkBarData(data: BarData): string | null {
     }
     const n = c.ts.length;
     if (n === 0) return `${sym}: no bars`;
+    // Compared as (signed high, unsigned low) 32-bit words: reading a bigint per bar allocates.
+    const w = new Int32Array(c.ts.buffer, c.ts.byteOffset, 2 * n);
+    const hiAt = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+    const where = (i: number) => `${sym} bar ${i} (ts ${c.ts[i]})`;
     for (let i = 0; i < n; i++) {
-      const where = `${sym} bar ${i} (ts ${c.ts[i]})`;
-      if (i > 0 && c.ts[i] <= c.ts[i - 1]) return `${where}: timestamps must be strictly increasing (previous ${c.ts[i - 1]})`;
+      if (i > 0) {
+        const hi = w[2 * i + hiAt];
+        const prevHi = w[2 * i - 2 + hiAt];
+        if (hi < prevHi || (hi === prevHi && w[2 * i + 1 - hiAt] >>> 0 <= w[2 * i - 1 - hiAt] >>> 0)) {
+          return `${where(i)}: timestamps must be strictly increasing (previous ${c.ts[i - 1]})`;
+        }
+      }
       const o = c.open[i];
       const h = c.high[i];
       const l = c.low[i];
       const cl = c.close[i];
-      if (!(Number.isFinite(o) && Number.isFinite(h) && Number.isFinite(l) && Number.isFinite(cl))) return `${where}: open/high/low/close must be finite`;
-      if (!(l > 0)) return `${where}: prices must be positive (low ${l})`;
-      if (h < Math.max(o, cl) || l > Math.min(o, cl)) return `${where}: high ${h} / low ${l} do not contain open ${o} and close ${cl}`;
+      if (!(Number.isFinite(o) && Number.isFinite(h) && Number.isFinite(l) && Number.isFinite(cl))) return `${where(i)}: open/high/low/close must be finite`;
+      if (!(l > 0)) return `${where(i)}: prices must be positive (low ${l})`;
+      if (h < Math.max(o, cl) || l > Math.min(o, cl)) return `${where(i)}: high ${h} / low ${l} do not contain open ${o} and close ${cl}`;
       const v = c.volume[i];
-      if (v < 0 || v === Infinity) return `${where}: volume must be >= 0 or NaN, got ${v}`;
+      if (v < 0 || v === Infinity) return `${where(i)}: volume must be >= 0 or NaN, got ${v}`;
     }
   }
   return null;

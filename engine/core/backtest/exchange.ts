@@ -2,8 +2,6 @@
 // along the intrabar path, books fills into the portfolio and emits order events. Nothing here
 // throws on a bad order: it becomes an OrderRejected / OrderModifyRejected event.
 
-// The Node-builtins lint pattern 'events' also matches this module's path; it is our own pure module.
-// eslint-disable-next-line no-restricted-imports
 import type { OrderEvent } from '../events';
 import { type FeeModel, type SlippageModel, computeFee, slippedPrice } from '../orders/costs';
 import {
@@ -306,6 +304,9 @@ export class SimulatedExchange {
     if (!o.open) return reject(`order is ${o.status}`);
     if (typeof change !== 'object' || change === null) return reject('replace needs an object of changes');
     if (o.type === 'trailing_stop' && change.stopPrice !== undefined) return reject('a trailing stop moves its own stop; change trailPrice or trailPercent');
+    // Exit legs are sized by their entry (and each other): resizing one alone could sell more
+    // than the entry bought.
+    if (o.role !== 'entry' && change.qty !== undefined && change.qty !== o.qty) return reject(`the qty of a ${o.orderClass} ${o.role} leg follows its entry and cannot be replaced`);
     const opt = (x: number): number | undefined => (Number.isNaN(x) ? undefined : x);
     const isTrail = o.type === 'trailing_stop';
     const usesPercent = isTrail && (change.trailPercent !== undefined || (change.trailPrice === undefined && !Number.isNaN(o.trailPercent)));

@@ -5,7 +5,7 @@ export type { BacktestRequest, BacktestResult, BacktestOutcome, BacktestError, E
 export type { BacktestConfig, FillConfig, MarketFillRule, ResolvedConfig } from './config';
 export { resolveConfig } from './config';
 export type { BarColumns, BarData, BarRow } from './data';
-export { barColumns, checkBarData, closeTimesFromOpen } from './data';
+export { barColumns, checkBarData, closeTimesFromOpen, closeTimesForTimeframe } from './data';
 export type { IntrabarRule } from './exchange';
 export { SimulatedExchange } from './exchange';
 export { BarPath } from './intrabar';

@@ -228,10 +228,11 @@ describe('invariants over random order sequences (fast-check)', () => {
           expect(sl).toBeDefined();
           if (uncapped) expect(tp.filledQty > 0 && (sl?.filledQty ?? 0) > 0).toBe(false);
         }
-        // A fill event of an exit leg never precedes the last fill of its entry.
+        // A fill of an exit leg never precedes the last fill of its entry (an entry that ends
+        // partially filled, e.g. a day order expiring, releases its exits for the filled part).
         const fillIndex = new Map<string, number>();
         out.result.orderEvents.forEach((e, k) => {
-          if (e.type === 'OrderFilled') fillIndex.set(e.orderId, k);
+          if (e.type === 'OrderFilled' || e.type === 'OrderPartiallyFilled') fillIndex.set(e.orderId, k);
         });
         out.result.orderEvents.forEach((e, k) => {
           if (e.type !== 'OrderFilled' && e.type !== 'OrderPartiallyFilled') return;

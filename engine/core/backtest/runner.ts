@@ -9,11 +9,10 @@
 //   7. equity, cash and exposure are recorded for T.
 // Orders placed at time t only meet bars that start at or after t (a bar starts at the previous
 // bar's close), so no fill can use a price from before the decision. The loop allocates nothing
-// per bar beyond the bigint read of each timestamp; order events allocate as they happen.
+// per bar — timestamps are compared as 32-bit words, never read as bigints unless a strategy or
+// an order event asks for the time — and order events allocate only as they happen.
 
 import { NEVER_NS, TestClock } from '../clock';
-// The Node-builtins lint pattern 'events' also matches this module's path; it is our own pure module.
-// eslint-disable-next-line no-restricted-imports
 import type { Bar, OrderEvent } from '../events';
 import type { BarIndicator } from '../indicators/index';
 import { type Metrics, computeMetrics } from '../metrics/metrics';
@@ -86,14 +85,25 @@ export type BacktestOutcome = { ok: true; result: BacktestResult } | { ok: false
 const MAX_EVENTS_PER_DISPATCH = 1_000_000;
 const NS_PER_DAY = 86_400e9;
 
+/** Every supported platform is little-endian; checked rather than assumed. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The reused object onBar receives; tsEvent is read from the column only when asked for. */
 class BarView implements Bar {
-  tsEvent = 0n;
+  index = -1;
   open = NaN;
   high = NaN;
   low = NaN;
   close = NaN;
   volume = NaN;
-  constructor(readonly symbol: string) {}
+  constructor(
+    readonly symbol: string,
+    private readonly tsCol: BigInt64Array,
+  ) {}
+
+  get tsEvent(): bigint {
+    return this.tsCol[this.index];
+  }
 }
 
 export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>): BacktestOutcome {
@@ -136,26 +146,34 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
   });
   const histories = symbols.map((s, i) => new ColumnHistory(s, cols[i]));
   const indicators: BarIndicator[][] = symbols.map(() => []);
-  const views = symbols.map((s) => new BarView(s));
+  const views = symbols.map((s, i) => new BarView(s, cols[i].ts));
   const ctx = createBacktestContext({ symbols, clock, portfolio, exchange, histories, indicators });
 
-  // Per-symbol loop state.
+  // Per-symbol loop state. Timestamps are compared through 32-bit views of the BigInt64Array
+  // columns (high word signed, low word unsigned), because every bigint read allocates.
+  const hiAt = LITTLE_ENDIAN ? 1 : 0;
+  const loAt = 1 - hiAt;
+  const words = cols.map((c) => new Int32Array(c.ts.buffer, c.ts.byteOffset, c.ts.length * 2));
   const len = new Int32Array(nSym);
   const cursor = new Int32Array(nSym);
   const lastIndex = new Int32Array(nSym).fill(-1);
-  const nextTs: bigint[] = [];
-  const prevTs: bigint[] = [];
+  const nextHi = new Int32Array(nSym);
+  const nextLo = new Float64Array(nSym);
   const nextDay = new Float64Array(nSym);
   const lastDay = new Float64Array(nSym).fill(NaN);
   const sessionFirst = new Uint8Array(nSym);
   const sessionLast = new Uint8Array(nSym);
   const offset = Number(cfg.sessionOffsetNs);
-  const dayOf = (ts: bigint): number => Math.floor((Number(ts) + offset) / NS_PER_DAY);
+  const dayOf = (hi: number, lo: number): number => Math.floor((hi * 4294967296 + lo + offset) / NS_PER_DAY);
+  const loadNext = (s: number, i: number): void => {
+    const w = words[s];
+    nextHi[s] = w[2 * i + hiAt];
+    nextLo[s] = w[2 * i + loAt] >>> 0;
+    nextDay[s] = dayOf(nextHi[s], nextLo[s]);
+  };
   for (let s = 0; s < nSym; s++) {
     len[s] = cols[s].ts.length;
-    nextTs.push(cols[s].ts[0]);
-    prevTs.push(startNs);
-    nextDay[s] = dayOf(cols[s].ts[0]);
+    loadNext(s, 0);
   }
   const stepSyms = new Int32Array(nSym);
   const bar: BarInput = { barIndex: 0, open: 0, high: 0, low: 0, close: 0, volume: 0, barStartNs: 0n, sessionFirst: false, sessionLast: false };
@@ -167,6 +185,7 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
     bar.low = c.low[i];
     bar.close = c.close[i];
     bar.volume = c.volume[i];
+    bar.barStartNs = i > 0 ? c.ts[i - 1] : startNs;
     bar.sessionFirst = sessionFirst[s] === 1;
     bar.sessionLast = sessionLast[s] === 1;
   };
@@ -174,6 +193,7 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
   let capacity = 16;
   for (const c of cols) capacity = Math.max(capacity, c.ts.length);
   let outTs: BigInt64Array = new BigInt64Array(capacity);
+  let outTsWords = new Int32Array(outTs.buffer);
   let outEquity: Float64Array = new Float64Array(capacity);
   let outCash: Float64Array = new Float64Array(capacity);
   let outExposure: Float64Array = new Float64Array(capacity);
@@ -206,26 +226,44 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
     drain();
 
     const t0 = watch !== undefined ? watch() : 0;
-    let lastStepTs = startNs;
+    let lastStep = -1;
+    let lastStepSym = 0;
     const signalClose = cfg.market === 'signal-close';
     const borrow = cfg.borrowRateAnnual > 0;
     for (;;) {
-      let T = NEVER_NS;
-      for (let s = 0; s < nSym; s++) if (nextTs[s] < T) T = nextTs[s];
-      if (T === NEVER_NS) break;
-
-      if (clock.nextDueNs <= T) {
-        phase = 'onTimer';
-        for (let ev = clock.popDue(T); ev !== null; ev = clock.popDue(T)) {
-          handlers.onTimer?.(ev);
-          drain();
+      // The earliest next bar across symbols defines this step's time T = ts of (tSym, tIdx).
+      let tSym = -1;
+      let tHi = 0;
+      let tLo = 0;
+      for (let s = 0; s < nSym; s++) {
+        if (cursor[s] >= len[s]) continue;
+        const hi = nextHi[s];
+        const lo = nextLo[s];
+        if (tSym < 0 || hi < tHi || (hi === tHi && lo < tLo)) {
+          tSym = s;
+          tHi = hi;
+          tLo = lo;
         }
       }
-      clock.advanceTo(T);
+      if (tSym < 0) break;
+      const tCol = cols[tSym].ts;
+      const tIdx = cursor[tSym];
+
+      if (clock.hasTimers) {
+        const T = tCol[tIdx];
+        if (clock.nextDueNs <= T) {
+          phase = 'onTimer';
+          for (let ev = clock.popDue(T); ev !== null; ev = clock.popDue(T)) {
+            handlers.onTimer?.(ev);
+            drain();
+          }
+        }
+      }
+      clock.advanceToColumn(tCol, tIdx);
 
       let k = 0;
       for (let s = 0; s < nSym; s++) {
-        if (nextTs[s] !== T) continue;
+        if (cursor[s] >= len[s] || nextHi[s] !== tHi || nextLo[s] !== tLo) continue;
         stepSyms[k++] = s;
         const i = cursor[s];
         const day = nextDay[s];
@@ -233,29 +271,23 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
         lastDay[s] = day;
         cursor[s] = i + 1;
         if (i + 1 < len[s]) {
-          nextTs[s] = cols[s].ts[i + 1];
-          nextDay[s] = dayOf(nextTs[s]);
+          loadNext(s, i + 1);
           sessionLast[s] = nextDay[s] !== day ? 1 : 0;
         } else {
-          nextTs[s] = NEVER_NS;
           sessionLast[s] = 1;
         }
         lastIndex[s] = i;
-        if (exchange.hasWorkingOrders(s)) {
-          setBar(s, i);
-          bar.barStartNs = prevTs[s];
-          exchange.matchBar(s, bar);
-        } else if (signalClose) {
-          // Resets the volume budget the close pass draws on.
+        // With signal-close the close pass needs this bar's volume budget even with no orders yet.
+        if (signalClose || exchange.hasWorkingOrders(s)) {
           setBar(s, i);
           exchange.matchBar(s, bar);
         }
-        prevTs[s] = T;
         const c = cols[s];
-        portfolio.mark(s, c.close[i]);
-        if (trades.hasOpen(s)) trades.onBar(s, c.high[i], c.low[i], portfolio.qtys[s], portfolio.avgPrices[s], i);
+        // Direct store, not portfolio.mark(): a double argument to a call would be boxed.
+        portfolio.lastPrices[s] = c.close[i];
+        if (trades.hasOpen(s)) trades.onBar(s, i, c.high, c.low, portfolio.qtys, portfolio.avgPrices);
       }
-      if (borrow) portfolio.accrueBorrow(Number(T - lastStepTs));
+      if (borrow && lastStep >= 0) portfolio.accrueBorrow(Number(tCol[tIdx] - cols[lastStepSym].ts[lastStep]));
       drain();
 
       for (let j = 0; j < k; j++) {
@@ -264,14 +296,14 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
         const c = cols[s];
         advanceHistory(histories[s], i);
         const v = views[s];
-        v.tsEvent = T;
+        v.index = i;
         v.open = c.open[i];
         v.high = c.high[i];
         v.low = c.low[i];
         v.close = c.close[i];
         v.volume = c.volume[i];
         const list = indicators[s];
-        for (let m = 0; m < list.length; m++) list[m].updateBar(v.open, v.high, v.low, v.close, v.volume);
+        for (let m = 0; m < list.length; m++) list[m].updateBar(v);
       }
       if (handlers.onBar !== undefined) {
         phase = 'onBar';
@@ -286,8 +318,7 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
           const s = stepSyms[j];
           if (!exchange.hasWorkingOrders(s)) continue;
           setBar(s, cursor[s] - 1);
-          exchange.matchAtClose(s, bar, T);
-          portfolio.mark(s, cols[s].close[cursor[s] - 1]);
+          exchange.matchAtClose(s, bar, clock.timestampNs());
         }
         drain();
       }
@@ -295,16 +326,18 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
       if (steps === capacity) {
         capacity *= 2;
         outTs = grow64(outTs, capacity);
+        outTsWords = new Int32Array(outTs.buffer);
         outEquity = growF(outEquity, capacity);
         outCash = growF(outCash, capacity);
         outExposure = growF(outExposure, capacity);
       }
-      outTs[steps] = T;
-      outEquity[steps] = portfolio.equity();
-      outCash[steps] = portfolio.cash;
-      outExposure[steps] = portfolio.grossExposure();
+      const w = words[tSym];
+      outTsWords[2 * steps] = w[2 * tIdx];
+      outTsWords[2 * steps + 1] = w[2 * tIdx + 1];
+      portfolio.writeRow(steps, outEquity, outCash, outExposure);
       steps++;
-      lastStepTs = T;
+      lastStep = tIdx;
+      lastStepSym = tSym;
     }
     if (watch !== undefined) loopMs = watch() - t0;
 

@@ -98,12 +98,17 @@ export class TradeTracker {
     }
   }
 
-  /** Updates excursions of an open trade with a bar that lies wholly after its entry. */
-  onBar(i: number, high: number, low: number, qty: number, avgPrice: number, barIndex: number): void {
+  /**
+   * Updates excursions of an open trade with bar `barIndex` of symbol `i`, if it lies wholly after
+   * the entry. Takes the columns, not the numbers, so the per-bar call boxes nothing.
+   */
+  onBar(i: number, barIndex: number, highs: Float64Array, lows: Float64Array, qtys: Float64Array, avgPrices: Float64Array): void {
     const t = this.open[i];
     if (t === null || barIndex <= t.entryBar) return;
-    const a = qty * (high - avgPrice);
-    const b = qty * (low - avgPrice);
+    const qty = qtys[i];
+    const avgPrice = avgPrices[i];
+    const a = qty * (highs[barIndex] - avgPrice);
+    const b = qty * (lows[barIndex] - avgPrice);
     const fav = a > b ? a : b;
     const adv = a > b ? b : a;
     if (fav > t.mfe) t.mfe = fav;

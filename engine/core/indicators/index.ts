@@ -1,6 +1,6 @@
 // Streaming technical indicators: O(1) per update, no allocation after construction.
 
-export type { BarIndicator, PriceSource } from './types';
+export type { BarIndicator, BarValues, PriceSource } from './types';
 export { priceFrom } from './types';
 export { RingBuffer, RollingExtreme, RollingStats } from './ring';
 export { Sma, Ema, Wma, WilderMa } from './moving-averages';

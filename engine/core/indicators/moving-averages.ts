@@ -2,7 +2,7 @@
 // Warm-up and seeding follow the `technicalindicators` package so results can be compared.
 
 import { RingBuffer } from './ring';
-import { type BarIndicator, type PriceSource, checkPeriod, priceFrom } from './types';
+import { type BarIndicator, type BarValues, type PriceSource, checkPeriod, priceFrom } from './types';
 
 /** Simple moving average. The running sum is compensated (Neumaier) so it does not drift. */
 export class Sma implements BarIndicator {
@@ -27,16 +27,22 @@ export class Sma implements BarIndicator {
 
   /** Non-finite inputs are ignored: one bad print must not poison the running sum forever. */
   update(x: number): number {
-    if (!Number.isFinite(x)) return this.value;
+    this.step(x);
+    return this.value;
+  }
+
+  // Returns nothing: a double returned from a call that is not inlined gets boxed per bar.
+  private step(x: number): void {
+    if (!Number.isFinite(x)) return;
     const old = this.window.push(x);
     this.add(x);
     if (!Number.isNaN(old)) this.add(-old);
     if (this.window.full) this.value = (this.sum + this.comp) / this.period;
-    return this.value;
+    return;
   }
 
-  updateBar(open: number, high: number, low: number, close: number, volume: number): void {
-    this.update(priceFrom(this.source, open, high, low, close, volume));
+  updateBar(bar: BarValues): void {
+    this.step(this.source === 'close' ? bar.close : priceFrom(this.source, bar));
   }
 
   reset(): void {
@@ -77,19 +83,25 @@ export class Ema implements BarIndicator {
   }
 
   update(x: number): number {
-    if (!Number.isFinite(x)) return this.value;
+    this.step(x);
+    return this.value;
+  }
+
+  // Returns nothing: a double returned from a call that is not inlined gets boxed per bar.
+  private step(x: number): void {
+    if (!Number.isFinite(x)) return;
     if (this.n < this.period) {
       this.seedSum += x;
       this.n++;
       if (this.n === this.period) this.value = this.seedSum / this.period;
-      return this.value;
+      return;
     }
     this.value += (x - this.value) * this.alpha;
-    return this.value;
+    return;
   }
 
-  updateBar(open: number, high: number, low: number, close: number, volume: number): void {
-    this.update(priceFrom(this.source, open, high, low, close, volume));
+  updateBar(bar: BarValues): void {
+    this.step(this.source === 'close' ? bar.close : priceFrom(this.source, bar));
   }
 
   reset(): void {
@@ -134,7 +146,13 @@ export class Wma implements BarIndicator {
   }
 
   update(x: number): number {
-    if (!Number.isFinite(x)) return this.value;
+    this.step(x);
+    return this.value;
+  }
+
+  // Returns nothing: a double returned from a call that is not inlined gets boxed per bar.
+  private step(x: number): void {
+    if (!Number.isFinite(x)) return;
     const wasFull = this.window.full;
     const old = this.window.push(x);
     if (wasFull) {
@@ -147,11 +165,11 @@ export class Wma implements BarIndicator {
     }
     if (++this.sinceExact >= 1024 + this.period) this.recompute();
     if (this.window.full) this.value = this.weighted / this.denom;
-    return this.value;
+    return;
   }
 
-  updateBar(open: number, high: number, low: number, close: number, volume: number): void {
-    this.update(priceFrom(this.source, open, high, low, close, volume));
+  updateBar(bar: BarValues): void {
+    this.step(this.source === 'close' ? bar.close : priceFrom(this.source, bar));
   }
 
   reset(): void {

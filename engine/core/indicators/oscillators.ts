@@ -2,7 +2,7 @@
 
 import { Ema, Sma } from './moving-averages';
 import { RollingExtreme } from './ring';
-import { type BarIndicator, type PriceSource, checkPeriod, priceFrom } from './types';
+import { type BarIndicator, type BarValues, type PriceSource, checkPeriod, priceFrom } from './types';
 
 /**
  * Relative strength index with Wilder's smoothing: the first average gain/loss is the mean of
@@ -30,10 +30,16 @@ export class Rsi implements BarIndicator {
   }
 
   update(x: number): number {
-    if (!Number.isFinite(x)) return this.value;
+    this.step(x);
+    return this.value;
+  }
+
+  // Returns nothing: a double returned from a call that is not inlined gets boxed per bar.
+  private step(x: number): void {
+    if (!Number.isFinite(x)) return;
     if (Number.isNaN(this.prev)) {
       this.prev = x;
-      return this.value;
+      return;
     }
     const change = x - this.prev;
     this.prev = x;
@@ -44,7 +50,7 @@ export class Rsi implements BarIndicator {
       this.avgGain += gain / p;
       this.avgLoss += loss / p;
       this.n++;
-      if (this.n < p) return this.value;
+      if (this.n < p) return;
     } else {
       this.avgGain = (this.avgGain * (p - 1) + gain) / p;
       this.avgLoss = (this.avgLoss * (p - 1) + loss) / p;
@@ -52,11 +58,11 @@ export class Rsi implements BarIndicator {
     if (this.avgLoss === 0) this.value = this.avgGain === 0 ? 50 : 100;
     else if (this.avgGain === 0) this.value = 0;
     else this.value = 100 - 100 / (1 + this.avgGain / this.avgLoss);
-    return this.value;
+    return;
   }
 
-  updateBar(open: number, high: number, low: number, close: number, volume: number): void {
-    this.update(priceFrom(this.source, open, high, low, close, volume));
+  updateBar(bar: BarValues): void {
+    this.step(this.source === 'close' ? bar.close : priceFrom(this.source, bar));
   }
 
   reset(): void {
@@ -104,18 +110,24 @@ export class Macd implements BarIndicator {
   }
 
   update(x: number): number {
-    if (!Number.isFinite(x)) return this.value;
-    this.fast.update(x);
-    this.slow.update(x);
-    if (!this.slow.ready) return this.value;
-    this.value = this.fast.value - this.slow.value;
-    this.signal = this.signalEma.update(this.value);
-    this.histogram = this.value - this.signal;
+    this.step(x);
     return this.value;
   }
 
-  updateBar(open: number, high: number, low: number, close: number, volume: number): void {
-    this.update(priceFrom(this.source, open, high, low, close, volume));
+  // Returns nothing: a double returned from a call that is not inlined gets boxed per bar.
+  private step(x: number): void {
+    if (!Number.isFinite(x)) return;
+    this.fast.update(x);
+    this.slow.update(x);
+    if (!this.slow.ready) return;
+    this.value = this.fast.value - this.slow.value;
+    this.signal = this.signalEma.update(this.value);
+    this.histogram = this.value - this.signal;
+    return;
+  }
+
+  updateBar(bar: BarValues): void {
+    this.step(this.source === 'close' ? bar.close : priceFrom(this.source, bar));
   }
 
   reset(): void {
@@ -164,19 +176,25 @@ export class Stochastic implements BarIndicator {
   }
 
   update(high: number, low: number, close: number): number {
-    if (!Number.isFinite(high) || !Number.isFinite(low) || !Number.isFinite(close)) return this.value;
+    this.step(high, low, close);
+    return this.value;
+  }
+
+  // Returns nothing: a double returned from a call that is not inlined gets boxed per bar.
+  private step(high: number, low: number, close: number): void {
+    if (!Number.isFinite(high) || !Number.isFinite(low) || !Number.isFinite(close)) return;
     this.hh.push(high);
     this.ll.push(low);
-    if (++this.n < this.period) return this.value;
+    if (++this.n < this.period) return;
     const lo = this.ll.value;
     const range = this.hh.value - lo;
     this.value = range > 0 ? ((close - lo) / range) * 100 : 50;
     this.d = this.dSma.update(this.value);
-    return this.value;
+    return;
   }
 
-  updateBar(_open: number, high: number, low: number, close: number): void {
-    this.update(high, low, close);
+  updateBar(bar: BarValues): void {
+    this.step(bar.high, bar.low, bar.close);
   }
 
   reset(): void {

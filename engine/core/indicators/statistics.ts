@@ -1,7 +1,7 @@
 // Rolling statistics: z-score and least-squares slope.
 
 import { RingBuffer, RollingStats } from './ring';
-import { type BarIndicator, type PriceSource, checkPeriod, priceFrom } from './types';
+import { type BarIndicator, type BarValues, type PriceSource, checkPeriod, priceFrom } from './types';
 
 /**
  * (x - mean) / population standard deviation over the last `period` inputs, x included.
@@ -34,17 +34,23 @@ export class ZScore implements BarIndicator {
   }
 
   update(x: number): number {
-    if (!Number.isFinite(x)) return this.value;
-    this.stats.push(x);
-    if (!this.stats.full) return this.value;
-    const sd = Math.sqrt(this.stats.variance);
-    // Relative threshold: a constant window can leave a variance of ~1e-30 after rounding.
-    this.value = sd > 1e-12 * Math.abs(this.stats.mean) ? (x - this.stats.mean) / sd : 0;
+    this.step(x);
     return this.value;
   }
 
-  updateBar(open: number, high: number, low: number, close: number, volume: number): void {
-    this.update(priceFrom(this.source, open, high, low, close, volume));
+  // Returns nothing: a double returned from a call that is not inlined gets boxed per bar.
+  private step(x: number): void {
+    if (!Number.isFinite(x)) return;
+    this.stats.push(x);
+    if (!this.stats.full) return;
+    const sd = Math.sqrt(this.stats.variance);
+    // Relative threshold: a constant window can leave a variance of ~1e-30 after rounding.
+    this.value = sd > 1e-12 * Math.abs(this.stats.mean) ? (x - this.stats.mean) / sd : 0;
+    return;
+  }
+
+  updateBar(bar: BarValues): void {
+    this.step(this.source === 'close' ? bar.close : priceFrom(this.source, bar));
   }
 
   reset(): void {
@@ -88,7 +94,13 @@ export class RegressionSlope implements BarIndicator {
   }
 
   update(x: number): number {
-    if (!Number.isFinite(x)) return this.value;
+    this.step(x);
+    return this.value;
+  }
+
+  // Returns nothing: a double returned from a call that is not inlined gets boxed per bar.
+  private step(x: number): void {
+    if (!Number.isFinite(x)) return;
     const wasFull = this.window.full;
     const old = this.window.push(x);
     if (wasFull) {
@@ -105,11 +117,11 @@ export class RegressionSlope implements BarIndicator {
       this.value = (n * this.weighted - this.sx * this.sum) / this.denom;
       this.fitted = (this.sum - this.value * this.sx) / n + this.value * (n - 1);
     }
-    return this.value;
+    return;
   }
 
-  updateBar(open: number, high: number, low: number, close: number, volume: number): void {
-    this.update(priceFrom(this.source, open, high, low, close, volume));
+  updateBar(bar: BarValues): void {
+    this.step(this.source === 'close' ? bar.close : priceFrom(this.source, bar));
   }
 
   reset(): void {

@@ -2,7 +2,7 @@
 
 import { Ema } from './moving-averages';
 import { RollingStats } from './ring';
-import { type BarIndicator, type PriceSource, checkPeriod, priceFrom } from './types';
+import { type BarIndicator, type BarValues, type PriceSource, checkPeriod, priceFrom } from './types';
 
 /** Bollinger bands: SMA ± k population standard deviations. `value` is the middle band. */
 export class Bollinger implements BarIndicator {
@@ -34,20 +34,26 @@ export class Bollinger implements BarIndicator {
   }
 
   update(x: number): number {
-    if (!Number.isFinite(x)) return this.value;
+    this.step(x);
+    return this.value;
+  }
+
+  // Returns nothing: a double returned from a call that is not inlined gets boxed per bar.
+  private step(x: number): void {
+    if (!Number.isFinite(x)) return;
     this.stats.push(x);
-    if (!this.stats.full) return this.value;
+    if (!this.stats.full) return;
     const mid = this.stats.mean;
     const width = this.stdDevs * Math.sqrt(this.stats.variance);
     this.value = mid;
     this.upper = mid + width;
     this.lower = mid - width;
     this.percentB = width > 0 ? (x - this.lower) / (this.upper - this.lower) : 0.5;
-    return this.value;
+    return;
   }
 
-  updateBar(open: number, high: number, low: number, close: number, volume: number): void {
-    this.update(priceFrom(this.source, open, high, low, close, volume));
+  updateBar(bar: BarValues): void {
+    this.step(this.source === 'close' ? bar.close : priceFrom(this.source, bar));
   }
 
   reset(): void {
@@ -82,17 +88,23 @@ export class Atr implements BarIndicator {
   }
 
   update(high: number, low: number, close: number): number {
-    if (!Number.isFinite(high) || !Number.isFinite(low) || !Number.isFinite(close)) return this.value;
-    const pc = this.prevClose;
-    this.prevClose = close;
-    if (Number.isNaN(pc)) return this.value;
-    this.trueRange = Math.max(high - low, Math.abs(high - pc), Math.abs(low - pc));
-    this.value = this.smooth.update(this.trueRange);
+    this.step(high, low, close);
     return this.value;
   }
 
-  updateBar(_open: number, high: number, low: number, close: number): void {
-    this.update(high, low, close);
+  // Returns nothing: a double returned from a call that is not inlined gets boxed per bar.
+  private step(high: number, low: number, close: number): void {
+    if (!Number.isFinite(high) || !Number.isFinite(low) || !Number.isFinite(close)) return;
+    const pc = this.prevClose;
+    this.prevClose = close;
+    if (Number.isNaN(pc)) return;
+    this.trueRange = Math.max(high - low, Math.abs(high - pc), Math.abs(low - pc));
+    this.value = this.smooth.update(this.trueRange);
+    return;
+  }
+
+  updateBar(bar: BarValues): void {
+    this.step(bar.high, bar.low, bar.close);
   }
 
   reset(): void {

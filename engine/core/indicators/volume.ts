@@ -1,7 +1,7 @@
 // Volume-weighted average price.
 
 import { RingBuffer } from './ring';
-import { type BarIndicator, checkPeriod } from './types';
+import { type BarIndicator, type BarValues, checkPeriod } from './types';
 
 /**
  * VWAP of the typical price (high + low + close) / 3. Cumulative since construction or the last
@@ -28,8 +28,14 @@ export class Vwap implements BarIndicator {
   }
 
   update(high: number, low: number, close: number, volume: number): number {
+    this.step(high, low, close, volume);
+    return this.value;
+  }
+
+  // Returns nothing: a double returned from a call that is not inlined gets boxed per bar.
+  private step(high: number, low: number, close: number, volume: number): void {
     if (!Number.isFinite(high) || !Number.isFinite(low) || !Number.isFinite(close) || !Number.isFinite(volume)) {
-      return this.value;
+      return;
     }
     const pv = ((high + low + close) / 3) * volume;
     this.pv += pv;
@@ -43,11 +49,11 @@ export class Vwap implements BarIndicator {
       }
     }
     this.value = this.vol > 0 ? this.pv / this.vol : NaN;
-    return this.value;
+    return;
   }
 
-  updateBar(_open: number, high: number, low: number, close: number, volume: number): void {
-    this.update(high, low, close, volume);
+  updateBar(bar: BarValues): void {
+    this.step(bar.high, bar.low, bar.close, bar.volume);
   }
 
   reset(): void {

@@ -137,6 +137,26 @@ export class Portfolio implements PortfolioView {
     return this.cash + this.positionsValue();
   }
 
+  /**
+   * Writes equity, cash and gross exposure into row `row` of the given columns. The backtest
+   * records every bar this way: returning the numbers from a call that is not inlined would box
+   * each into a new heap object.
+   */
+  writeRow(row: number, equity: Float64Array, cash: Float64Array, exposure: Float64Array): void {
+    let value = 0;
+    let gross = 0;
+    const q = this.qtys;
+    for (let i = 0; i < q.length; i++) {
+      if (q[i] === 0) continue;
+      const v = q[i] * this.lastPrices[i];
+      value += v;
+      gross += v < 0 ? -v : v;
+    }
+    equity[row] = this.cash + value;
+    cash[row] = this.cash;
+    exposure[row] = gross;
+  }
+
   buyingPower(): number {
     return Math.max(0, this.equity() * this.marginMultiplier - this.grossExposure());
   }

@@ -3,8 +3,6 @@
 
 import type { z } from 'zod';
 import type { Clock, TimeEvent, UnixNanos } from '../clock';
-// The Node-builtins lint pattern 'events' also matches this module's path; it is our own pure module.
-// eslint-disable-next-line no-restricted-imports
 import type { Bar, OrderEvent, Quote, Trade } from '../events';
 import type {
   Atr,

@@ -1,16 +1,19 @@
-// Renders one Jupyter output, choosing the richest mime type we know: Plotly, tables, HTML,
-// markdown, images, JSON, then text. Long text is collapsed behind "show more".
+// Renders Jupyter outputs, choosing the richest mime type we know: Plotly, tables, HTML,
+// markdown (with math), images, JSON, then text. Long text is collapsed behind "show more", and
+// a cell with more than MAX_OUTPUTS outputs shows the first ones and the rest behind a click.
 import { lazy, Suspense, useState } from 'react';
 import DOMPurify from 'dompurify';
-import { marked } from 'marked';
 import type { JupyterOutput } from '../../../engine/rpc/contract';
 import { TableOutput, type TableData } from './TableOutput';
+import { renderMarkdown } from './markdown';
 
 const PlotlyOutput = lazy(() => import('./PlotlyOutput'));
 
 const PLOTLY = 'application/vnd.plotly.v1+json';
 const TABLE = 'application/vnd.dataresource+json';
 const COLLAPSE_LINES = 40;
+/** As JupyterLab's maxNumberOutputs: past this, outputs wait behind a click. */
+export const MAX_OUTPUTS = 50;
 
 // Strip ANSI colour codes from tracebacks and streams: we render plain text.
 const stripAnsi = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '');
@@ -37,7 +40,7 @@ function Html({ html }: { html: string }) {
 }
 
 export function Markdown({ md }: { md: string }) {
-  return <div className="markdown" dangerouslySetInnerHTML={{ __html: DOMPurify.sanitize(marked.parse(md, { async: false }) as string) }} />;
+  return <div className="markdown" dangerouslySetInnerHTML={{ __html: renderMarkdown(md) }} />;
 }
 
 function MimeView({ data }: { data: Record<string, unknown> }) {
@@ -72,4 +75,19 @@ export function Output({ output }: { output: JupyterOutput }) {
         </div>
       );
   }
+}
+
+export function OutputList({ outputs }: { outputs: JupyterOutput[] }) {
+  const [all, setAll] = useState(false);
+  const shown = all ? outputs : outputs.slice(0, MAX_OUTPUTS);
+  return (
+    <div className="outputs" data-testid="outputs">
+      {shown.map((o, i) => <Output key={i} output={o} />)}
+      {outputs.length > shown.length && (
+        <button className="link" onClick={() => setAll(true)} data-testid="show-all-outputs">
+          {outputs.length - shown.length} more outputs hidden: show all {outputs.length}
+        </button>
+      )}
+    </div>
+  );
 }

@@ -2,8 +2,7 @@
 // a take-profit and a stop-loss set in multiples of the ATR.
 
 import { z } from 'zod';
-import { roundToTick } from '../../orders/validate';
-import { defineStrategy } from '../define';
+import { defineStrategy, roundToTick } from '../sdk';
 
 export const breakoutBracket = defineStrategy({
   name: 'breakout-bracket',

@@ -1,7 +1,7 @@
 // Example: long when the fast SMA of closes crosses above the slow one, flat when it crosses below.
 
 import { z } from 'zod';
-import { defineStrategy } from '../define';
+import { defineStrategy } from '../sdk';
 
 export const smaCross = defineStrategy({
   name: 'sma-cross',

@@ -2,7 +2,7 @@
 // mean, exit when it returns; the mirror image for shorts.
 
 import { z } from 'zod';
-import { defineStrategy } from '../define';
+import { defineStrategy } from '../sdk';
 
 export const zscoreReversion = defineStrategy({
   name: 'zscore-reversion',

@@ -1,0 +1,180 @@
+// The host's backtest.* handlers. Engine work runs on worker threads, so the host keeps serving
+// while a backtest or sweep runs, and backtest.cancel can stop it; progress goes out as
+// backtest.progress events keyed by the job id (the caller may choose it, to cancel early).
+import crypto from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { BacktestOutcome } from '../core/backtest/runner';
+import { paramsJsonSchema } from '../core/strategy/define';
+import { type EventBus, type HandlerTable, RpcError } from '../rpc/dispatcher';
+import { BarRequestError } from './bars';
+import { BacktestInputError, type BacktestSpec, type PreparedBacktest, prepareBacktest, runBacktestJob } from './job';
+import { runOnPool } from './pool';
+import { listRuns, readRun } from './runs';
+import { StrategyLoadError, availableStrategies, loadStrategy } from './strategies';
+import { type Objective, checkCombinations, gridCombinations, parseGrid, randomCombinations, runSweep, runWalkForward } from './sweep';
+import { type PortableConfig, shareBarData } from './task';
+import { finite, isoOfNs } from './summary';
+import type { Metrics } from '../core/metrics/metrics';
+
+type BacktestMethods = 'backtest.run' | 'backtest.sweep' | 'backtest.walkforward' | 'backtest.cancel' | 'backtest.runs' | 'backtest.getRun' | 'backtest.strategies';
+
+export interface BacktestHandlerDeps {
+  workspaceDir: () => string;
+  bus: EventBus;
+  /** Resolves when the workspace's sample lake is written. */
+  lakeReady: () => Promise<void>;
+}
+
+function asRpcError(e: unknown): Error {
+  if (e instanceof BacktestInputError || e instanceof StrategyLoadError || e instanceof BarRequestError) return new RpcError('bad_input', e.message);
+  if (e instanceof RpcError) return e;
+  return new RpcError('backtest_failed', (e as Error).message);
+}
+
+function metricRow(m: Metrics | null) {
+  return m === null
+    ? null
+    : { totalReturn: finite(m.totalReturn), cagr: finite(m.cagr), sharpe: finite(m.sharpe), sortino: finite(m.sortino), maxDrawdown: finite(m.maxDrawdown), winRate: finite(m.winRate), profitFactor: finite(m.profitFactor), trades: m.trades };
+}
+
+export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, BacktestMethods> {
+  const jobs = new Map<string, AbortController>();
+  const start = (kind: 'run' | 'sweep' | 'walkforward', requested: string | undefined) => {
+    const jobId = requested ?? `${kind}-${crypto.randomBytes(4).toString('hex')}`;
+    if (jobs.has(jobId)) throw new RpcError('bad_input', `job '${jobId}' is already running`);
+    const ac = new AbortController();
+    jobs.set(jobId, ac);
+    const progress = (done: number, total: number, finished = false) => deps.bus.emit('backtest.progress', { jobId, kind, done, total, finished });
+    return { jobId, signal: ac.signal, progress, end: () => jobs.delete(jobId) };
+  };
+
+  const sweepSetup = async (args: BacktestSpec & { grid: string[]; random?: number; seed: number }) => {
+    await deps.lakeReady();
+    const prepared = await prepareBacktest(deps.workspaceDir(), args);
+    const label = prepared.strategy.source.kind === 'file' ? prepared.strategy.label : null;
+    const axes = parseGrid(prepared.strategy.definition, args.grid, label);
+    const combos = args.random !== undefined ? randomCombinations(axes, args.random, args.seed, prepared.params) : gridCombinations(axes, prepared.params);
+    checkCombinations(prepared.strategy.definition, combos, label);
+    const { stopwatch: _omit, ...config } = prepared.config;
+    return { prepared, combos, config: config as PortableConfig, data: shareBarData(prepared.data) };
+  };
+
+  return {
+    'backtest.run': async ({ jobId: requested, save, ...spec }) => {
+      const job = start('run', requested);
+      try {
+        await deps.lakeReady();
+        const execute = async (p: PreparedBacktest): Promise<BacktestOutcome> => {
+          const { stopwatch: _omit, ...config } = p.config;
+          const out = await runOnPool({ strategy: p.strategy.source, data: p.data, config }, [{ index: 0, params: p.params, full: true }], { workers: 1, signal: job.signal });
+          const r = out.results[0];
+          if (out.canceled || r === undefined) throw new RpcError('canceled', `backtest ${job.jobId} was canceled`);
+          if (r.full !== undefined) return { ok: true, result: r.full };
+          return { ok: false, error: r.failure ?? { kind: 'strategy', message: r.error ?? 'the backtest failed' } };
+        };
+        job.progress(0, 1);
+        const r = await runBacktestJob(deps.workspaceDir(), spec, { save, execute });
+        job.progress(1, 1, true);
+        return { jobId: job.jobId, runId: r.runId, summary: r.summary };
+      } catch (e) {
+        job.progress(0, 1, true);
+        throw asRpcError(e);
+      } finally {
+        job.end();
+      }
+    },
+    'backtest.sweep': async ({ jobId: requested, grid, random, seed, objective, workers, ...spec }) => {
+      const job = start('sweep', requested);
+      const t0 = performance.now();
+      try {
+        const { prepared, combos, config, data } = await sweepSetup({ ...spec, grid, random, seed });
+        const out = await runSweep(
+          { strategy: prepared.strategy.source, definition: prepared.strategy.definition, data, config, combos, objective: objective as Objective },
+          { workers, signal: job.signal, onProgress: (d, n) => job.progress(d, n) },
+        );
+        job.progress(out.results.length, combos.length, true);
+        return {
+          jobId: job.jobId,
+          canceled: out.canceled,
+          combinations: combos.length,
+          completed: out.results.length,
+          workers: out.workers,
+          results: out.ranking.map((i) => ({ params: out.results[i].params, metrics: metricRow(out.results[i].metrics), error: out.results[i].error })),
+          barEvaluations: out.barEvaluations,
+          elapsedMs: performance.now() - t0,
+        };
+      } catch (e) {
+        throw asRpcError(e);
+      } finally {
+        job.end();
+      }
+    },
+    'backtest.walkforward': async ({ jobId: requested, grid, random, seed, objective, workers, folds, inSample, ...spec }) => {
+      const job = start('walkforward', requested);
+      const t0 = performance.now();
+      try {
+        const { prepared, combos, config, data } = await sweepSetup({ ...spec, grid, random, seed });
+        const wf = await runWalkForward(
+          {
+            strategy: prepared.strategy.source,
+            definition: prepared.strategy.definition,
+            data,
+            config,
+            combos,
+            objective: objective as Objective,
+            folds,
+            inSampleFraction: inSample,
+            initialCash: prepared.config.initialCash ?? 100_000,
+          },
+          { workers, signal: job.signal, onProgress: (d, n) => job.progress(d, n) },
+        );
+        job.progress(1, 1, true);
+        return {
+          jobId: job.jobId,
+          canceled: wf.canceled,
+          folds: wf.folds.map((f) => ({
+            fold: f.fold,
+            inSampleFrom: isoOfNs(f.inSample.fromNs),
+            inSampleTo: isoOfNs(f.inSample.toNs),
+            outOfSampleFrom: isoOfNs(f.outOfSample.fromNs),
+            outOfSampleTo: isoOfNs(f.outOfSample.toNs),
+            bestParams: f.bestParams,
+            outOfSample: metricRow(f.outOfSampleMetrics),
+          })),
+          stitched: metricRow(wf.stitchedMetrics),
+          equity: { ts: Array.from(wf.stitched.ts, (t) => t.toString()), equity: Array.from(wf.stitched.equity) },
+          elapsedMs: performance.now() - t0,
+        };
+      } catch (e) {
+        throw asRpcError(e);
+      } finally {
+        job.end();
+      }
+    },
+    'backtest.cancel': ({ jobId }) => {
+      const ac = jobs.get(jobId);
+      ac?.abort();
+      return { canceled: ac !== undefined };
+    },
+    'backtest.runs': ({ includeFailed }) =>
+      listRuns(deps.workspaceDir(), { includeFailed }).map((r) => ({ id: r.id, status: r.status, strategy: r.strategy, createdAt: r.createdAt, finishedAt: r.finishedAt, error: r.error })),
+    'backtest.getRun': ({ id }) => {
+      const r = readRun(deps.workspaceDir(), id);
+      if (r === null) throw new RpcError('not_found', `no finished run '${id}'`);
+      return { id, summary: r.summary };
+    },
+    'backtest.strategies': async () => {
+      const dir = deps.workspaceDir();
+      const out = [];
+      for (const name of availableStrategies(dir)) {
+        try {
+          const s = await loadStrategy(name, dir);
+          out.push({ name, title: s.definition.name, description: s.definition.description ?? null, source: s.source.kind === 'file' ? s.source.file : null, params: paramsJsonSchema(s.definition), error: null });
+        } catch (e) {
+          out.push({ name, title: name, description: null, source: null, params: null, error: (e as Error).message });
+        }
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,176 @@
+// One backtest from user-level inputs (strategy name or file, symbols, dates, cash, fill and fee
+// names): load the strategy, read the bars, run the pure engine, summarise, and store the run.
+// The CLI and the host both call this, so both report the same errors the same way.
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { BacktestConfig } from '../core/backtest/config';
+import type { BarData } from '../core/backtest/data';
+import { type BacktestOutcome, type BacktestResult, runBacktest } from '../core/backtest/runner';
+import type { Timeframe } from '../core/data/bars';
+import type { FeeModel } from '../core/orders/costs';
+import { resolveParams } from '../core/strategy/define';
+import type { Adjustment } from '../lake/read';
+import { readLakeBars } from './bars';
+import { completeRun, createRun, failRun } from './runs';
+import { type LoadedStrategy, loadStrategy, strategyErrorLocation } from './strategies';
+import { type BacktestSummary, summarize } from './summary';
+
+export const FILL_NAMES = ['next-open', 'close', 'intrabar'] as const;
+export type FillName = (typeof FILL_NAMES)[number];
+
+export interface BacktestSpec {
+  strategy: string;
+  symbols: string[];
+  timeframe: Timeframe;
+  from?: string;
+  to?: string;
+  cash?: number;
+  params?: Record<string, unknown>;
+  /**
+   * next-open (default) and intrabar: market orders fill at the next bar's open and resting
+   * orders along the adaptive intrabar path (intrabar names that explicitly). close: market
+   * orders fill at the signal bar's close — optimistic, for comparison only.
+   */
+  fill?: FillName;
+  /** conservative: a stop-loss and its take-profit both reachable in one bar → the stop fills. */
+  intrabar?: 'adaptive' | 'conservative';
+  /** none | alpaca | per-share[:USD per share] | percent[:fraction of notional]. */
+  fees?: string;
+  slippageBps?: number;
+  /** Price adjustment of the lake read (default all: splits and dividends, as LEAN does). */
+  adjustment?: Adjustment;
+}
+
+/** Bad input, named: the CLI prints it and exits 2, the host returns it as a bad_input error. */
+export class BacktestInputError extends Error {
+  override name = 'BacktestInputError';
+}
+
+/** The strategy or the engine failed while running; the run is stored as failed. */
+export class BacktestRunError extends Error {
+  override name = 'BacktestRunError';
+}
+
+export function parseFees(spec: string | undefined): FeeModel {
+  const [kind, arg] = (spec ?? 'none').split(/[:=]/, 2);
+  const rate = arg === undefined ? undefined : Number(arg);
+  if (rate !== undefined && !(Number.isFinite(rate) && rate >= 0)) throw new BacktestInputError(`--fees ${spec}: the rate must be a number >= 0`);
+  switch (kind) {
+    case 'none':
+      return { kind: 'none' };
+    case 'alpaca':
+      return { kind: 'alpaca' };
+    case 'per-share':
+      return { kind: 'per-share', perShare: rate ?? 0.005 };
+    case 'percent':
+      return { kind: 'percent', rate: rate ?? 0.001 };
+    default:
+      throw new BacktestInputError(`--fees ${spec}: expected none, alpaca, per-share[:USD per share] or percent[:fraction]`);
+  }
+}
+
+export function backtestConfig(spec: BacktestSpec): BacktestConfig {
+  const fill = spec.fill ?? 'next-open';
+  if (!FILL_NAMES.includes(fill)) throw new BacktestInputError(`--fill ${fill}: expected ${FILL_NAMES.join(', ')}`);
+  const bps = spec.slippageBps ?? 0;
+  if (!(Number.isFinite(bps) && bps >= 0)) throw new BacktestInputError(`--slippage-bps ${bps}: expected a number >= 0`);
+  return {
+    initialCash: spec.cash ?? 100_000,
+    fill: { market: fill === 'close' ? 'signal-close' : 'next-open', intrabar: spec.intrabar ?? 'adaptive' },
+    fees: parseFees(spec.fees),
+    slippage: bps > 0 ? { kind: 'fixed-bps', bps } : { kind: 'none' },
+    stopwatch: () => performance.now(),
+  };
+}
+
+/** `--param k=v` values: JSON where it parses (numbers, booleans), the plain string otherwise. */
+export function parseParamValue(v: string): unknown {
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
+
+export function parseParamAssignments(list: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const item of list) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new BacktestInputError(`--param ${item}: expected NAME=VALUE`);
+    out[item.slice(0, eq)] = parseParamValue(item.slice(eq + 1));
+  }
+  return out;
+}
+
+/** Checks params before any data is read, naming the strategy file (or example) and the param. */
+export function checkParams(strategy: LoadedStrategy, params: Record<string, unknown>): void {
+  const r = resolveParams(strategy.definition, params);
+  if (!r.ok) throw new BacktestInputError(strategy.source.kind === 'file' ? `${strategy.label}: ${r.message}` : r.message);
+}
+
+/** Turns a failed outcome into an error whose message names the strategy file and line. */
+export function outcomeError(strategy: LoadedStrategy, outcome: Extract<BacktestOutcome, { ok: false }>): Error {
+  const e = outcome.error;
+  if (e.kind === 'params') return new BacktestInputError(strategy.source.kind === 'file' ? `${strategy.label}: ${e.message}` : e.message);
+  if (e.kind === 'strategy') {
+    const where = strategyErrorLocation(strategy.source, e.stack) ?? strategy.label;
+    const when = e.tsNs !== undefined && e.tsNs > 0n ? ` (${new Date(Number(e.tsNs / 1_000_000n)).toISOString()})` : '';
+    return new BacktestRunError(`${where}: ${e.message}${when}`);
+  }
+  return new BacktestRunError(e.message);
+}
+
+export interface JobResult {
+  summary: BacktestSummary;
+  result: BacktestResult;
+  runId: string | null;
+  prepared: PreparedBacktest;
+}
+
+export interface JobOptions {
+  /** Store the run under runs/ (default true). */
+  save?: boolean;
+  cwd?: string;
+  /** Preloaded bars (tests, sweeps); otherwise read from the workspace lake. */
+  data?: BarData;
+  /** Runs the engine somewhere else (the host: on a worker, so it stays responsive and can cancel). */
+  execute?: (prepared: PreparedBacktest) => Promise<BacktestOutcome>;
+}
+
+export interface PreparedBacktest {
+  strategy: LoadedStrategy;
+  params: Record<string, unknown>;
+  symbols: string[];
+  data: BarData;
+  config: BacktestConfig;
+}
+
+/** Loads the strategy, checks the params and reads the bars: everything short of running. */
+export async function prepareBacktest(workspaceDir: string, spec: BacktestSpec, opts: JobOptions = {}): Promise<PreparedBacktest> {
+  if (spec.symbols.length === 0) throw new BacktestInputError('--symbols: give at least one symbol');
+  const symbols = [...new Set(spec.symbols)];
+  const config = backtestConfig(spec);
+  const strategy = await loadStrategy(spec.strategy, workspaceDir, opts.cwd);
+  const params = spec.params ?? {};
+  checkParams(strategy, params);
+  const data = opts.data ?? (await readLakeBars(path.join(workspaceDir, 'lake'), { symbols, timeframe: spec.timeframe, from: spec.from, to: spec.to, adjustment: spec.adjustment }));
+  return { strategy, params, symbols, data, config };
+}
+
+export async function runBacktestJob(workspaceDir: string, spec: BacktestSpec, opts: JobOptions = {}): Promise<JobResult> {
+  const t0 = performance.now();
+  const { strategy, params, symbols, data, config } = await prepareBacktest(workspaceDir, spec, opts);
+  const run = opts.save === false ? null : createRun(workspaceDir, strategy.definition.name, { ...spec, symbols, strategyFile: strategy.source.kind === 'file' ? strategy.source.file : null });
+  try {
+    const prepared = { strategy, params, symbols, data, config };
+    const outcome = opts.execute !== undefined ? await opts.execute(prepared) : runBacktest({ strategy: strategy.definition, params, data, config });
+    if (!outcome.ok) throw outcomeError(strategy, outcome);
+    const summary = summarize(outcome.result, { timeframe: spec.timeframe, elapsedMs: 0 });
+    if (run !== null) await completeRun(run, outcome.result, summary);
+    summary.elapsedMs = performance.now() - t0;
+    return { summary, result: outcome.result, runId: run?.id ?? null, prepared };
+  } catch (e) {
+    if (run !== null && run.record.status === 'running') failRun(run, (e as Error).message);
+    throw e;
+  }
+}

@@ -1,0 +1,205 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { BarData } from '../core/backtest/data';
+import { runBacktest } from '../core/backtest/runner';
+import { minuteBars } from '../core/backtest/testing';
+import { monteCarloTrades } from '../core/metrics/montecarlo';
+import { defineStrategy } from '../core/strategy/define';
+import { smaCross } from '../core/strategy/examples/index';
+import { ColumnHistory, advanceHistory } from '../core/strategy/history';
+import { createDispatcher, EventBus, type HandlerTable } from '../rpc/dispatcher';
+import type { WireEvent } from '../rpc/contract';
+import { writeSampleLake } from '../lake/sample';
+import { backtestHandlers } from './handlers';
+import { BacktestInputError } from './job';
+import { checkLookahead } from './lookahead';
+import { checkCombinations, gridCombinations, parseGrid, randomCombinations, runSweep, runWalkForward } from './sweep';
+import { runTask, shareBarData } from './task';
+
+/** Four sessions of a wavy minute series: plenty of SMA crossings. */
+function wavy(n = 1560): BarData {
+  const rows = Array.from({ length: n }, (_, i) => {
+    const c = 100 + 3 * Math.sin(i / 40) + Math.sin(i / 7);
+    const o = 100 + 3 * Math.sin((i - 0.5) / 40) + Math.sin((i - 0.5) / 7);
+    return [o, Math.max(o, c) + 0.05, Math.min(o, c) - 0.05, c, 10_000] as const;
+  });
+  return { SPY: minuteBars(rows, [390, 390, 390, 390].slice(0, Math.ceil(n / 390))) };
+}
+
+describe('sweep parameters', () => {
+  it('expand ranges and lists into every combination, and refuse unknown names and bad values', () => {
+    const axes = parseGrid(smaCross, ['fast=5:15:5', 'slow=30,40']);
+    expect(gridCombinations(axes, { size: 10 })).toEqual([
+      { size: 10, fast: 5, slow: 30 },
+      { size: 10, fast: 5, slow: 40 },
+      { size: 10, fast: 10, slow: 30 },
+      { size: 10, fast: 10, slow: 40 },
+      { size: 10, fast: 15, slow: 30 },
+      { size: 10, fast: 15, slow: 40 },
+    ]);
+    expect(parseGrid(smaCross, ['size=0.1:0.3:0.1'])[0].values).toEqual([0.1, 0.2, 0.3]);
+    expect(() => parseGrid(smaCross, ['fsat=1:3'])).toThrow(new BacktestInputError("strategy 'sma-cross': parameter 'fsat': unknown parameter (known: fast, slow, size)"));
+    expect(() => checkCombinations(smaCross, gridCombinations(parseGrid(smaCross, ['fast=0:2'])))).toThrow(/^strategy 'sma-cross': parameter 'fast': Too small: expected number to be >=1 \(in combination \{"fast":0\}\)$/);
+    const r1 = randomCombinations(axes, 5, 7);
+    expect(r1).toEqual(randomCombinations(axes, 5, 7));
+    for (const c of r1) expect([5, 10, 15]).toContain(c.fast);
+  });
+});
+
+describe('a sweep on the worker pool', () => {
+  it('gives each combination exactly the result of a run on this thread, in order, with progress', async () => {
+    const data = shareBarData(wavy());
+    const combos = gridCombinations(parseGrid(smaCross, ['fast=3:9:3', 'slow=20:40:10']));
+    const seen: number[] = [];
+    const out = await runSweep(
+      { strategy: { kind: 'example', name: 'sma-cross' }, definition: smaCross, data, config: {}, combos, objective: 'sharpe' },
+      { workers: 2, onProgress: (done) => seen.push(done) },
+    );
+    expect(out.canceled).toBe(false);
+    expect(out.results).toHaveLength(9);
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(out.barEvaluations).toBe(9 * 1560);
+    for (const r of out.results) {
+      const local = runTask(smaCross, data, {}, { index: r.index, params: r.params }, () => 0);
+      expect(r.metrics).toEqual(local.metrics);
+      expect(r.params).toEqual(combos[r.index]);
+    }
+    const sharpes = out.ranking.map((i) => out.results[i].metrics?.sharpe ?? -Infinity);
+    expect([...sharpes].sort((a, b) => b - a)).toEqual(sharpes);
+  });
+
+  it('stops when canceled and keeps what finished', async () => {
+    const data = shareBarData(wavy());
+    const combos = gridCombinations(parseGrid(smaCross, ['fast=2:21', 'slow=30:31']));
+    const ac = new AbortController();
+    const out = await runSweep(
+      { strategy: { kind: 'example', name: 'sma-cross' }, definition: smaCross, data, config: {}, combos, objective: 'sharpe' },
+      { workers: 2, signal: ac.signal, onProgress: (done) => done === 3 && ac.abort() },
+    );
+    expect(out.canceled).toBe(true);
+    expect(out.results.length).toBeGreaterThanOrEqual(3);
+    expect(out.results.length).toBeLessThan(combos.length);
+  });
+});
+
+describe('walk-forward', () => {
+  it('optimises in sample, tests out of sample, and chains the out-of-sample equity', async () => {
+    const data = shareBarData(wavy());
+    const combos = gridCombinations(parseGrid(smaCross, ['fast=3:9:3', 'slow=20:30:10']));
+    const wf = await runWalkForward(
+      { strategy: { kind: 'example', name: 'sma-cross' }, definition: smaCross, data, config: { initialCash: 50_000 }, combos, objective: 'totalReturn', folds: 3, inSampleFraction: 0.55, initialCash: 50_000 },
+      { workers: 2 },
+    );
+    expect(wf.folds).toHaveLength(3);
+    const oos = Math.floor((1560 * 0.45) / 3);
+    for (const [k, f] of wf.folds.entries()) {
+      expect(f.outOfSample.bars).toBe(oos);
+      expect(f.inSample.bars).toBe(1560 - 3 * oos);
+      // Out of sample starts right after its in-sample window, and never overlaps the next fold's.
+      expect(f.outOfSample.fromNs > f.inSample.toNs).toBe(true);
+      if (k > 0) expect(f.outOfSample.fromNs > wf.folds[k - 1].outOfSample.toNs).toBe(true);
+      expect(f.bestParams).not.toBeNull();
+    }
+    expect(wf.stitched.ts.length).toBe(3 * oos);
+    // Each fold starts with the capital the previous one ended with: the curve has no jumps back to 50k.
+    const last = wf.folds[2].outOfSampleMetrics;
+    expect(last?.finalEquity).toBe(wf.stitched.equity[wf.stitched.equity.length - 1]);
+    expect(wf.stitchedMetrics?.finalEquity).toBe(last?.finalEquity);
+  });
+});
+
+describe('Monte Carlo of the trade sequence', () => {
+  it('is reproducible and brackets the realised result', () => {
+    const pnls = [120, -80, 45, -30, 200, -150, 60, 10, -20, 90];
+    const a = monteCarloTrades(pnls, { initialCash: 10_000, iterations: 2000, seed: 3 });
+    expect(monteCarloTrades(pnls, { initialCash: 10_000, iterations: 2000, seed: 3 })).toEqual(a);
+    // Shuffling keeps the same trades: every path ends at the same equity.
+    const s = monteCarloTrades(pnls, { initialCash: 10_000, iterations: 200, method: 'shuffle', seed: 3 });
+    expect(s.totalReturn.low).toBeCloseTo(0.0245, 12);
+    expect(s.totalReturn.high).toBeCloseTo(0.0245, 12);
+    expect(s.maxDrawdown.low).toBeLessThan(s.maxDrawdown.high);
+    expect(a.totalReturn.low).toBeLessThan(0.0245);
+    expect(a.totalReturn.high).toBeGreaterThan(0.0245);
+    expect(a.probabilityOfLoss).toBeGreaterThan(0);
+    expect(a.probabilityOfLoss).toBeLessThan(0.5);
+  });
+});
+
+describe('the look-ahead check', () => {
+  it('passes an honest strategy', () => {
+    const report = checkLookahead(smaCross, { fast: 5, slow: 20 }, wavy(), {}, 6);
+    expect(report).toMatchObject({ ok: true, divergence: null });
+    expect(report.decisions).toBeGreaterThan(10);
+  });
+
+  it('catches a strategy that peeks at the next bar', () => {
+    // It breaks into the engine's history cursor to read the bar after the clock, buys before
+    // rises and sells before falls: impossible trading, and the truncated replays show it.
+    const peeking = defineStrategy({
+      name: 'peeking',
+      params: z.object({}),
+      create(ctx) {
+        const h = ctx.history('SPY') as ColumnHistory;
+        return {
+          onBar() {
+            const now = h.length - 1;
+            advanceHistory(h, now + 1);
+            const next = h.close(0);
+            advanceHistory(h, now);
+            const held = ctx.portfolio.qty('SPY');
+            if (next > h.close(0) && held === 0) ctx.orders.submit({ symbol: 'SPY', side: 'buy', qty: 10, type: 'market' });
+            else if (!(next > h.close(0)) && held > 0) ctx.orders.closePosition('SPY');
+          },
+        };
+      },
+    });
+    const data = wavy();
+    const plain = runBacktest({ strategy: peeking, data });
+    expect(plain.ok).toBe(true);
+    const report = checkLookahead(peeking, {}, data, {}, 4);
+    expect(report.ok).toBe(false);
+    expect(report.divergence).toMatch(/^with data cut at .*, decision \d+ was .* instead of submit .*: the strategy used bars after the clock$/);
+  });
+});
+
+describe('the host contract', () => {
+  it('runs, sweeps, lists and cancels backtests with progress events', async () => {
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-host-'));
+    try {
+      await writeSampleLake(path.join(ws, 'lake'), { symbols: 1, days: 3 });
+      const bus = new EventBus();
+      const events: WireEvent[] = [];
+      bus.subscribe((e) => events.push(e));
+      const d = createDispatcher(backtestHandlers({ workspaceDir: () => ws, bus, lakeReady: async () => {} }) as HandlerTable, bus);
+      let id = 0;
+      const call = async (method: string, args: unknown) => {
+        const res = await d.dispatch({ t: 'req', id: ++id, method, args });
+        if (res === null || !res.ok) throw new Error(res === null ? 'no answer' : `${res.error.code}: ${res.error.message}`);
+        return res.result as Record<string, unknown>;
+      };
+      const run = await call('backtest.run', { strategy: 'sma-cross', symbols: ['ZALF'], timeframe: '1Min', jobId: 'r1' });
+      expect((run.summary as { bars: number }).bars).toBe(3 * 390);
+      expect(events.filter((e) => e.name === 'backtest.progress').map((e) => e.payload)).toEqual([
+        { jobId: 'r1', kind: 'run', done: 0, total: 1, finished: false },
+        { jobId: 'r1', kind: 'run', done: 1, total: 1, finished: true },
+      ]);
+      const runs = (await call('backtest.runs', {})) as unknown as { id: string; status: string }[];
+      expect(runs.map((r) => r.id)).toEqual([run.runId]);
+      expect(((await call('backtest.getRun', { id: run.runId })).summary as { bars: number }).bars).toBe(3 * 390);
+
+      const sweep = await call('backtest.sweep', { strategy: 'sma-cross', symbols: ['ZALF'], timeframe: '1Min', grid: ['fast=2:5', 'slow=20,30'], workers: 2 });
+      expect(sweep).toMatchObject({ combinations: 8, completed: 8, canceled: false });
+
+      await expect(call('backtest.run', { strategy: 'sma-cross', symbols: ['ZALF'], params: { fast: 'x' } })).rejects.toThrow(/^bad_input: strategy 'sma-cross': parameter 'fast': /);
+      expect(await call('backtest.cancel', { jobId: 'nothing-running' })).toEqual({ canceled: false });
+      const strategies = (await call('backtest.strategies', {})) as unknown as { name: string; params: { properties: object } }[];
+      expect(strategies.map((s) => s.name)).toEqual(['breakout-bracket', 'sma-cross', 'zscore-reversion']);
+      expect(Object.keys(strategies[1].params.properties)).toEqual(['fast', 'slow', 'size']);
+    } finally {
+      fs.rmSync(ws, { recursive: true, force: true });
+    }
+  });
+});

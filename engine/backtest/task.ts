@@ -1,0 +1,107 @@
+// One unit of sweep work: run a strategy with one parameter set over a time range of shared bar
+// data, and reply with figures small enough to post between threads (no orders, no event log).
+// Worker threads and the calling thread run the same function, so results do not depend on where
+// a task ran.
+import type { BacktestConfig } from '../core/backtest/config';
+import type { BarColumns, BarData } from '../core/backtest/data';
+import { type BacktestError, type BacktestResult, runBacktest } from '../core/backtest/runner';
+import type { Metrics } from '../core/metrics/metrics';
+import type { StrategyDefinition } from '../core/strategy/types';
+
+/** Config without the stopwatch function, so it can be posted to a worker. */
+export type PortableConfig = Omit<BacktestConfig, 'stopwatch'>;
+
+export interface SweepTask {
+  /** Position in the caller's task list. */
+  index: number;
+  params: Record<string, unknown>;
+  /** Inclusive close-time range in ns; absent = all bars. */
+  fromNs?: bigint;
+  toNs?: bigint;
+  /** Also return the equity curve and trade P&Ls (walk-forward out-of-sample runs). */
+  detail?: boolean;
+  /** Return the whole result (a single backtest run off the host's thread). */
+  full?: boolean;
+}
+
+export interface TaskResult {
+  index: number;
+  params: Record<string, unknown>;
+  ok: boolean;
+  error: string | null;
+  /** The engine's error as is (with the strategy's stack) when the run failed. */
+  failure?: BacktestError;
+  full?: BacktestResult;
+  bars: number;
+  trades: number;
+  metrics: Metrics | null;
+  loopMs: number;
+  equityTs?: BigInt64Array;
+  equity?: Float64Array;
+  tradePnls?: number[];
+}
+
+function lowerBound(ts: BigInt64Array, t: bigint): number {
+  let lo = 0;
+  let hi = ts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid] < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Views (no copies) of the bars whose close time lies in [fromNs, toNs]; symbols left with no bars are dropped. */
+export function sliceBarData(data: BarData, fromNs?: bigint, toNs?: bigint): BarData {
+  if (fromNs === undefined && toNs === undefined) return data;
+  const out: Record<string, BarColumns> = {};
+  for (const [sym, c] of Object.entries(data)) {
+    const a = fromNs === undefined ? 0 : lowerBound(c.ts, fromNs);
+    const b = toNs === undefined ? c.ts.length : lowerBound(c.ts, toNs + 1n);
+    if (b <= a) continue;
+    out[sym] = {
+      ts: c.ts.subarray(a, b),
+      open: c.open.subarray(a, b),
+      high: c.high.subarray(a, b),
+      low: c.low.subarray(a, b),
+      close: c.close.subarray(a, b),
+      volume: c.volume.subarray(a, b),
+    };
+  }
+  return out;
+}
+
+export function runTask(strategy: StrategyDefinition, data: BarData, config: PortableConfig, task: SweepTask, now: () => number): TaskResult {
+  const slice = sliceBarData(data, task.fromNs, task.toNs);
+  const base = { index: task.index, params: task.params };
+  if (Object.keys(slice).length === 0) return { ...base, ok: false, error: 'no bars in the range', bars: 0, trades: 0, metrics: null, loopMs: 0 };
+  const out = runBacktest({ strategy, params: task.params, data: slice, config: { ...config, stopwatch: now } });
+  if (!out.ok) return { ...base, ok: false, error: out.error.message, failure: out.error, bars: 0, trades: 0, metrics: null, loopMs: 0 };
+  const r = out.result;
+  const res: TaskResult = { ...base, ok: true, error: null, bars: r.bars, trades: r.trades.length, metrics: r.metrics, loopMs: r.timing?.loopMs ?? 0 };
+  if (task.detail) {
+    res.equityTs = r.equity.ts;
+    res.equity = r.equity.equity;
+    res.tradePnls = r.trades.map((t) => t.pnl);
+  }
+  if (task.full) res.full = r;
+  return res;
+}
+
+/** Copies bar columns into SharedArrayBuffers once, so every worker reads them without a copy. */
+export function shareBarData(data: BarData): BarData {
+  const out: Record<string, BarColumns> = {};
+  for (const [sym, c] of Object.entries(data)) {
+    const n = c.ts.length;
+    const f = (src: Float64Array) => {
+      const dst = new Float64Array(new SharedArrayBuffer(n * 8));
+      dst.set(src);
+      return dst;
+    };
+    const ts = new BigInt64Array(new SharedArrayBuffer(n * 8));
+    ts.set(c.ts);
+    out[sym] = { ts, open: f(c.open), high: f(c.high), low: f(c.low), close: f(c.close), volume: f(c.volume) };
+  }
+  return out;
+}

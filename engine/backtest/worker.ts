@@ -1,0 +1,37 @@
+// The worker-thread entry of the backtest pool (bundled as dist/engine/backtest-worker.js): it
+// loads the strategy once, holds the shared bar data, and runs the tasks it is sent one by one.
+import { parentPort } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+import type { BarData } from '../core/backtest/data';
+import type { StrategyDefinition } from '../core/strategy/types';
+import { fromSource, type StrategySource } from './strategies';
+import { type PortableConfig, type SweepTask, runTask } from './task';
+
+export type ToWorker =
+  | { type: 'init'; strategy: StrategySource; data: BarData; config: PortableConfig }
+  | { type: 'task'; task: SweepTask };
+
+export type FromWorker = { type: 'ready' } | { type: 'result'; result: ReturnType<typeof runTask> } | { type: 'fatal'; message: string };
+
+let strategy: StrategyDefinition | null = null;
+let data: BarData = {};
+let config: PortableConfig = {};
+
+const port = parentPort;
+if (port !== null) {
+  port.on('message', (msg: ToWorker) => {
+    try {
+      if (msg.type === 'init') {
+        strategy = fromSource(msg.strategy).definition;
+        data = msg.data;
+        config = msg.config;
+        port.postMessage({ type: 'ready' } satisfies FromWorker);
+        return;
+      }
+      if (strategy === null) throw new Error('task before init');
+      port.postMessage({ type: 'result', result: runTask(strategy, data, config, msg.task, () => performance.now()) } satisfies FromWorker);
+    } catch (e) {
+      port.postMessage({ type: 'fatal', message: (e as Error).message } satisfies FromWorker);
+    }
+  });
+}

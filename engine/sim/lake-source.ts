@@ -1,0 +1,56 @@
+// The workspace lake as the simulator's market: every symbol's 1-minute bars, read once as
+// typed-array columns and replayed through ReplaySource.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { Lake } from '../lake/lake';
+import { manifestPath } from '../lake/manifest';
+import { ReplaySource, type SymbolInfo } from './source';
+
+export interface LakeReplay {
+  source: ReplaySource;
+  symbols: string[];
+  bars: number;
+  /** Start of the first and last bar replayed, UTC ms. */
+  firstMs: number;
+  lastMs: number;
+}
+
+/**
+ * Raw (unadjusted) prices, as the market printed them and as Alpaca streams them. Returns null
+ * when the lake has no 1-minute bars (or no lake exists), so the caller can fall back to
+ * generated data; throws when it has some but none at or after `from`.
+ */
+export async function loadLakeReplay(lakeDir: string, from?: string): Promise<LakeReplay | null> {
+  // Opening a Lake creates its folder; a workspace without one has nothing to replay.
+  if (!fs.existsSync(manifestPath(lakeDir))) return null;
+  const lake = await Lake.open(lakeDir);
+  try {
+    const listed = await lake.query(`select distinct symbol from bars where timeframe = '1Min' order by symbol`);
+    const symbols = listed.rows.map((r) => String(r.symbol));
+    if (symbols.length === 0) return null;
+    const blocks = (await lake.bars({ symbols, timeframe: '1Min', from, adjustment: 'raw' })).filter((b) => b.ts.length > 0);
+    if (blocks.length === 0) throw new Error(`the lake's 1Min bars (${symbols.join(', ')}) all end before ${from}`);
+    let firstMs = Infinity, lastMs = -Infinity, bars = 0;
+    const series = blocks.map((b) => {
+      firstMs = Math.min(firstMs, Number(b.ts[0] / 1_000_000n));
+      lastMs = Math.max(lastMs, Number(b.ts[b.ts.length - 1] / 1_000_000n));
+      bars += b.ts.length;
+      const info: SymbolInfo = {
+        symbol: b.symbol,
+        assetClass: b.symbol.includes('/') ? 'crypto' : 'us_equity',
+        name: b.symbol,
+        // The lake does not record listings; any exchange Alpaca lists will do for a paper asset.
+        exchange: b.symbol.includes('/') ? 'CRYPTO' : 'NASDAQ',
+      };
+      return { info, bars: { t: b.ts, o: b.open, h: b.high, l: b.low, c: b.close, v: b.volume, n: b.tradeCount, vw: b.vwap } };
+    });
+    return { source: new ReplaySource(series), symbols: blocks.map((b) => b.symbol), bars, firstMs, lastMs };
+  } finally {
+    lake.close();
+  }
+}
+
+export function lakeDirOf(workspaceDir: string): string {
+  return path.join(workspaceDir, 'lake');
+}

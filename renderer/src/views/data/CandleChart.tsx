@@ -1,0 +1,90 @@
+// A candlestick + volume chart of one symbol from the lake (Plotly), in New York time, with the
+// overnight and weekend gaps cut out of intraday axes.
+import { lazy, Suspense, useMemo, useState } from 'react';
+import type { RpcClient } from '../../../../engine/rpc/client';
+import type { Result } from '../../../../engine/rpc/contract';
+import type { Datasets } from './DatasetTree';
+
+const PlotlyOutput = lazy(() => import('../../outputs/PlotlyOutput'));
+type Bars = Result<'lake.bars'>;
+type Tf = '1Min' | '5Min' | '15Min' | '1Hour' | '1Day';
+const TIMEFRAMES: Tf[] = ['1Min', '5Min', '15Min', '1Hour', '1Day'];
+
+const nyFormat = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const nyTime = (iso: string) => nyFormat.format(new Date(iso)).replace(',', '');
+
+export function CandleChart({ client, datasets, symbol, setSymbol }: { client: RpcClient; datasets: Datasets; symbol: string; setSymbol(s: string): void }) {
+  const stored = useMemo(() => datasets.filter((d) => d.dataset === 'bars' && !d.problem), [datasets]);
+  const symbols = useMemo(() => [...new Set(stored.map((d) => d.symbol ?? ''))].filter(Boolean).sort(), [stored]);
+  const [timeframe, setTimeframe] = useState<Tf>('1Day');
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const [adjustment, setAdjustment] = useState<'raw' | 'split' | 'dividend' | 'all'>('raw');
+  const [bars, setBars] = useState<Bars | null>(null);
+  const [err, setErr] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const show = () => {
+    const have = stored.filter((d) => d.symbol === symbol).map((d) => d.timeframe);
+    // A timeframe not stored is resampled from 1-minute bars along the NYSE sessions.
+    const resampleFrom = !have.includes(timeframe) && timeframe !== '1Min' && have.includes('1Min') ? ('1Min' as const) : undefined;
+    setBusy(true);
+    setErr(null);
+    client.call('lake.bars', { symbol, timeframe, from: from || undefined, to: to || undefined, adjustment, resampleFrom }).then(
+      (b) => { setBars(b); setBusy(false); },
+      (e: Error) => { setErr(e.message); setBusy(false); },
+    );
+  };
+
+  const figure = useMemo(() => {
+    if (!bars) return null;
+    const x = bars.timeframe === '1Day' ? bars.ts.map((t) => nyTime(t).slice(0, 10)) : bars.ts.map(nyTime);
+    const intraday = bars.timeframe !== '1Day';
+    return {
+      data: [
+        { type: 'candlestick', name: bars.symbol, x, open: bars.open, high: bars.high, low: bars.low, close: bars.close, xaxis: 'x', yaxis: 'y' },
+        { type: 'bar', name: 'volume', x, y: bars.volume, xaxis: 'x', yaxis: 'y2', marker: { color: 'rgba(100,110,130,0.5)' } },
+      ],
+      layout: {
+        title: { text: `${bars.symbol} · ${bars.timeframe} · ${adjustment}` },
+        showlegend: false,
+        xaxis: { rangeslider: { visible: false }, type: 'date', rangebreaks: intraday ? [{ bounds: ['sat', 'mon'] }, { pattern: 'hour', bounds: [16, 9.5] }] : [{ bounds: ['sat', 'mon'] }] },
+        yaxis: { domain: [0.28, 1], title: { text: 'price' } },
+        yaxis2: { domain: [0, 0.22], title: { text: 'volume' } },
+      },
+    };
+  }, [bars, adjustment]);
+
+  return (
+    <section className="chart-panel" aria-label="Chart">
+      <div className="controls">
+        <strong>Chart</strong>
+        <select value={symbol} onChange={(e) => setSymbol(e.target.value)} data-testid="chart-symbol" aria-label="Symbol">
+          {!symbols.includes(symbol) && <option value={symbol}>{symbol || 'symbol…'}</option>}
+          {symbols.map((s) => <option key={s} value={s}>{s}</option>)}
+        </select>
+        <select value={timeframe} onChange={(e) => setTimeframe(e.target.value as Tf)} data-testid="chart-timeframe" aria-label="Timeframe">
+          {TIMEFRAMES.map((t) => <option key={t}>{t}</option>)}
+        </select>
+        <label className="small">from <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} data-testid="chart-from" /></label>
+        <label className="small">to <input type="date" value={to} onChange={(e) => setTo(e.target.value)} data-testid="chart-to" /></label>
+        <select value={adjustment} onChange={(e) => setAdjustment(e.target.value as typeof adjustment)} aria-label="Adjustment" data-testid="chart-adjustment">
+          <option value="raw">raw</option>
+          <option value="split">split-adjusted</option>
+          <option value="dividend">dividend-adjusted</option>
+          <option value="all">all adjustments</option>
+        </select>
+        <button onClick={show} disabled={busy || !symbol} data-testid="show-chart">Show chart</button>
+        {bars && <span className="muted small" data-testid="chart-count">{bars.ts.length.toLocaleString()} bars{bars.truncated ? ' (latest shown)' : ''}</span>}
+      </div>
+      {err && <div className="banner error" role="alert">{err}</div>}
+      {figure && (
+        <Suspense fallback={<div className="muted">loading chart…</div>}>
+          <div data-testid="candle-chart">
+            <PlotlyOutput figure={figure} />
+          </div>
+        </Suspense>
+      )}
+    </section>
+  );
+}
