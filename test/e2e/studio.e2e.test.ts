@@ -66,8 +66,9 @@ describe('the studio in Chromium', () => {
     await page.locator('.nav-item', { hasText: 'Data' }).click();
     await page.getByTestId('dataset').first().waitFor();
     expect(await page.getByTestId('dataset').count()).toBeGreaterThanOrEqual(20);
+    await page.getByTestId('sql-editor').and(page.locator('[data-ready="1"]')).waitFor();
     await page.getByTestId('run-sql').click();
-    await page.getByTestId('table-output').waitFor();
-    expect(await page.getByTestId('table-output').textContent()).toContain('ZALF');
+    await page.getByTestId('grid-row').and(page.locator('[data-loaded="1"]')).first().waitFor();
+    expect(await page.getByTestId('result-grid').textContent()).toContain('ZALF');
   });
 });
