@@ -61,6 +61,25 @@ describe('the Alpaca adapter on the official SDK, against the simulator', () => 
     expect(await broker.openOrders()).toEqual([]);
   });
 
+  it('reads the market clock, the trading calendar and the tradable assets', async () => {
+    const { conn } = await setup();
+    const broker = new AlpacaBroker(conn);
+    expect(await broker.marketClock()).toEqual({
+      isOpen: true, timestamp: BigInt(Date.parse('2024-01-03T15:00:00Z')) * 1_000_000n,
+      nextOpen: BigInt(Date.parse('2024-01-04T14:30:00Z')) * 1_000_000n, nextClose: BigInt(Date.parse('2024-01-03T21:00:00Z')) * 1_000_000n,
+    });
+    // Independence Day 2024 is a Thursday: no session; the day before closes early.
+    expect(await broker.calendar('2024-07-02', '2024-07-05')).toEqual([
+      { date: '2024-07-02', open: '09:30', close: '16:00' },
+      { date: '2024-07-03', open: '09:30', close: '13:00' },
+      { date: '2024-07-05', open: '09:30', close: '16:00' },
+    ]);
+    await expect(broker.calendar('July 2', '2024-07-05')).rejects.toThrow('calendar: from: expected a date YYYY-MM-DD, got "July 2"');
+    const crypto = await broker.assets({ assetClass: 'crypto' });
+    expect(crypto.map((a) => [a.symbol, a.assetClass, a.tradable])).toEqual([['BTC/USD', 'crypto', true], ['ETH/USD', 'crypto', true]]);
+    expect((await broker.assets()).map((a) => a.symbol)).toEqual(expect.arrayContaining(['SPY', 'AAPL', 'BTC/USD']));
+  });
+
   it('turns an invalid order into an AlpacaError and an exchange rejection into OrderRejected', async () => {
     const { sim, conn, clock } = await setup();
     const broker = new AlpacaBroker(conn, { clock });
@@ -234,6 +253,20 @@ describe('the Alpaca adapter on the official SDK, against the simulator', () => 
     sim.faults.correctTrade('SPY', 1.23);
     const last = sim.market.lastTick('SPY');
     expect(await corrected).toMatchObject({ symbol: 'SPY', originalTradeId: String(last?.id), originalPrice: last?.price, correctedPrice: 1.23 });
+  });
+
+  it('streams crypto bars and trades from the crypto feed', async () => {
+    const { sim, conn, clock } = await setup();
+    const live = new AlpacaMarketData(conn, clock).live({ crypto: true });
+    cleanups.push(() => live.close());
+    live.subscribeBars(['BTC/USD']);
+    live.subscribeTrades(['ETH/USD']);
+    await live.connect();
+    const bar = firstEvent<MarketEvent | ConnectionEvent>((cb) => live.on(cb), (e) => e.type === 'Bar');
+    const trade = firstEvent<MarketEvent | ConnectionEvent>((cb) => live.on(cb), (e) => e.type === 'Trade');
+    sim.advance(60_000);
+    expect(await bar).toMatchObject({ type: 'Bar', bar: { symbol: 'BTC/USD', start: BigInt(Date.parse('2024-01-03T15:00:00Z')) * 1_000_000n } });
+    expect(await trade).toMatchObject({ type: 'Trade', trade: { symbol: 'ETH/USD' } });
   });
 
   it('refuses to open a stream with keys the simulator does not know', async () => {

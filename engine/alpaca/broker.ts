@@ -31,8 +31,37 @@ export interface PositionSnapshot {
   unrealizedPl: number;
 }
 
+export interface MarketClockSnapshot {
+  isOpen: boolean;
+  /** The venue's time, ns. */
+  timestamp: bigint;
+  nextOpen: bigint;
+  nextClose: bigint;
+}
+
+/** One trading day: `open`/`close` are New York wall times, HH:MM. */
+export interface CalendarDay {
+  date: string;
+  open: string;
+  close: string;
+}
+
+export interface AssetSnapshot {
+  symbol: string;
+  name: string;
+  assetClass: string;
+  exchange: string;
+  tradable: boolean;
+  fractionable: boolean;
+  shortable: boolean;
+}
+
 export interface Broker {
   account(): Promise<AccountSnapshot>;
+  marketClock(): Promise<MarketClockSnapshot>;
+  /** Trading days between two New York dates (YYYY-MM-DD), both included. */
+  calendar(from: string, to: string): Promise<CalendarDay[]>;
+  assets(filter?: { assetClass?: 'us_equity' | 'crypto' }): Promise<AssetSnapshot[]>;
   positions(): Promise<PositionSnapshot[]>;
   openOrders(): Promise<OrderSnapshot[]>;
   order(venueOrderId: string): Promise<OrderSnapshot>;
@@ -120,6 +149,27 @@ export class AlpacaBroker implements Broker {
       id: a.id, status: String(a.status), currency: a.currency ?? 'USD', cash: Number(a.cash ?? 0), equity: Number(a.equity ?? 0),
       buyingPower: Number(a.buyingPower ?? 0), longMarketValue: Number(a.longMarketValue ?? 0), shortMarketValue: Number(a.shortMarketValue ?? 0),
     };
+  }
+
+  async marketClock(): Promise<MarketClockSnapshot> {
+    const c = await withRetry(this.conn, 'market clock', () => this.conn.sdk.trading.clock.legacyClock());
+    return { isOpen: c.isOpen, timestamp: msToNs(c.timestamp.getTime()), nextOpen: msToNs(c.nextOpen.getTime()), nextClose: msToNs(c.nextClose.getTime()) };
+  }
+
+  async calendar(from: string, to: string): Promise<CalendarDay[]> {
+    for (const [flag, d] of [['from', from], ['to', to]] as const) {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(d)) throw new AlpacaError(`calendar: ${flag}: expected a date YYYY-MM-DD, got "${d}"`, undefined, undefined, undefined);
+    }
+    const days = await withRetry(this.conn, 'calendar', () => this.conn.sdk.trading.calendar.legacyCalendar({ start: new Date(from), end: new Date(to) }));
+    return days.map((d) => ({ date: d.date.toISOString().slice(0, 10), open: d.open, close: d.close }));
+  }
+
+  async assets(filter: { assetClass?: 'us_equity' | 'crypto' } = {}): Promise<AssetSnapshot[]> {
+    const list = await withRetry(this.conn, 'assets', () => this.conn.sdk.trading.assets.getV2Assets({ status: 'active', assetClass: filter.assetClass }));
+    return list.map((a) => ({
+      symbol: a.symbol, name: a.name ?? a.symbol, assetClass: String(a._class), exchange: String(a.exchange), tradable: a.tradable === true,
+      fractionable: a.fractionable === true, shortable: a.shortable === true,
+    }));
   }
 
   async positions(): Promise<PositionSnapshot[]> {

@@ -184,6 +184,7 @@ class AlpacaLiveMarketData implements LiveMarketData {
   private readonly seenTrades = new Map<string, Set<string>>();
   private readonly lastQuote = new Map<string, bigint>();
   private backfilling: Promise<void> | undefined;
+  private backfillDue = false;
   /** Live messages that arrived during a backfill, replayed after it in arrival order. */
   private readonly held: (() => void)[] = [];
   private readonly seconds: SecondBarAggregator;
@@ -234,9 +235,17 @@ class AlpacaLiveMarketData implements LiveMarketData {
     this.stream.onReconnected(() => {
       this.conn.logger?.info('market-data stream reconnected');
       this.emit({ type: 'StreamReconnected', stream: 'market-data', tsInit: this.clock.nowNs() });
-      if (options.backfill !== false) this.startBackfill();
+      // The backfill waits for the server to confirm the resubscription: from then on every new
+      // bar comes over the socket, so a REST read made after it leaves no minute in between.
+      if (options.backfill !== false) this.backfillDue = true;
     });
-    this.stream.on('subscription', (channels: Record<string, string[]>) => this.emit({ type: 'Subscribed', channels, tsInit: this.clock.nowNs() }));
+    this.stream.on('subscription', (channels: Record<string, string[]>) => {
+      this.emit({ type: 'Subscribed', channels, tsInit: this.clock.nowNs() });
+      if (this.backfillDue) {
+        this.backfillDue = false;
+        this.startBackfill();
+      }
+    });
     this.stream.onError((message) => this.emit({ type: 'StreamError', stream: 'market-data', message, tsInit: this.clock.nowNs() }));
   }
 

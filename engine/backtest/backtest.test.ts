@@ -124,6 +124,30 @@ describe('loading a strategy file', () => {
     await expect(runBacktestJob(ws, spec({ params: { slow: 1 } }), { save: false })).rejects.toThrow(/^strategy 'sma-cross': parameter 'slow': Too small: expected number to be >=2$/);
     await expect(loadStrategy('no-such-strategy', ws)).rejects.toThrow(/^no strategy 'no-such-strategy': expected a .ts file or one of breakout-bracket, .*sma-cross/);
   });
+
+  it('points a bad parameter of a strategy file at the line that declares it', async () => {
+    const file = strategyFile(
+      'lined.ts',
+      [
+        "import { z } from 'zod';",
+        "import { defineStrategy } from 'strategy-studio';",
+        'export default defineStrategy({',
+        "  name: 'lined',",
+        '  params: z.object({',
+        '    period: z.number().int().min(2).default(20),',
+        '    size: z.number().positive().default(10),',
+        '  }),',
+        '  create: () => ({}),',
+        '});',
+      ].join('\n'),
+    );
+    await expect(runBacktestJob(ws, spec({ strategy: file, params: { size: -1 } }), { save: false })).rejects.toThrow(
+      new BacktestInputError(`${file}:7: strategy 'lined': parameter 'size': Too small: expected number to be >0`),
+    );
+    await expect(runBacktestJob(ws, spec({ strategy: file, params: { perod: 5 } }), { save: false })).rejects.toThrow(
+      new BacktestInputError(`${file}:5: strategy 'lined': parameter 'perod': unknown parameter (known: period, size)`),
+    );
+  });
 });
 
 describe('a backtest job on the lake', () => {

@@ -10,10 +10,10 @@ import { BarRequestError } from './bars';
 import { BacktestInputError, type BacktestSpec, type PreparedBacktest, prepareBacktest, runBacktestJob } from './job';
 import { runOnPool } from './pool';
 import { listRuns, readRun } from './runs';
-import { StrategyLoadError, availableStrategies, loadStrategy } from './strategies';
+import { StrategyLoadError, availableStrategies, loadStrategy, paramLocation } from './strategies';
 import { type Objective, checkCombinations, gridCombinations, parseGrid, randomCombinations, runSweep, runWalkForward } from './sweep';
 import { type PortableConfig, shareBarData } from './task';
-import { finite, isoOfNs } from './summary';
+import { finite, isoOfNs, runDetail } from './summary';
 import type { Metrics } from '../core/metrics/metrics';
 
 type BacktestMethods = 'backtest.run' | 'backtest.sweep' | 'backtest.walkforward' | 'backtest.cancel' | 'backtest.runs' | 'backtest.getRun' | 'backtest.strategies';
@@ -51,7 +51,8 @@ export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, 
   const sweepSetup = async (args: BacktestSpec & { grid: string[]; random?: number; seed: number }) => {
     await deps.lakeReady();
     const prepared = await prepareBacktest(deps.workspaceDir(), args);
-    const label = prepared.strategy.source.kind === 'file' ? prepared.strategy.label : null;
+    // File strategies: errors point at the params declaration (file:line).
+    const label = paramLocation(prepared.strategy.source, null);
     const axes = parseGrid(prepared.strategy.definition, args.grid, label);
     const combos = args.random !== undefined ? randomCombinations(axes, args.random, args.seed, prepared.params) : gridCombinations(axes, prepared.params);
     checkCombinations(prepared.strategy.definition, combos, label);
@@ -60,7 +61,7 @@ export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, 
   };
 
   return {
-    'backtest.run': async ({ jobId: requested, save, ...spec }) => {
+    'backtest.run': async ({ jobId: requested, save, detailPoints, ...spec }) => {
       const job = start('run', requested);
       try {
         await deps.lakeReady();
@@ -75,7 +76,7 @@ export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, 
         job.progress(0, 1);
         const r = await runBacktestJob(deps.workspaceDir(), spec, { save, execute });
         job.progress(1, 1, true);
-        return { jobId: job.jobId, runId: r.runId, summary: r.summary };
+        return { jobId: job.jobId, runId: r.runId, summary: r.summary, detail: detailPoints !== undefined ? runDetail(r.result, detailPoints) : undefined };
       } catch (e) {
         job.progress(0, 1, true);
         throw asRpcError(e);

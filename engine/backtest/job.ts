@@ -12,7 +12,7 @@ import { resolveParams } from '../core/strategy/define';
 import type { Adjustment } from '../lake/read';
 import { readLakeBars } from './bars';
 import { completeRun, createRun, failRun } from './runs';
-import { type LoadedStrategy, loadStrategy, strategyErrorLocation } from './strategies';
+import { type LoadedStrategy, loadStrategy, paramLocation, strategyErrorLocation } from './strategies';
 import { type BacktestSummary, summarize } from './summary';
 
 export const FILL_NAMES = ['next-open', 'close', 'intrabar'] as const;
@@ -105,13 +105,19 @@ export function parseParamAssignments(list: readonly string[]): Record<string, u
 /** Checks params before any data is read, naming the strategy file (or example) and the param. */
 export function checkParams(strategy: LoadedStrategy, params: Record<string, unknown>): void {
   const r = resolveParams(strategy.definition, params);
-  if (!r.ok) throw new BacktestInputError(strategy.source.kind === 'file' ? `${strategy.label}: ${r.message}` : r.message);
+  if (!r.ok) throw new BacktestInputError(paramsMessage(strategy, r.message, r.issues[0]?.param ?? null));
+}
+
+/** Prefixes a parameter problem with the declaring line of the strategy file (unknown names: the params line). */
+export function paramsMessage(strategy: LoadedStrategy, message: string, param: string | null): string {
+  const at = paramLocation(strategy.source, param);
+  return at === null ? message : `${at}: ${message}`;
 }
 
 /** Turns a failed outcome into an error whose message names the strategy file and line. */
 export function outcomeError(strategy: LoadedStrategy, outcome: Extract<BacktestOutcome, { ok: false }>): Error {
   const e = outcome.error;
-  if (e.kind === 'params') return new BacktestInputError(strategy.source.kind === 'file' ? `${strategy.label}: ${e.message}` : e.message);
+  if (e.kind === 'params') return new BacktestInputError(paramsMessage(strategy, e.message, e.issues?.[0]?.param ?? null));
   if (e.kind === 'strategy') {
     const where = strategyErrorLocation(strategy.source, e.stack) ?? strategy.label;
     const when = e.tsNs !== undefined && e.tsNs > 0n ? ` (${new Date(Number(e.tsNs / 1_000_000n)).toISOString()})` : '';

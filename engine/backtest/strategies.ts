@@ -184,3 +184,26 @@ export function seedExampleStrategies(workspaceDir: string): string[] {
   }
   return written;
 }
+
+/**
+ * `file:line` of a parameter's declaration in a strategy file (the `name:` key after `params`),
+ * else of the `params` declaration itself, else the file: where a bad `--param` should send the
+ * user. Text search, not a parse: strategy files declare params as a literal zod object.
+ */
+export function paramLocation(source: StrategySource, param: string | null): string | null {
+  if (source.kind !== 'file') return null;
+  let text: string;
+  try {
+    text = fs.readFileSync(source.file, 'utf8');
+  } catch {
+    return source.file;
+  }
+  const lines = text.split('\n');
+  const paramsLine = lines.findIndex((l) => /\bparams\s*:/.test(l));
+  if (paramsLine < 0) return source.file;
+  if (param !== null && /^[A-Za-z_$][\w$]*$/.test(param)) {
+    const key = new RegExp(`(^|[\\s{,])['"]?${param.replace(/\$/g, '\\$')}['"]?\\s*:`);
+    for (let i = paramsLine; i < lines.length; i++) if (key.test(lines[i])) return `${source.file}:${i + 1}`;
+  }
+  return `${source.file}:${paramsLine + 1}`;
+}

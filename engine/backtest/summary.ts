@@ -83,3 +83,68 @@ export function summarize(result: BacktestResult, extra: { timeframe: string; el
     barsPerSecond: result.timing?.barsPerSecond ?? 0,
   };
 }
+
+export interface BacktestDetail {
+  equity: { ts: string[]; equity: number[]; drawdown: number[] };
+  trades: {
+    symbol: string;
+    side: 'long' | 'short';
+    qty: number;
+    entryTs: string;
+    exitTs: string;
+    entryPrice: number;
+    exitPrice: number;
+    pnl: number;
+    returnPct: number | null;
+    bars: number;
+    mae: number;
+    mfe: number;
+  }[];
+  tradesTotal: number;
+}
+
+const MAX_DETAIL_TRADES = 1000;
+
+/**
+ * Chart data for a UI: the equity curve and its drawdown (a fraction below the running peak,
+ * <= 0), cut to at most `maxPoints` by keeping, per bucket of steps, the step deepest under water
+ * — so the chart's worst drawdown is the run's — and the last closed trades.
+ */
+export function runDetail(result: BacktestResult, maxPoints: number): BacktestDetail {
+  const { ts, equity } = result.equity;
+  const n = ts.length;
+  const dd = new Float64Array(n);
+  let peak = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (equity[i] > peak) peak = equity[i];
+    dd[i] = peak > 0 ? equity[i] / peak - 1 : 0;
+  }
+  const out: BacktestDetail['equity'] = { ts: [], equity: [], drawdown: [] };
+  const buckets = Math.max(1, Math.min(n, Math.floor(maxPoints)));
+  for (let b = 0; b < buckets; b++) {
+    const lo = Math.floor((b * n) / buckets);
+    const hi = Math.floor(((b + 1) * n) / buckets);
+    if (hi <= lo) continue;
+    let pick = hi - 1;
+    for (let i = lo; i < hi; i++) if (dd[i] < dd[pick]) pick = i;
+    out.ts.push(isoOfNs(ts[pick]));
+    out.equity.push(equity[pick]);
+    out.drawdown.push(dd[pick]);
+  }
+  const closed = result.trades;
+  const trades = closed.slice(Math.max(0, closed.length - MAX_DETAIL_TRADES)).map((t) => ({
+    symbol: t.symbol,
+    side: t.side,
+    qty: t.qty,
+    entryTs: isoOfNs(t.entryTs),
+    exitTs: isoOfNs(t.exitTs),
+    entryPrice: t.entryPrice,
+    exitPrice: t.exitPrice,
+    pnl: t.pnl,
+    returnPct: finite(t.returnPct),
+    bars: t.bars,
+    mae: t.mae,
+    mfe: t.mfe,
+  }));
+  return { equity: out, trades, tradesTotal: closed.length };
+}

@@ -180,8 +180,15 @@ describe('the host contract', () => {
         if (res === null || !res.ok) throw new Error(res === null ? 'no answer' : `${res.error.code}: ${res.error.message}`);
         return res.result as Record<string, unknown>;
       };
-      const run = await call('backtest.run', { strategy: 'sma-cross', symbols: ['ZALF'], timeframe: '1Min', jobId: 'r1' });
+      const run = await call('backtest.run', { strategy: 'sma-cross', symbols: ['ZALF'], timeframe: '1Min', jobId: 'r1', detailPoints: 100 });
       expect((run.summary as { bars: number }).bars).toBe(3 * 390);
+      // Chart data: 100 points whose deepest drawdown is the run's, and every closed trade.
+      const summary = run.summary as { trades: number; maxDrawdown: number };
+      const detail = run.detail as { equity: { ts: string[]; drawdown: number[] }; trades: unknown[]; tradesTotal: number };
+      expect(detail.equity.ts).toHaveLength(100);
+      expect(Math.min(...detail.equity.drawdown)).toBeCloseTo(-summary.maxDrawdown, 12);
+      expect(detail.trades).toHaveLength(summary.trades);
+      expect(detail.tradesTotal).toBe(summary.trades);
       expect(events.filter((e) => e.name === 'backtest.progress').map((e) => e.payload)).toEqual([
         { jobId: 'r1', kind: 'run', done: 0, total: 1, finished: false },
         { jobId: 'r1', kind: 'run', done: 1, total: 1, finished: true },

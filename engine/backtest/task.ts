@@ -76,7 +76,9 @@ export function runTask(strategy: StrategyDefinition, data: BarData, config: Por
   const slice = sliceBarData(data, task.fromNs, task.toNs);
   const base = { index: task.index, params: task.params };
   if (Object.keys(slice).length === 0) return { ...base, ok: false, error: 'no bars in the range', bars: 0, trades: 0, metrics: null, loopMs: 0 };
-  const out = runBacktest({ strategy, params: task.params, data: slice, config: { ...config, stopwatch: now } });
+  // Only a full run hands back its orders and event log; the rest need not keep them.
+  const keepOrderLog = task.full === true && config.keepOrderLog !== false;
+  const out = runBacktest({ strategy, params: task.params, data: slice, config: { ...config, keepOrderLog, stopwatch: now } });
   if (!out.ok) return { ...base, ok: false, error: out.error.message, failure: out.error, bars: 0, trades: 0, metrics: null, loopMs: 0 };
   const r = out.result;
   const res: TaskResult = { ...base, ok: true, error: null, bars: r.bars, trades: r.trades.length, metrics: r.metrics, loopMs: r.timing?.loopMs ?? 0 };

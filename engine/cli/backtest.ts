@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { BacktestInputError, type BacktestSpec, type FillName, parseParamAssignments, prepareBacktest, runBacktestJob } from '../backtest/job';
 import { checkLookahead } from '../backtest/lookahead';
 import { defaultWorkers } from '../backtest/pool';
-import { StrategyLoadError } from '../backtest/strategies';
+import { StrategyLoadError, paramLocation } from '../backtest/strategies';
 import { type BacktestSummary, finite, isoOfNs } from '../backtest/summary';
 import { listRuns } from '../backtest/runs';
 import { OBJECTIVES, type Objective, checkCombinations, gridCombinations, parseGrid, randomCombinations, runSweep, runWalkForward } from '../backtest/sweep';
@@ -170,7 +170,8 @@ async function sweepInputs(strategy: string, o: SweepOptions) {
   const ws = await openWorkspace(wsDir(o));
   await ws.lakeReady;
   const prepared = await prepareBacktest(ws.dir, spec);
-  const label = prepared.strategy.source.kind === 'file' ? prepared.strategy.label : null;
+  // File strategies: errors point at the params declaration (file:line).
+  const label = paramLocation(prepared.strategy.source, null);
   const axes = parseGrid(prepared.strategy.definition, o.grid, label);
   const combos =
     o.random !== undefined

@@ -32,12 +32,13 @@ async function sim(options: SimulatorOptions = {}): Promise<Simulator> {
 
 interface Run { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> }
 
-function studio(args: string[], env: Record<string, string> = {}): Run {
+function studio(args: string[], env: Record<string, string> = {}, input?: string): Run {
   const child = spawn(process.execPath, ['bin/studio.js', ...args], {
     cwd: root,
     env: { ...process.env, APCA_API_KEY_ID: 'K', APCA_API_SECRET_KEY: 'S', APCA_DATA_BASE_URL: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (input !== undefined) child.stdin?.end(input);
   children.add(child);
   let stdout = '', stderr = '';
   child.stdout?.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -147,5 +148,17 @@ describe('studio lake fetch, against the simulator', () => {
     const refused = await studio([...base, '--symbols', 'SPY', '--from', '2024-01-02', '--to', '2024-01-02'], { APCA_API_KEY_ID: 'good', APCA_API_SECRET_KEY: 'wrong' }).done;
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^studio: historical bars for SPY: .*\(HTTP 403\)/);
+    expect(refused.stdout + refused.stderr).not.toContain('wrong');
+
+    // Real money only after a typed confirmation; nothing is fetched otherwise.
+    const live = ['lake', 'fetch', '--live', '--workspace', ws, '--symbols', 'SPY', '--from', '2024-01-02'];
+    const unasked = await studio(live).done;
+    expect([unasked.code, unasked.stderr.trim().split('\n').at(-1)]).toEqual([2, 'studio: --live needs a confirmation: run it in a terminal and type "live" (or pipe it on stdin)']);
+    const declined = await studio(live, {}, 'yes\n').done;
+    expect(declined.code).toBe(2);
+    expect(declined.stderr).toContain('real money');
+    expect(declined.stderr).toContain('studio: --live not confirmed (expected "live", got "yes"); nothing was sent to Alpaca');
+    const both = await studio([...live, '--url', s.url], {}, 'live\n').done;
+    expect([both.code, both.stderr.trim()]).toEqual([2, "studio: --live and --url exclude each other: --live is Alpaca's real-money account"]);
   });
 });

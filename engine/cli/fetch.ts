@@ -5,14 +5,15 @@
 // The SDK v4 has no base-URL setting, so another server is chosen with `--url` (or the v3-era
 // APCA_DATA_BASE_URL) and reached by rewriting the host; keys come from APCA_API_KEY_ID /
 // APCA_API_SECRET_KEY or the workspace's .env, and a loopback server without keys gets
-// placeholder ones (the simulator takes any pair unless started with --key).
+// placeholder ones (the simulator takes any pair unless started with --key). Paper is the
+// default; `--live` (the real-money account) only after the user types a confirmation.
 
 import type { Command } from 'commander';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
-import { AlpacaCredentials, AlpacaError, AlpacaMarketData, connect, createAdapterLogger, loadCredentials, type AlpacaEndpoint, type MarketData } from '../alpaca';
+import { AlpacaCredentials, AlpacaError, AlpacaMarketData, askOnTerminal, chooseEndpoint, connect, createAdapterLogger, loadCredentials, type AlpacaEndpoint, type MarketData } from '../alpaca';
 import { addDays, newYorkToUtcMs } from '../core/calendar';
 import { TIMEFRAMES, type BarColumns, type Timeframe } from '../core/data/bars';
 import { openWorkspace } from '../host/workspace';
@@ -232,6 +233,7 @@ interface FetchCliOptions {
   pageLimit: number;
   checkpointRows: number;
   url?: string;
+  live?: boolean;
   workspace?: string;
 }
 
@@ -257,6 +259,7 @@ export function registerLakeFetch(lake: Command): void {
     .option('--page-limit <n>', 'bars per request (1–10000)', positiveInt('--page-limit', 10_000), 10_000)
     .option('--checkpoint-rows <n>', 'write to the lake and checkpoint after this many bars', positiveInt('--checkpoint-rows'), 50_000)
     .option('--url <url>', 'an Alpaca-protocol server instead of Alpaca, e.g. the URL `studio sim` prints (env: APCA_DATA_BASE_URL)')
+    .option('--live', 'use the live (real-money) account\'s keys and endpoints instead of paper; asks for a typed confirmation')
     .addOption(workspaceOption())
     .action(async (o: FetchCliOptions) => {
       let req: LakeFetchRequest;
@@ -268,17 +271,14 @@ export function registerLakeFetch(lake: Command): void {
       } catch (e) {
         fail((e as Error).message, 2);
       }
-      const rawUrl = o.url ?? process.env.APCA_DATA_BASE_URL;
-      let endpoint: AlpacaEndpoint = { kind: 'paper' };
-      let server: URL | undefined;
-      if (rawUrl) {
-        try {
-          server = new URL(rawUrl);
-        } catch {
-          fail(`--url: expected a URL such as http://127.0.0.1:PORT, got "${rawUrl}"`, 2);
-        }
-        endpoint = { kind: 'simulator', url: server.origin };
+      const rawUrl = o.url ?? (o.live ? undefined : process.env.APCA_DATA_BASE_URL || undefined);
+      let endpoint: AlpacaEndpoint;
+      try {
+        endpoint = await chooseEndpoint({ live: o.live, url: rawUrl }, askOnTerminal);
+      } catch (e) {
+        fail((e as Error).message, 2);
       }
+      const server = endpoint.kind === 'simulator' ? new URL(endpoint.url) : undefined;
       const ws = await openWorkspace(wsDir(o), { seed: false });
       // A first start interrupted while seeding finishes that before anything else writes the lake.
       await ws.lakeReady;
@@ -291,7 +291,7 @@ export function registerLakeFetch(lake: Command): void {
       }
       const conn = connect({ endpoint, credentials, logger });
       const lakeDir = path.join(ws.dir, 'lake');
-      const source = server ? `alpaca-protocol ${server.origin} (feed=${req.feed}, adjustment=${req.adjustment})` : `alpaca (feed=${req.feed}, adjustment=${req.adjustment})`;
+      const source = server ? `alpaca-protocol ${server.origin} (feed=${req.feed}, adjustment=${req.adjustment})` : `alpaca${endpoint.kind === 'live' ? ' live' : ''} (feed=${req.feed}, adjustment=${req.adjustment})`;
       try {
         const r = await fetchBarsToLake(new AlpacaMarketData(conn), {
           ...req, lakeDir, checkpointDir: path.join(ws.dir, '.studio', 'fetch'), source, pageLimit: o.pageLimit, checkpointRows: o.checkpointRows,

@@ -16,6 +16,7 @@ interface SimCliOptions {
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const FALLBACK_SYMBOLS = ['FAKEPACA', 'BTC/USD', 'ETH/USD'];
 
 export function registerSimCommands(program: Command): void {
   program
@@ -35,7 +36,7 @@ export function registerSimCommands(program: Command): void {
       if (o.from !== undefined && !(DATE.test(o.from) && Number.isFinite(Date.parse(o.from)))) fail(`--from: expected a date YYYY-MM-DD, got "${o.from}"`, 2);
       if (o.matching !== 'backtest' && o.matching !== 'quotes') fail(`--matching: expected backtest or quotes, got "${o.matching}"`, 2);
       if (!Number.isInteger(o.seed)) fail(`--seed: expected an integer, got ${o.seed}`, 2);
-      const { startSimulator, SyntheticSource } = await import('../sim');
+      const { startSimulator, SyntheticSource, CombinedSource } = await import('../sim');
       const { lakeDirOf, loadLakeReplay } = await import('../sim/lake-source');
       const { currentOrNextSession, etToUtc } = await import('../sim/time');
 
@@ -46,9 +47,15 @@ export function registerSimCommands(program: Command): void {
       } catch (e) {
         fail(`--from ${o.from}: ${(e as Error).message}`, 2);
       }
-      const source = replay?.source ?? new SyntheticSource({ seed: o.seed });
+      const generated = new SyntheticSource({ seed: o.seed });
+      // The test stream's FAKEPACA and the crypto pairs stay generated next to a lake of stocks,
+      // so /v2/test and /v1beta3/crypto/us have something to say.
+      const extras = replay ? FALLBACK_SYMBOLS.filter((s) => !replay.symbols.includes(s)) : [];
+      const source = replay ? new CombinedSource(replay.source, generated, extras) : generated;
       let start: number | undefined;
-      if (replay) start = replay.firstMs;
+      // At the first bar's close, as a backtest's first event: a client starting then already
+      // has a last trade and a completed bar, which the very first instant of a lake lacks.
+      if (replay) start = replay.firstMs + 60_000;
       else if (o.from) start = currentOrNextSession(etToUtc(Number(o.from.slice(0, 4)), Number(o.from.slice(5, 7)), Number(o.from.slice(8, 10)), 0, 0)).open;
 
       const sim = await startSimulator({
@@ -65,6 +72,7 @@ export function registerSimCommands(program: Command): void {
       const day = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
       if (replay) {
         out(`market data: replaying the workspace lake (${lakeDir}): ${replay.bars} 1Min bars of ${replay.symbols.join(', ')}, ${day(replay.firstMs)} to ${day(replay.lastMs)} UTC`);
+        if (extras.length) out(`  also generated (seed ${o.seed}): ${extras.join(', ')}`);
       } else {
         out(`market data: generated (synthetic, seed ${o.seed}): the workspace lake (${lakeDir}) has no 1Min bars`);
       }

@@ -106,6 +106,7 @@ export async function createHost(opts: { workspaceDir: string; log: Logger; seed
       try {
         s = new NotebookSession(key, file, ws.dir, bus, {
           stripOutputsOnSave: ws.settings.notebooks.stripOutputsOnSave,
+          autosaveMs: ws.settings.notebooks.autosaveMs,
           log: (m) => log.info(m),
         });
       } catch (e) {

@@ -57,8 +57,14 @@ def main(kernel_name):
         r_err, o_err = run("const note = 'ok';\nthrow new TypeError('boom at ' + note)")
         report["error"] = {"reply": {k: r_err.get(k) for k in ("status", "ename", "evalue")}, "iopub": [o.get("ename") for o in o_err if o["msg_type"] == "error"], "traceback": r_err.get("traceback")}
 
+        # Both requests must be waiting in the kernel's queue when the first one fails: hold the
+        # kernel in an input() prompt while they are sent, then answer it.
+        gate = kc.execute("await input('go? ')", allow_stdin=True)
+        kc.get_stdin_msg(timeout=TIMEOUT)
         first = kc.execute("throw new Error('stop here')")
         second = kc.execute("const neverRuns = 1")
+        kc.input("go")
+        shell_reply(gate)
         report["stop_on_error"] = [shell_reply(first)["status"], shell_reply(second)["status"]]
 
         r_ue, _ = run("const y = 5", user_expressions={"twice": "y * 2", "bad": "nope()"})

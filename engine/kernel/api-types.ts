@@ -46,6 +46,102 @@ declare function sqlTable(query: TemplateStringsArray, ...params: SqlParam[]): P
 declare function sqlTable(query: string, params?: SqlParam[]): Promise<ArrowTable>;
 /** Opens (once) and returns the workspace's lake. */
 declare function lake(): Promise<StudioLake>;
+type Timeframe = '1Min' | '5Min' | '15Min' | '1Hour' | '1Day';
+/** One symbol's bars as columns; ts are close times in Unix nanoseconds. */
+interface BarColumns { ts: BigInt64Array; open: Float64Array; high: Float64Array; low: Float64Array; close: Float64Array; volume: Float64Array }
+interface BarRequest {
+  symbols: string[];
+  /** Default '1Day'. */
+  timeframe?: Timeframe;
+  /** Inclusive, YYYY-MM-DD (New York date) or an ISO instant. */
+  from?: string;
+  to?: string;
+  /** Default 'all' (split- and dividend-adjusted). */
+  adjustment?: 'raw' | 'split' | 'dividend' | 'all';
+}
+/** Bars of each symbol as typed-array columns, stamped at their close times (what a backtest runs on). */
+declare function bars(req: BarRequest): Promise<Record<string, BarColumns>>;
+type PriceSource = 'open' | 'high' | 'low' | 'close' | 'volume' | 'hl2' | 'hlc3' | 'ohlc4';
+interface BarValues { readonly open: number; readonly high: number; readonly low: number; readonly close: number; readonly volume: number }
+interface BarIndicator {
+  readonly name: string;
+  /** True once enough inputs arrived for value to mean something. */
+  readonly ready: boolean;
+  /** NaN until ready. */
+  readonly value: number;
+  updateBar(bar: BarValues): void;
+  reset(): void;
+}
+interface PriceIndicator extends BarIndicator { update(x: number): number }
+/** Streaming indicators, O(1) per update: new indicators.Sma(20).update(close). */
+declare var indicators: {
+  Sma: new (period: number, source?: PriceSource) => PriceIndicator;
+  Ema: new (period: number, source?: PriceSource) => PriceIndicator;
+  Wma: new (period: number, source?: PriceSource) => PriceIndicator;
+  WilderMa: new (period: number, source?: PriceSource) => PriceIndicator;
+  Rsi: new (period?: number, source?: PriceSource) => PriceIndicator;
+  Macd: new (fast?: number, slow?: number, signal?: number, source?: PriceSource) => PriceIndicator & { readonly signal: number; readonly histogram: number };
+  Bollinger: new (period?: number, stdDevs?: number, source?: PriceSource) => PriceIndicator & { readonly upper: number; readonly middle: number; readonly lower: number; readonly percentB: number };
+  Atr: new (period?: number) => BarIndicator & { update(high: number, low: number, close: number): number };
+  Stochastic: new (period?: number, signalPeriod?: number) => BarIndicator & { readonly signal: number };
+  Vwap: new (period?: number) => BarIndicator;
+  ZScore: new (period: number, source?: PriceSource) => PriceIndicator;
+  RegressionSlope: new (period: number, source?: PriceSource) => PriceIndicator;
+};
+interface StrategyBar extends BarValues { readonly symbol: string; readonly tsEvent: bigint }
+interface StrategyContext {
+  readonly symbols: readonly string[];
+  readonly clock: { now(): bigint };
+  history(symbol: string): { readonly length: number; close(ago?: number): number; open(ago?: number): number; high(ago?: number): number; low(ago?: number): number; volume(ago?: number): number; ts(ago?: number): bigint };
+  readonly indicators: {
+    sma(symbol: string, period: number, source?: PriceSource): PriceIndicator;
+    ema(symbol: string, period: number, source?: PriceSource): PriceIndicator;
+    rsi(symbol: string, period?: number, source?: PriceSource): PriceIndicator;
+    bollinger(symbol: string, period?: number, stdDevs?: number, source?: PriceSource): PriceIndicator & { readonly upper: number; readonly lower: number };
+    atr(symbol: string, period?: number): BarIndicator;
+    zscore(symbol: string, period: number, source?: PriceSource): PriceIndicator;
+    register<T extends BarIndicator>(symbol: string, indicator: T): T;
+  };
+  readonly portfolio: { qty(symbol: string): number; readonly cash: number; equity(): number; buyingPower(): number };
+  readonly orders: {
+    submit(request: { symbol: string; side: 'buy' | 'sell'; qty: number; type: 'market' | 'limit' | 'stop' | 'stop_limit'; limitPrice?: number; stopPrice?: number; timeInForce?: string }): string;
+    cancel(orderId: string): boolean;
+    cancelAll(symbol?: string): number;
+    closePosition(symbol: string): string | null;
+  };
+}
+interface StrategyHandlers { onStart?(): void; onBar?(bar: StrategyBar): void; onOrderEvent?(event: unknown): void; onStop?(): void }
+interface StrategyDefinition<P = any> {
+  readonly name: string;
+  readonly description?: string;
+  readonly params: unknown;
+  create(ctx: StrategyContext, params: P): StrategyHandlers;
+}
+/** Declares a strategy: zod parameters (with defaults) and the handlers it runs in backtest, paper and live. */
+declare function defineStrategy<S extends import('zod').ZodObject<any>>(def: { name: string; description?: string; params: S; create(ctx: StrategyContext, params: import('zod').output<S>): StrategyHandlers }): StrategyDefinition<import('zod').output<S>>;
+/** The shipped example strategies: 'sma-cross', 'breakout-bracket', 'zscore-reversion'. */
+declare var strategies: Record<string, StrategyDefinition>;
+/** zod, for strategy parameters. */
+declare var z: typeof import('zod').z;
+interface BacktestTrade { symbol: string; side: 'long' | 'short'; qty: number; entryTs: bigint; exitTs: bigint; entryPrice: number; exitPrice: number; pnl: number; fees: number; returnPct: number }
+interface BacktestMetrics { totalReturn: number; cagr: number; volatility: number; sharpe: number; sortino: number; calmar: number; maxDrawdown: number; trades: number; winRate: number; profitFactor: number; [k: string]: number }
+interface BacktestResult {
+  strategy: string;
+  params: Record<string, unknown>;
+  symbols: string[];
+  bars: number;
+  /** One entry per bar time: ts in Unix nanoseconds. */
+  equity: { ts: BigInt64Array; equity: Float64Array; cash: Float64Array; exposure: Float64Array };
+  trades: BacktestTrade[];
+  openTrades: BacktestTrade[];
+  fills: number;
+  fees: number;
+  metrics: BacktestMetrics;
+  benchmark: { totalReturn: number; cagr: number };
+  timing: { loopMs: number; barsPerSecond: number } | null;
+}
+/** Runs a backtest on the lake's bars; throws BacktestFailed naming the reason when it cannot. */
+declare function backtest(req: BarRequest & { strategy: StrategyDefinition | string; params?: Record<string, unknown>; config?: { initialCash?: number; allowShort?: boolean; [k: string]: unknown } }): Promise<BacktestResult>;
 /** The workspace folder this kernel works in. */
 declare var workspaceDir: string;
 declare var display: Display;
@@ -58,6 +154,12 @@ declare module 'studio' {
   export const sql: typeof globalThis.sql;
   export const sqlTable: typeof globalThis.sqlTable;
   export const lake: typeof globalThis.lake;
+  export const bars: typeof globalThis.bars;
+  export const backtest: typeof globalThis.backtest;
+  export const indicators: typeof globalThis.indicators;
+  export const strategies: typeof globalThis.strategies;
+  export const defineStrategy: typeof globalThis.defineStrategy;
+  export const z: typeof globalThis.z;
   export const workspaceDir: string;
 }
 declare module '@strategy-studio/engine' {
@@ -66,4 +168,4 @@ declare module '@strategy-studio/engine' {
 `;
 
 /** API members a cell can use; api.ts's object must not grow members that are missing above. */
-export const DECLARED_API_MEMBERS = ['sql', 'sqlTable', 'lake', 'workspaceDir'] as const;
+export const DECLARED_API_MEMBERS = ['sql', 'sqlTable', 'lake', 'bars', 'backtest', 'indicators', 'strategies', 'defineStrategy', 'z', 'workspaceDir'] as const;

@@ -1,11 +1,36 @@
-// The engine API a notebook sees as globals and as `import { … } from 'studio'`.
+// The engine API a notebook sees as globals and as `import { … } from 'studio'`: SQL on the lake,
+// the lake's bars as columns, the streaming indicators, the strategy API and the backtest engine.
 // The lake is opened on first use so a kernel that never queries starts fast.
+import { z } from 'zod';
 import { Lake, type QueryResult } from '../lake/lake';
 import type { Plain } from '../lake/values';
 import type { Table } from 'apache-arrow';
 import { bindable, placeholders, queryArrow } from './sql-cell';
+import * as indicators from '../core/indicators/index';
+import { runBacktest, type BacktestConfig, type BacktestResult, type BarData } from '../core/backtest/index';
+import { defineStrategy, type StrategyDefinition } from '../core/strategy/index';
+import { exampleStrategies } from '../core/strategy/examples/index';
+import { checkTimeframe, readLakeBars, type BarRequest } from '../backtest/bars';
+import { loadStrategy } from '../backtest/strategies';
 
 export type Rows = Record<string, Plain>[] & { columns: QueryResult['columns'] };
+
+export interface NotebookBarRequest extends Omit<BarRequest, 'timeframe'> {
+  /** Default '1Day'. */
+  timeframe?: string;
+}
+
+export interface NotebookBacktest extends NotebookBarRequest {
+  /** A definition (e.g. from defineStrategy in an earlier cell), or a name: a shipped example or a file in the workspace's strategies/. */
+  strategy: StrategyDefinition | string;
+  params?: Record<string, unknown>;
+  config?: BacktestConfig;
+}
+
+/** A backtest that could not run (bad parameters, no data, a strategy that threw): the message says which. */
+export class BacktestFailed extends Error {
+  override name = 'BacktestFailed';
+}
 
 export interface StudioApi {
   /** Runs SQL on the lake. As a tag, interpolated values become bound parameters: sql`… where symbol = ${s}`. */
@@ -14,6 +39,17 @@ export interface StudioApi {
   sqlTable(query: string | TemplateStringsArray, ...params: unknown[]): Promise<Table>;
   /** The workspace's lake (DuckDB over its Parquet files). */
   lake(): Promise<Lake>;
+  /** Bars of each symbol as typed-array columns, stamped at their close times (what a backtest runs on). */
+  bars(req: NotebookBarRequest): Promise<BarData>;
+  /** Runs a backtest on the lake's bars; throws BacktestFailed with the reason when it cannot. */
+  backtest(req: NotebookBacktest): Promise<BacktestResult>;
+  /** Streaming indicators (Sma, Ema, Rsi, Macd, Bollinger, Atr, …): O(1) per update. */
+  indicators: typeof indicators;
+  /** The shipped example strategies, by name. */
+  strategies: Readonly<Record<string, StrategyDefinition>>;
+  defineStrategy: typeof defineStrategy;
+  /** zod, for strategy parameters. */
+  z: typeof z;
   workspaceDir: string;
 }
 
@@ -33,8 +69,28 @@ export function createStudioApi(workspaceDir: string, lakeDir: string): { api: S
     const [text, values] = args(query, params);
     return queryArrow((await lake()).connection, text, values);
   };
+  const bars = (req: NotebookBarRequest): Promise<BarData> => {
+    if (!Array.isArray(req?.symbols) || req.symbols.length === 0) throw new BacktestFailed('bars: expected { symbols: [at least one symbol], timeframe?, from?, to? }');
+    return readLakeBars(lakeDir, { ...req, timeframe: checkTimeframe(req.timeframe ?? '1Day') });
+  };
+  const backtest = async (req: NotebookBacktest): Promise<BacktestResult> => {
+    const strategy = typeof req.strategy === 'string' ? (await loadStrategy(req.strategy, workspaceDir, workspaceDir)).definition : req.strategy;
+    const outcome = runBacktest({
+      strategy,
+      params: req.params,
+      data: await bars(req),
+      // Loop timing is wall-clock and kept out of results; a notebook asks for it like the CLI.
+      config: { stopwatch: () => performance.now(), ...req.config },
+    });
+    if (!outcome.ok) {
+      const e = outcome.error;
+      const where = e.handler ? ` (in ${e.handler})` : '';
+      throw new BacktestFailed(`${strategy.name}: ${e.kind}: ${e.message}${where}`);
+    }
+    return outcome.result;
+  };
   return {
-    api: { sql, sqlTable, lake, workspaceDir },
+    api: { sql, sqlTable, lake, bars, backtest, indicators, strategies: exampleStrategies, defineStrategy, z, workspaceDir },
     close() {
       void lakePromise?.then((l) => l.close());
     },

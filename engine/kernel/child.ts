@@ -48,16 +48,41 @@ async function answer(q: KernelQuery): Promise<unknown> {
 
 // Cells run one at a time, in order, as in Jupyter.
 let chain: Promise<void> = Promise.resolve();
+/** Executions received but not started yet, in order. */
+const waiting: string[] = [];
+/** Executions interrupted while they waited: they answer "aborted" without running. */
+const interruptedEarly = new Set<string>();
+
+/**
+ * An interrupt can overtake the cell it is meant for (sent just after the execute, while the
+ * previous cell finishes), so one that finds nothing running is kept for the execution it names
+ * — or, from a sender that names none, for the next one — instead of being dropped.
+ */
+function interrupt(id: string | undefined): void {
+  const running = runtime.runningExecId;
+  if (running !== null && (id === undefined || id === running)) {
+    runtime.interrupt();
+    return;
+  }
+  const target = id ?? waiting[0];
+  if (target !== undefined && waiting.includes(target)) interruptedEarly.add(target);
+}
 
 process.on('message', (msg: ToKernel) => {
   if (msg.type === 'interrupt') {
-    runtime.interrupt();
+    interrupt(msg.id);
   } else if (msg.type === 'shutdown') {
     close();
     process.exit(0);
   } else if (msg.type === 'execute') {
+    waiting.push(msg.id);
     chain = chain.then(async () => {
+      waiting.splice(waiting.indexOf(msg.id), 1);
       send({ type: 'started', id: msg.id });
+      if (interruptedEarly.delete(msg.id)) {
+        send({ type: 'done', id: msg.id, ...runtime.skip(msg.id) });
+        return;
+      }
       const { ranSource, ...r } = await runtime.execute(msg.id, msg.cellId, msg.code);
       // A cell that parsed declared its names even if it threw later, as DevTools keeps them.
       if (ranSource !== undefined) types.addCell(ranSource);

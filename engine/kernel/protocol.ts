@@ -26,7 +26,8 @@ export interface KernelQueryResults {
 
 export type ToKernel =
   | { type: 'execute'; id: string; cellId: string; code: string }
-  | { type: 'interrupt' }
+  /** `id`: the execution the sender believes is running; it may not have started yet. */
+  | { type: 'interrupt'; id?: string }
   | { type: 'shutdown' }
   | { type: 'inspect'; id: string; names: string[] }
   | { type: 'tablePage'; id: string; ref: string; offset: number; limit: number }

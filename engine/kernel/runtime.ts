@@ -32,6 +32,10 @@ export interface ExecResult {
 const STREAM_FLUSH_MS = 25;
 /** At most this much text per stream per flush: a print loop cannot flood the UI. */
 const STREAM_MAX_PER_FLUSH = 64 * 1024;
+/** At most this much printed text per cell reaches the page and the file; a cell printing 100 MB keeps the UI responsive. */
+export const STREAM_MAX_PER_CELL = 2 * 1024 * 1024;
+/** What is dropped is summarised, followed by its last few lines (where a log's news usually is). */
+const STREAM_TAIL = 8 * 1024;
 
 class AbortedError extends Error {
   constructor() {
@@ -47,6 +51,9 @@ export class KernelRuntime {
   private streamTarget = '';
   private buffers = { stdout: '', stderr: '' };
   private dropped = { stdout: 0, stderr: 0 };
+  private tails = { stdout: '', stderr: '' };
+  /** Characters streamed to the current target so far (the per-cell budget). */
+  private streamed = 0;
   private flushTimer: NodeJS.Timeout | null = null;
   private modules: Record<string, unknown>;
   private requireFromWorkspace: NodeJS.Require;
@@ -100,26 +107,44 @@ export class KernelRuntime {
 
   private bufferStream(name: 'stdout' | 'stderr', text: string): void {
     if (!this.streamTarget) return;
-    const room = STREAM_MAX_PER_FLUSH - this.buffers[name].length;
-    if (room <= 0) this.dropped[name] += text.length;
-    else if (text.length > room) {
-      this.buffers[name] += text.slice(0, room);
-      this.dropped[name] += text.length - room;
-    } else this.buffers[name] += text;
+    const pending = this.buffers.stdout.length + this.buffers.stderr.length;
+    const room = Math.max(0, Math.min(STREAM_MAX_PER_FLUSH - this.buffers[name].length, STREAM_MAX_PER_CELL - this.streamed - pending));
+    // Once something was dropped, later text goes the same way until the next flush, so what
+    // is shown stays in the order it was printed.
+    const take = this.dropped[name] === 0 ? Math.min(room, text.length) : 0;
+    if (take > 0) this.buffers[name] += take === text.length ? text : text.slice(0, take);
+    if (take < text.length) {
+      const rest = text.length - take;
+      this.dropped[name] += rest;
+      this.tails[name] = (this.tails[name] + text.slice(Math.max(take, text.length - STREAM_TAIL))).slice(-STREAM_TAIL);
+    }
     if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flushStreams(), STREAM_FLUSH_MS);
   }
 
-  flushStreams(): void {
+  /**
+   * Sends buffered text. Text dropped by the per-flush limit is summarised at once; text dropped
+   * because the cell used up its budget is summarised once, when the cell ends (`final`).
+   */
+  flushStreams(final = false): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
+    const capped = this.streamed + this.buffers.stdout.length + this.buffers.stderr.length >= STREAM_MAX_PER_CELL;
     for (const name of ['stdout', 'stderr'] as const) {
       let text = this.buffers[name];
-      if (this.dropped[name] > 0) {
-        text += `\n[… ${this.dropped[name]} characters of ${name} dropped: output is rate-limited]\n`;
-        this.dropped[name] = 0;
-      }
       this.buffers[name] = '';
-      if (text && this.streamTarget) this.sink.output(this.streamTarget, { output_type: 'stream', name, text });
+      if (this.dropped[name] > 0 && (final || !capped)) {
+        let tail = this.tails[name];
+        // A full tail starts mid-line: show whole lines only.
+        if (tail.length >= STREAM_TAIL && tail.includes('\n')) tail = tail.slice(tail.indexOf('\n') + 1);
+        const why = capped ? `a cell shows at most ${STREAM_MAX_PER_CELL / 1024 / 1024} MB of printed text` : 'output is rate-limited';
+        text += `${text && !text.endsWith('\n') ? '\n' : ''}[… ${this.dropped[name].toLocaleString('en-US')} characters of ${name} dropped: ${why}; the last of them follow]\n${tail}`;
+        this.dropped[name] = 0;
+        this.tails[name] = '';
+      }
+      if (text && this.streamTarget) {
+        this.streamed += text.length;
+        this.sink.output(this.streamTarget, { output_type: 'stream', name, text });
+      }
     }
   }
 
@@ -160,6 +185,18 @@ export class KernelRuntime {
     return out;
   }
 
+  /** The execution whose code is running now, if any. */
+  get runningExecId(): string | null {
+    return this.current?.execId ?? null;
+  }
+
+  /** Answers an execution that was interrupted before it started: nothing runs, nothing is counted. */
+  skip(execId: string): ExecResult {
+    this.flushStreams(true);
+    this.sink.output(execId, { output_type: 'error', ename: 'KeyboardInterrupt', evalue: 'interrupted before it started', traceback: ['KeyboardInterrupt: interrupted before it started'] });
+    return { status: 'aborted', executionCount: this.executionCount, durationMs: 0, declared: [] };
+  }
+
   /** Aborts the running cell's async work. Returns false when nothing was running. */
   interrupt(): boolean {
     if (!this.current) return false;
@@ -171,8 +208,9 @@ export class KernelRuntime {
   async execute(execId: string, cellId: string, source: string): Promise<ExecResult> {
     const executionCount = ++this.executionCount;
     const started = performance.now();
-    this.flushStreams();
+    this.flushStreams(true);
     this.streamTarget = execId;
+    this.streamed = 0;
     const abort = new AbortController();
     (globalThis as Record<string, unknown>).signal = abort.signal;
     let declared: string[] = [];
@@ -190,12 +228,12 @@ export class KernelRuntime {
       });
       const ran = vm.runInThisContext(t.code, { filename }) as Promise<unknown>;
       const value = await Promise.race([ran, interrupted]);
-      this.flushStreams();
+      this.flushStreams(true);
       if (value !== undefined) {
         this.sink.output(execId, { output_type: 'execute_result', execution_count: executionCount, data: toMimeBundle(value), metadata: {} });
       }
     } catch (e) {
-      this.flushStreams();
+      this.flushStreams(true);
       status = e instanceof AbortedError ? 'aborted' : 'error';
       this.sink.output(execId, errorOutput(e, source, filename));
     } finally {

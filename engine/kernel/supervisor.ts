@@ -18,6 +18,12 @@ export interface ExecutionCallbacks {
   onInput?(prompt: string, password: boolean): Promise<string>;
 }
 
+interface Spawned {
+  child: ChildProcess;
+  /** Resolves when the process says it is ready; rejects if it exits first. */
+  ready: Promise<void>;
+}
+
 interface Pending extends ExecutionCallbacks {
   id: string;
   cellId: string;
@@ -29,6 +35,9 @@ export const INTERRUPT_GRACE_MS = 1000;
 
 /** The kernel entry: the bundled file next to the CLI, or the TypeScript source under tsx. */
 export function resolveKernelEntry(): { entry: string; execArgv: string[] } {
+  // Benchmarks and tests running from source can point at the bundled kernel users get.
+  const override = process.env.STUDIO_KERNEL_ENTRY;
+  if (override && override.endsWith('.js')) return { entry: path.resolve(override), execArgv: [] };
   const here = path.dirname(fileURLToPath(import.meta.url));
   const bundled = path.join(here, 'kernel.js');
   if (fs.existsSync(bundled)) return { entry: bundled, execArgv: [] };
@@ -72,9 +81,8 @@ export class KernelSupervisor {
     this.opts.onStatus(s);
   }
 
-  start(): Promise<void> {
-    if (this.ready) return this.ready;
-    this.setStatus('starting');
+  /** Forks a kernel process; it belongs to no one (its messages are ignored) until adopted. */
+  private spawn(): Spawned {
     const { entry, execArgv } = resolveKernelEntry();
     const child = fork(entry, [], {
       cwd: this.opts.workspaceDir,
@@ -83,18 +91,27 @@ export class KernelSupervisor {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'json',
     });
-    this.child = child;
     child.stderr?.on('data', (d: Buffer) => this.opts.log?.(`kernel stderr: ${d.toString().trim()}`));
-    this.ready = new Promise<void>((resolve, reject) => {
+    const ready = new Promise<void>((resolve, reject) => {
       const onExit = (code: number | null) => reject(new Error(`kernel exited during start (code ${code})`));
       child.once('exit', onExit);
       child.on('message', (msg: FromKernel) => {
         if (msg.type === 'ready') {
           child.off('exit', onExit);
-          this.setStatus('idle');
           resolve();
-        } else this.onMessage(msg);
+        } else if (this.child === child) this.onMessage(msg);
       });
+    });
+    // A spare that is never adopted must not leave an unhandled rejection behind.
+    ready.catch(() => {});
+    return { child, ready };
+  }
+
+  /** Makes a spawned process this supervisor's kernel. */
+  private adopt({ child, ready }: Spawned): Promise<void> {
+    this.child = child;
+    this.ready = ready.then(() => {
+      if (this.child === child) this.setStatus('idle');
     });
     child.on('exit', () => {
       if (this.child !== child) return;
@@ -115,6 +132,12 @@ export class KernelSupervisor {
       this.killReason = null;
     });
     return this.ready;
+  }
+
+  start(): Promise<void> {
+    if (this.ready) return this.ready;
+    this.setStatus('starting');
+    return this.adopt(this.spawn());
   }
 
   private send(msg: ToKernel): void {
@@ -241,6 +264,9 @@ export class KernelSupervisor {
       return 'idle';
     }
     this.abortQueue();
+    // The replacement starts now, alongside the grace period: if the cell is stuck in synchronous
+    // code, recovery costs the grace period rather than the grace period plus a cold start.
+    const spare = this.spawn();
     const settled = new Promise<boolean>((resolve) => {
       const original = target.onDone;
       const timer = setTimeout(() => resolve(false), INTERRUPT_GRACE_MS);
@@ -250,18 +276,35 @@ export class KernelSupervisor {
         resolve(true);
       };
     });
-    this.send({ type: 'interrupt' });
-    if (await settled) return 'aborted';
-    await this.restart('interrupt: the cell did not yield (synchronous loop); the kernel was restarted and its state lost');
+    this.send({ type: 'interrupt', id: target.id });
+    if (await settled) {
+      spare.child.kill('SIGKILL');
+      return 'aborted';
+    }
+    await this.restart('interrupt: the cell did not yield (synchronous loop); the kernel was restarted and its state lost', spare);
     return 'restarted';
   }
 
-  async restart(reason = 'restart'): Promise<void> {
+  async restart(reason = 'restart', spare?: Spawned): Promise<void> {
     this.opts.log?.(`kernel restart: ${reason}`);
     this.killReason = reason;
     await this.kill();
     this.setStatus('restarting');
-    await this.start();
+    if (!spare || spare.child.exitCode !== null || spare.child.signalCode !== null) {
+      spare?.child.kill('SIGKILL');
+      await this.start();
+      return;
+    }
+    try {
+      await this.adopt(spare);
+    } catch {
+      // The spare died while starting: start afresh.
+      if (this.child === spare.child) {
+        this.child = null;
+        this.ready = null;
+      }
+      await this.start();
+    }
   }
 
   private kill(): Promise<void> {

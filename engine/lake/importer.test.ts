@@ -87,6 +87,34 @@ describe('importing Yahoo daily files', () => {
     expect(r).toMatchObject({ rowsRead: lines.length - 2401, added: lines.length - 2501, rows: 4012 });
     expect((await sql(path.join(lake2, 'lake'), `select count(*) as n, count(distinct ts) as d from bars`))[0]).toEqual({ n: 4012, d: 4012 });
   });
+
+  it('re-imports a file only skipped by its hash while the lake still holds what it wrote', async () => {
+    const dir = tmp();
+    const lakeDir = path.join(dir, 'lake');
+    const lines = fs.readFileSync(dataFile('nvda-1999-2014.txt'), 'utf8').trim().split(/\r?\n/);
+    const orig = path.join(dir, 'orig.csv');
+    fs.writeFileSync(orig, lines.join('\n'));
+    await importFile(lakeDir, orig, { symbol: 'NVDA' });
+    const again = await importFile(lakeDir, orig, { symbol: 'NVDA' });
+    expect(again).toMatchObject({ unchanged: true, rowsRead: 4012, rows: 4012 });
+    expect(again.notes.join(' ')).toMatch(/nothing was read/);
+    // The same rows in other bytes (CRLF) go through the full merge, which finds nothing new.
+    const crlf = path.join(dir, 'crlf.csv');
+    fs.writeFileSync(crlf, lines.join('\r\n'));
+    const viaMerge = await importFile(lakeDir, crlf, { symbol: 'NVDA' });
+    expect(viaMerge).toMatchObject({ unchanged: true, added: 0, rows: 4012 });
+    expect(viaMerge.notes.join(' ')).not.toMatch(/nothing was read/);
+    // A later file corrects one close; importing the original again must put the old one back.
+    const [d, o, h, l, , a, v] = lines[100].split(',');
+    const fixed = path.join(dir, 'fixed.csv');
+    fs.writeFileSync(fixed, [lines[0], [d, o, h, l, '1.5', a, v].join(',')].join('\n'));
+    await importFile(lakeDir, fixed, { symbol: 'NVDA' });
+    const close = async () => (await sql(lakeDir, `select close from bars where symbol = 'NVDA' and ts = timezone('America/New_York', '${d}'::timestamp)`))[0].close;
+    expect(await close()).toBe(1.5);
+    const restore = await importFile(lakeDir, orig, { symbol: 'NVDA' });
+    expect(restore).toMatchObject({ unchanged: false, rows: 4012 });
+    expect(await close()).toBe(Number(lines[100].split(',')[4]));
+  });
 });
 
 describe('importing intraday, tick and quote files', () => {

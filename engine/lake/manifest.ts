@@ -26,6 +26,20 @@ export interface ManifestEntry {
   /** File size in bytes; absent in manifests written before integrity checks existed. */
   bytes?: number;
   schema: { name: string; type: string }[];
+  /** The import that wrote this file: lets a re-import of the same bytes skip reading them. */
+  writtenBy?: ImportStamp;
+}
+
+export interface ImportStamp {
+  /** sha256 of the source file's bytes and the import's options. */
+  fingerprint: string;
+  rowsRead: number;
+  dividends: number;
+  layout: string;
+  /** Range of the source file's rows (the partition's may be wider). */
+  from: string | null;
+  to: string | null;
+  notes: string[];
 }
 
 export interface Manifest {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { BarColumns, CorporateAction } from '../core/data/bars';
 import { firstRow, sqlIdent, sqlString, withDb } from './db';
-import { entryProblem, readManifest, sha256File, writeManifest, type Dataset, type ManifestEntry } from './manifest';
+import { entryProblem, readManifest, sha256File, writeManifest, type Dataset, type ImportStamp, type ManifestEntry } from './manifest';
 
 export { manifestPath, readManifest, type Manifest, type ManifestEntry } from './manifest';
 
@@ -150,7 +150,7 @@ export class LakeWrite {
    * Merges the rows of `relation` (a table or view in this connection, with the dataset's columns
    * and optionally extra ones such as `adj_close`) into the partition `key`.
    */
-  async merge(key: PartitionKey, relation: string, source: string, opts: { unique?: boolean } = {}): Promise<PartitionWrite> {
+  async merge(key: PartitionKey, relation: string, source: string, opts: { unique?: boolean; sorted?: boolean; writtenBy?: ImportStamp } = {}): Promise<PartitionWrite> {
     checkSymbol(key.symbol);
     const c = this.c;
     const n = ++this.seq;
@@ -205,7 +205,10 @@ export class LakeWrite {
     const dir = partitionDir(key);
     fs.mkdirSync(path.join(this.lakeDir, dir), { recursive: true });
     const tmp = path.join(this.lakeDir, dir, `.part-${process.pid}-${n}.parquet.tmp`);
-    await c.run(`copy (select * from ${merged} order by ${ORDER[key.dataset]}) to ${sqlString(tmp)} (format parquet, compression zstd, row_group_size 122880)`);
+    // Rows the caller saw rising in scan order go out in that order; a sort would cost more than
+    // the rest of the write (and the reader still checks the order it gets).
+    const order = opts.sorted && !stored.length ? '' : ` order by ${ORDER[key.dataset]}`;
+    await c.run(`copy (select * from ${merged}${order}) to ${sqlString(tmp)} (format parquet, compression zstd, row_group_size 122880)`);
     fsyncPath(tmp);
     const sha256 = sha256File(tmp);
     const rel = `${dir}/part-${sha256.slice(0, 16)}.parquet`;
@@ -227,6 +230,7 @@ export class LakeWrite {
     this.added.push({
       dataset: key.dataset, file: rel, symbol: key.symbol, timeframe: key.timeframe, rows: Number(rows), from: iso(lo), to: iso(hi),
       source, importedAt: new Date().toISOString(), sha256, bytes: fs.statSync(final).size, schema,
+      ...(opts.writtenBy ? { writtenBy: opts.writtenBy } : {}),
     });
     await this.drop(old, neu, merged);
     return { key, offered, rows: Number(rows), added, unchanged: false };

@@ -10,7 +10,7 @@ import { KernelSupervisor } from '../kernel/supervisor';
 import { NotebookFormatError, newCellId, parseNotebook, serializeNotebook, writeFileAtomic, type NbCell, type Notebook } from './ipynb';
 import { analyzeCell, staleCells, type CellAnalysis } from './deps';
 
-/** Autosave this long after the last edit (the issue asks for ≤ 2 s). */
+/** Autosave this long after the last edit (the issue asks for ≤ 2 s); studio.json's notebooks.autosaveMs overrides it. */
 export const AUTOSAVE_MS = 1000;
 /** How often the file's stat is polled for changes by other programs (polling survives their atomic renames). */
 const DISK_POLL_MS = 250;
@@ -52,7 +52,7 @@ export class NotebookSession {
     readonly file: string,
     workspaceDir: string,
     private bus: EventBus,
-    private opts: { stripOutputsOnSave?: boolean; log?: (m: string) => void } = {},
+    private opts: { stripOutputsOnSave?: boolean; autosaveMs?: number; log?: (m: string) => void } = {},
   ) {
     this.diskText = fs.readFileSync(file, 'utf8');
     this.diskMtimeMs = fs.statSync(file).mtimeMs;
@@ -152,7 +152,7 @@ export class NotebookSession {
       } catch (e) {
         this.opts.log?.(`autosave of ${this.relPath} failed: ${(e as Error).message}`);
       }
-    }, AUTOSAVE_MS);
+    }, this.opts.autosaveMs ?? AUTOSAVE_MS);
   }
 
   updateCell(cellId: string, source: string): void {

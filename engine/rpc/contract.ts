@@ -95,6 +95,27 @@ const SweepArgs = BacktestSpec.extend({
   workers: z.number().int().positive().optional(),
 });
 const num = z.number().nullable();
+/** Chart data of one run: equity and drawdown (ISO times, downsampled) and the closed trades. */
+export const BacktestDetail = z.object({
+  equity: z.object({ ts: z.array(z.string()), equity: z.array(z.number()), drawdown: z.array(z.number()) }),
+  trades: z.array(z.object({
+    symbol: z.string(),
+    side: z.enum(['long', 'short']),
+    qty: z.number(),
+    entryTs: z.string(),
+    exitTs: z.string(),
+    entryPrice: z.number(),
+    exitPrice: z.number(),
+    pnl: z.number(),
+    returnPct: num,
+    bars: z.number().int(),
+    mae: z.number(),
+    mfe: z.number(),
+  })),
+  /** All closed trades; `trades` holds at most the last 1,000. */
+  tradesTotal: z.number().int(),
+});
+export type BacktestDetail = z.infer<typeof BacktestDetail>;
 export const BacktestSummary = z.object({
   strategy: z.string(),
   params: z.record(z.string(), z.unknown()),
@@ -260,8 +281,12 @@ export const methods = {
     result: z.object({ rows: z.number().int() }),
   },
   'backtest.run': {
-    args: BacktestSpec.extend({ save: z.boolean().default(true) }),
-    result: z.object({ jobId: z.string(), runId: z.string().nullable(), summary: BacktestSummary }),
+    args: BacktestSpec.extend({
+      save: z.boolean().default(true),
+      /** Also return the equity curve (downsampled to at most this many points) and the trade list, for charts. */
+      detailPoints: z.number().int().min(2).max(100_000).optional(),
+    }),
+    result: z.object({ jobId: z.string(), runId: z.string().nullable(), summary: BacktestSummary, detail: BacktestDetail.optional() }),
   },
   'backtest.sweep': {
     args: SweepArgs,

@@ -181,6 +181,53 @@ describe('market data from the simulator through the official SDK', () => {
     expect(await wrong.next()).toEqual([{ T: 'error', code: 402, msg: 'auth failed' }]);
   });
 
+  it("enforces the plan's limits with Alpaca's codes: 406 connections, 405 symbols, 409 an unentitled feed", async () => {
+    const s = await sim({ connectionLimit: 1, symbolLimit: 2, entitledFeeds: ['iex', 'test'] });
+    const authed = async (url: string) => {
+      const c = await rawClient(url);
+      await c.next();
+      c.ws.send(JSON.stringify({ action: 'auth', key: 'K', secret: 'S' }));
+      return { c, reply: await c.next() };
+    };
+    const first = await authed(s.urls.stockStream);
+    expect(first.reply).toEqual([{ T: 'success', msg: 'authenticated' }]);
+    expect((await authed(s.urls.stockStream)).reply).toEqual([{ T: 'error', code: 406, msg: 'connection limit exceeded' }]);
+    // Another endpoint counts on its own.
+    expect((await authed(s.urls.testStream)).reply).toEqual([{ T: 'success', msg: 'authenticated' }]);
+    expect((await authed(s.url.replace('http', 'ws') + '/v2/sip')).reply).toEqual([{ T: 'error', code: 409, msg: 'insufficient subscription' }]);
+
+    first.c.ws.send(JSON.stringify({ action: 'subscribe', trades: ['SPY', 'AAPL'] }));
+    expect((await first.c.next())[0]).toMatchObject({ T: 'subscription', trades: ['SPY', 'AAPL'] });
+    first.c.ws.send(JSON.stringify({ action: 'subscribe', quotes: ['MSFT'] }));
+    expect(await first.c.next()).toEqual([{ T: 'error', code: 405, msg: 'symbol limit exceeded' }]);
+    // The refused change left the subscription as it was.
+    first.c.ws.send(JSON.stringify({ action: 'subscribe', quotes: ['SPY'] }));
+    expect((await first.c.next())[0]).toMatchObject({ T: 'subscription', trades: ['SPY', 'AAPL'], quotes: ['SPY'] });
+  });
+
+  it('holds stream messages back while a delay fault is switched on through the control endpoint', async () => {
+    const s = await sim();
+    const md = sdkFor(s.url).marketData.stockStream({ url: s.urls.stockStream, reconnect: false });
+    cleanups.push(() => md.disconnect());
+    const bars = collect<streaming.StreamBar>((cb) => md.onBar(cb));
+    const subscribed = firstEvent<unknown>((cb) => md.on('subscription', cb));
+    md.subscribeForBars(['SPY']);
+    md.connect();
+    await subscribed;
+    const fault = await fetch(`${s.urls.control}/faults`, { method: 'POST', body: JSON.stringify({ delayMs: 1500 }) });
+    expect(fault.status).toBe(200);
+    const bar = firstEvent<streaming.StreamBar>((cb) => md.onBar(cb));
+    s.advance(60_000);
+    // A REST round trip made after the bar was published comes back first: the bar is held.
+    await sdkFor(s.url).trading.account.getAccount();
+    expect(bars).toEqual([]);
+    expect((await bar).symbol).toBe('SPY');
+    await fetch(`${s.urls.control}/faults`, { method: 'POST', body: JSON.stringify({ clear: true }) });
+    const next = firstEvent<streaming.StreamBar>((cb) => md.onBar(cb));
+    s.advance(60_000);
+    expect((await next).timestamp.toISOString()).toBe('2024-01-03T15:01:00.000Z');
+  }, 15_000);
+
   it('refuses a stream with wrong keys as the SDK expects (402, terminal)', async () => {
     const s = await sim({ keys: { keyId: 'good', secret: 'secret' } });
     const md = sdkFor(s.url, 'good', 'bad').marketData.stockStream({ url: s.urls.stockStream, reconnect: false });

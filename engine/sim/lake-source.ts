@@ -1,11 +1,13 @@
 // The workspace lake as the simulator's market: every symbol's 1-minute bars, read once as
-// typed-array columns and replayed through ReplaySource.
+// typed-array columns and replayed through ReplaySource, plus their split/dividend-adjusted
+// versions from the lake's own read-time adjustment for historical requests that ask for them.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { Lake } from '../lake/lake';
 import { manifestPath } from '../lake/manifest';
-import { ReplaySource, type SymbolInfo } from './source';
+import type { BarColumns } from '../core/data/bars';
+import { ReplaySource, type BarColumns as ReplayColumns, type PriceAdjustment, type ReplaySymbol, type SymbolInfo } from './source';
 
 export interface LakeReplay {
   source: ReplaySource;
@@ -16,8 +18,17 @@ export interface LakeReplay {
   lastMs: number;
 }
 
+const ADJUSTED: readonly Exclude<PriceAdjustment, 'raw'>[] = ['split', 'dividend', 'all'];
+
+const columns = (b: BarColumns): ReplayColumns => ({ t: b.ts, o: b.open, h: b.high, l: b.low, c: b.close, v: b.volume, n: b.tradeCount, vw: b.vwap });
+
+const samePrices = (a: BarColumns, b: BarColumns): boolean =>
+  a.ts.length === b.ts.length && a.close.every((c, i) => Object.is(c, b.close[i]) && Object.is(a.volume[i], b.volume[i]));
+
 /**
- * Raw (unadjusted) prices, as the market printed them and as Alpaca streams them. Returns null
+ * Raw (unadjusted) prices, as the market printed them and as Alpaca streams them; historical
+ * REST bars can also be had adjusted, by every corporate action the lake records (as Alpaca
+ * adjusts by every action it knows today, future ones included). Returns null
  * when the lake has no 1-minute bars (or no lake exists), so the caller can fall back to
  * generated data; throws when it has some but none at or after `from`.
  */
@@ -31,8 +42,10 @@ export async function loadLakeReplay(lakeDir: string, from?: string): Promise<La
     if (symbols.length === 0) return null;
     const blocks = (await lake.bars({ symbols, timeframe: '1Min', from, adjustment: 'raw' })).filter((b) => b.ts.length > 0);
     if (blocks.length === 0) throw new Error(`the lake's 1Min bars (${symbols.join(', ')}) all end before ${from}`);
+    const withActions = new Set((await lake.query(`select distinct symbol from corporate_actions`)).rows.map((r) => String(r.symbol)));
     let firstMs = Infinity, lastMs = -Infinity, bars = 0;
-    const series = blocks.map((b) => {
+    const series: ReplaySymbol[] = [];
+    for (const b of blocks) {
       firstMs = Math.min(firstMs, Number(b.ts[0] / 1_000_000n));
       lastMs = Math.max(lastMs, Number(b.ts[b.ts.length - 1] / 1_000_000n));
       bars += b.ts.length;
@@ -43,8 +56,17 @@ export async function loadLakeReplay(lakeDir: string, from?: string): Promise<La
         // The lake does not record listings; any exchange Alpaca lists will do for a paper asset.
         exchange: b.symbol.includes('/') ? 'CRYPTO' : 'NASDAQ',
       };
-      return { info, bars: { t: b.ts, o: b.open, h: b.high, l: b.low, c: b.close, v: b.volume, n: b.tradeCount, vw: b.vwap } };
-    });
+      const adjusted: ReplaySymbol['adjusted'] = {};
+      if (withActions.has(b.symbol)) {
+        // The lake's reader applies the adjustment (engine/lake/read.ts); variants that come out
+        // equal to the raw bars (a symbol with only dividends, asked for splits) are not kept.
+        for (const adj of ADJUSTED) {
+          const [alt] = await lake.bars({ symbols: [b.symbol], timeframe: '1Min', from, adjustment: adj });
+          if (!samePrices(alt, b)) adjusted[adj] = columns(alt);
+        }
+      }
+      series.push({ info, bars: columns(b), adjusted });
+    }
     return { source: new ReplaySource(series), symbols: blocks.map((b) => b.symbol), bars, firstMs, lastMs };
   } finally {
     lake.close();

@@ -2,7 +2,7 @@
 // the latest price of every symbol, and bars aggregated to Alpaca's timeframes. Nothing after
 // the clock is ever visible: a minute bar exists only once its minute has ended.
 
-import type { AssetClass, MarketDataSource, MinuteBar, SymbolInfo } from './source';
+import type { AssetClass, MarketDataSource, MinuteBar, PriceAdjustment, SymbolInfo } from './source';
 import { MINUTE_MS, etDate, etToUtc } from './time';
 
 /** One synthetic trade with the quote standing at that moment. */
@@ -142,15 +142,16 @@ export class Market {
   }
 
   /** Minute bars that have completed by the clock, with from <= t < to. */
-  completedMinuteBars(symbol: string, fromMs: number, toMs: number): MinuteBar[] {
+  completedMinuteBars(symbol: string, fromMs: number, toMs: number, adjustment: PriceAdjustment = 'raw'): MinuteBar[] {
     const limit = Math.min(toMs, this.now() - MINUTE_MS + 1);
-    return limit > fromMs ? this.source.minuteBars(symbol, fromMs, limit) : [];
+    return limit > fromMs ? this.source.minuteBars(symbol, fromMs, limit, adjustment) : [];
   }
 
-  bars(symbol: string, tf: Timeframe, fromMs: number, toMs: number): MinuteBar[] {
+  /** Historical bars; longer timeframes aggregate the (adjusted) minute bars. */
+  bars(symbol: string, tf: Timeframe, fromMs: number, toMs: number, adjustment: PriceAdjustment = 'raw'): MinuteBar[] {
     // Pull whole buckets so the first aggregated bar is not cut in half by `from`.
     const first = tf.unit === 'Min' && tf.n === 1 ? fromMs : bucketStart(tf, fromMs);
-    return aggregate(tf, this.completedMinuteBars(symbol, first, toMs)).filter((b) => b.t >= fromMs && b.t < toMs);
+    return aggregate(tf, this.completedMinuteBars(symbol, first, toMs, adjustment)).filter((b) => b.t >= fromMs && b.t < toMs);
   }
 
   /** Trades printed in (fromMs, toMs], ascending; bounded by the clock. */

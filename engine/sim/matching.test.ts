@@ -8,12 +8,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { runBacktest, type BacktestConfig, type BarData } from '../core/backtest';
 import type { OrderRequest } from '../core/orders';
+import path from 'node:path';
+import { readLakeBars } from '../backtest/bars';
+import type { BarColumns } from '../core/data/bars';
 import { generateSample } from '../core/sample';
+import { writeBars } from '../lake/writer';
+import { tmpDir } from '../../test/support/tmp';
+import { loadLakeReplay } from './lake-source';
 import { defineStrategy } from '../core/strategy';
 import type { TradeUpdateData } from './broker';
 import { startSimulator, type Simulator } from './index';
 import type { MatchingConfig } from './matching';
-import { ReplaySource, type MinuteBar } from './source';
+import { ReplaySource, type MarketDataSource, type MinuteBar } from './source';
 import { collect, firstEvent, sdkFor } from './test-support';
 
 const MINUTE = 60_000;
@@ -67,7 +73,8 @@ function backtestData(series: Record<string, MinuteBar[]>): BarData {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-function viaBacktest(series: Record<string, MinuteBar[]>, script: readonly Action[], config: BacktestConfig): Outcome {
+function viaBacktest(series: Record<string, MinuteBar[]> | BarData, script: readonly Action[], config: BacktestConfig): Outcome {
+  const data = Object.values(series).every((v) => Array.isArray(v)) ? backtestData(series as Record<string, MinuteBar[]>) : (series as BarData);
   const strategy = defineStrategy({
     name: 'scripted orders',
     params: z.object({}),
@@ -85,7 +92,7 @@ function viaBacktest(series: Record<string, MinuteBar[]>, script: readonly Actio
       };
     },
   });
-  const out = runBacktest({ strategy, data: backtestData(series), config });
+  const out = runBacktest({ strategy, data, config });
   if (!out.ok) throw new Error(out.error.message);
   const r = out.result;
   const rejected = r.orderEvents.filter((e) => e.type === 'OrderRejected');
@@ -102,11 +109,15 @@ function viaBacktest(series: Record<string, MinuteBar[]>, script: readonly Actio
   return { fills, statuses, cash: r.equity.cash[r.equity.cash.length - 1], positions };
 }
 
-async function viaSimulator(series: Record<string, MinuteBar[]>, script: readonly Action[], backtest: MatchingConfig): Promise<Outcome> {
-  const source = new ReplaySource(Object.entries(series).map(([symbol, bars]) => ({
+function replayOf(series: Record<string, MinuteBar[]>): MarketDataSource {
+  return new ReplaySource(Object.entries(series).map(([symbol, bars]) => ({
     info: { symbol, assetClass: 'us_equity' as const, name: symbol, exchange: 'NASDAQ' },
     bars: { t: bars.map((b) => b.t), o: bars.map((b) => b.o), h: bars.map((b) => b.h), l: bars.map((b) => b.l), c: bars.map((b) => b.c), v: bars.map((b) => b.v) },
   })));
+}
+
+/** The script, played by the official SDK against a simulator replaying `source` (default: `series`). */
+async function viaSimulator(series: Record<string, MinuteBar[]>, script: readonly Action[], backtest: MatchingConfig, source: MarketDataSource = replayOf(series)): Promise<Outcome> {
   const first = Math.min(...Object.values(series).map((b) => b[0].t));
   const s = await startSimulator({ source, start: first, matching: 'backtest', backtest });
   running.push(s);
@@ -236,30 +247,8 @@ describe('the simulator fills orders as the backtest of the same bars does', () 
   it('a day of the sample market, two symbols, brackets and stop-limits every few minutes', async () => {
     // The shipped sample generator: realistic ticks, gaps and volume profiles, not hand-made bars.
     const sample = generateSample({ from: '2024-01-03', to: '2024-01-03', seed: 7, symbols: 2, timeframe: '1Min' });
-    const series: Record<string, MinuteBar[]> = {};
-    for (const b of sample.bars) {
-      series[b.symbol] = Array.from(b.ts, (t, i) => ({
-        t: Number(t / 1_000_000n), o: b.open[i], h: b.high[i], l: b.low[i], c: b.close[i], v: b.volume[i], n: 1, vw: b.vwap[i],
-      }));
-    }
-    const symbols = Object.keys(series).sort();
-    const round = (x: number): number => Math.round(x * 100) / 100;
-    const script: Action[] = [];
-    for (const [j, S] of symbols.entries()) {
-      const bars = series[S];
-      for (let k = 5 + j; k < bars.length - 30; k += 37) {
-        const c = bars[k].c;
-        const n = script.length;
-        script.push({ at: k, symbol: S, submit: {
-          clientOrderId: `br${n}`, symbol: S, side: 'buy', type: 'market', qty: 20, timeInForce: 'day', orderClass: 'bracket',
-          takeProfit: { limitPrice: round(c * 1.002) }, stopLoss: { stopPrice: round(c * 0.998) },
-        } });
-        script.push({ at: k + 3, symbol: S, submit: {
-          clientOrderId: `sl${n}`, symbol: S, side: 'buy', type: 'stop_limit', qty: 10, stopPrice: round(c * 1.001), limitPrice: round(c * 1.003), timeInForce: 'day',
-        } });
-      }
-    }
-    script.sort((a, b) => a.at - b.at || a.symbol.localeCompare(b.symbol));
+    const series = seriesOf(sample.bars);
+    const script = sampleScript(series);
     const rules: MatchingConfig = { fill: { maxVolumeShare: 0.002 } };
     const bt = viaBacktest(series, script, rules);
     expect(bt.fills.length).toBeGreaterThan(20);
@@ -268,4 +257,55 @@ describe('the simulator fills orders as the backtest of the same bars does', () 
     const sim = await viaSimulator(series, script, rules);
     expectSameOutcome(sim, bt);
   }, 30_000);
+
+  it('a paper session on the workspace lake fills as `studio backtest` over the same lake period does', async () => {
+    // Both sides read the lake with their own production readers: the simulator the replay that
+    // `studio sim --workspace` loads, the backtest the bars `studio backtest` runs on.
+    const lakeDir = path.join(tmpDir('sim-lake-'), 'lake');
+    const sample = generateSample({ from: '2024-03-05', to: '2024-03-05', seed: 11, symbols: 2, timeframe: '1Min', corporateActions: 'none' });
+    await writeBars(lakeDir, sample.bars, 'test');
+    const replay = await loadLakeReplay(lakeDir);
+    expect(replay?.bars).toBe(780);
+    const symbols = sample.bars.map((b) => b.symbol).sort();
+    const lakeData = await readLakeBars(lakeDir, { symbols, timeframe: '1Min', adjustment: 'raw' });
+    const series = seriesOf(sample.bars);
+    const script = sampleScript(series);
+    const rules: MatchingConfig = { fill: { maxVolumeShare: 0.002 }, fees: { kind: 'alpaca' } };
+    const bt = viaBacktest(lakeData, script, rules);
+    expect(bt.fills.length).toBeGreaterThan(20);
+    const sim = await viaSimulator(series, script, rules, replay?.source);
+    expectSameOutcome(sim, bt);
+  }, 30_000);
 });
+
+function seriesOf(blocks: readonly BarColumns[]): Record<string, MinuteBar[]> {
+  const series: Record<string, MinuteBar[]> = {};
+  for (const b of blocks) {
+    series[b.symbol] = Array.from(b.ts, (t, i) => ({
+      t: Number(t / 1_000_000n), o: b.open[i], h: b.high[i], l: b.low[i], c: b.close[i], v: b.volume[i], n: 1, vw: b.vwap[i],
+    }));
+  }
+  return series;
+}
+
+/** A market bracket and a stop-limit per symbol every 37 minutes, priced off the bar's close. */
+function sampleScript(series: Record<string, MinuteBar[]>): Action[] {
+  const symbols = Object.keys(series).sort();
+  const round = (x: number): number => Math.round(x * 100) / 100;
+  const script: Action[] = [];
+  for (const [j, S] of symbols.entries()) {
+    const bars = series[S];
+    for (let k = 5 + j; k < bars.length - 30; k += 37) {
+      const c = bars[k].c;
+      const n = script.length;
+      script.push({ at: k, symbol: S, submit: {
+        clientOrderId: `br${n}`, symbol: S, side: 'buy', type: 'market', qty: 20, timeInForce: 'day', orderClass: 'bracket',
+        takeProfit: { limitPrice: round(c * 1.002) }, stopLoss: { stopPrice: round(c * 0.998) },
+      } });
+      script.push({ at: k + 3, symbol: S, submit: {
+        clientOrderId: `sl${n}`, symbol: S, side: 'buy', type: 'stop_limit', qty: 10, stopPrice: round(c * 1.001), limitPrice: round(c * 1.003), timeInForce: 'day',
+      } });
+    }
+  }
+  return script.sort((a, b) => a.at - b.at || a.symbol.localeCompare(b.symbol));
+}

@@ -4,7 +4,7 @@
 import { route, type RequestContext, type Route } from './http';
 import { bucketStart, parseTimeframe, type Market, type Tick, type Timeframe } from './market';
 import { ApiFailure } from './orders';
-import type { MinuteBar } from './source';
+import type { MinuteBar, PriceAdjustment } from './source';
 import { etDate, parseTime, previousSession, rfc3339Nano, rfc3339Seconds } from './time';
 
 const FEEDS = new Set(['iex', 'sip', 'otc', 'boats', 'delayed_sip', 'overnight']);
@@ -114,10 +114,22 @@ function timeframeParam(ctx: RequestContext): Timeframe {
   if (!raw) throw bad('missing timeframe');
   const tf = parseTimeframe(raw);
   if (!tf) throw bad(`invalid timeframe: ${raw}`);
-  const adj = ctx.query.get('adjustment');
-  // The simulated series carry no corporate actions, so every adjustment yields the raw bars.
-  if (adj !== null && adj !== '' && !adj.split(',').every((a) => ADJUSTMENTS.has(a))) throw bad(`invalid adjustment: ${adj}`);
+  adjustmentParam(ctx);
   return tf;
+}
+
+/**
+ * Alpaca takes one adjustment or a comma-separated set. Spin-offs are accepted and change
+ * nothing: the lake records splits and dividends only.
+ */
+function adjustmentParam(ctx: RequestContext): PriceAdjustment {
+  const raw = ctx.query.get('adjustment');
+  if (raw === null || raw === '') return 'raw';
+  const parts = raw.split(',').map((a) => a.trim());
+  if (!parts.every((a) => ADJUSTMENTS.has(a))) throw bad(`invalid adjustment: ${raw}`);
+  const split = parts.includes('split') || parts.includes('all');
+  const dividend = parts.includes('dividend') || parts.includes('all');
+  return split && dividend ? 'all' : split ? 'split' : dividend ? 'dividend' : 'raw';
 }
 
 interface Kind {
@@ -133,7 +145,7 @@ function kinds(crypto: boolean): Record<'bars' | 'trades' | 'quotes', Kind> {
         const tf = timeframeParam(ctx);
         // Skip what earlier pages served: the token's bar starts its bucket, so fetch from there.
         const from = pq.token && pq.asc && pq.token.symbol === symbol ? Math.max(pq.start, pq.token.t) : pq.start;
-        return market.bars(symbol, tf, from, pq.end).map((b) => ({ t: b.t, json: barJson(b) }));
+        return market.bars(symbol, tf, from, pq.end, adjustmentParam(ctx)).map((b) => ({ t: b.t, json: barJson(b) }));
       },
     },
     trades: {

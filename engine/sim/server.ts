@@ -14,6 +14,7 @@ import {
   type Reply, type RequestContext,
 } from './http';
 import type { MatchingConfig } from './matching';
+import { ClockBody, FaultsBody, describeProblem } from './control';
 import { LATE_REPORT_DELAY_MS, Market, bucketStart, hasLateTrade, luldBands, preliminaryBar } from './market';
 import { ApiFailure, CODE } from './orders';
 import { dataRoutes } from './rest-data';
@@ -333,31 +334,39 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   async function control(method: string, path: string, req: IncomingMessage): Promise<Reply> {
     const text = method === 'POST' ? await readBody(req) : '';
-    let body: Record<string, unknown> = {};
+    let body: unknown = {};
     try {
-      body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+      body = text ? JSON.parse(text) : {};
     } catch {
       return { status: 400, body: { message: 'control body must be JSON' } };
     }
-    const state = (): Reply => ({ status: 200, body: { now: new Date(clock.now()).toISOString(), live: clock.live, speed: clock.liveSpeed } });
+    const state = (): Reply => ({
+      status: 200,
+      body: { now: new Date(clock.now()).toISOString(), live: clock.live, speed: clock.liveSpeed, matching: broker.matching, dataStreams: data.describe() },
+    });
     if (method === 'GET' && path === '/__sim/state') return state();
     if (method === 'POST' && path === '/__sim/clock') {
-      if (typeof body.advanceMs === 'number') clock.advance(body.advanceMs);
-      else if (typeof body.to === 'string') clock.advanceTo(toMs(body.to));
-      else return { status: 400, body: { message: 'expected {"advanceMs": n} or {"to": "RFC-3339"}' } };
+      const parsed = ClockBody.safeParse(body);
+      if (!parsed.success) return { status: 400, body: { message: `expected {"advanceMs": n >= 0} or {"to": "RFC-3339"}; ${describeProblem(parsed.error)}` } };
+      if ('advanceMs' in parsed.data) clock.advance(parsed.data.advanceMs);
+      else if (toMs(parsed.data.to) < clock.now()) return { status: 409, body: { message: `the clock is already at ${new Date(clock.now()).toISOString()}` } };
+      else clock.advanceTo(toMs(parsed.data.to));
       return state();
     }
     if (method === 'POST' && path === '/__sim/faults') {
-      if (body.clear === true) faults.clear();
-      if (typeof body.fail === 'object' && body.fail !== null) faults.failRequests(body.fail as InjectedFailure);
-      if (typeof body.delayMs === 'number') faults.delayMessages(body.delayMs);
-      if (typeof body.rejectOrders === 'number') faults.rejectOrders(body.rejectOrders);
-      if (typeof body.halt === 'string') faults.halt(body.halt);
-      if (typeof body.resume === 'string') faults.resume(body.resume);
-      if (typeof body.correctTrade === 'string') faults.correctTrade(body.correctTrade);
-      if (typeof body.cancelTrade === 'string') faults.cancelTrade(body.cancelTrade);
-      if (typeof body.hold === 'object' && body.hold !== null) faults.holdRequests(body.hold as HoldPlan);
-      const dropped = body.dropStreams === 'all' || body.dropStreams === 'data' || body.dropStreams === 'trading' ? faults.dropStreams(body.dropStreams) : 0;
+      const parsed = FaultsBody.safeParse(body);
+      if (!parsed.success) return { status: 400, body: { message: describeProblem(parsed.error) } };
+      const f = parsed.data;
+      if (f.clear) faults.clear();
+      if (f.fail) faults.failRequests(f.fail);
+      if (f.delayMs !== undefined) faults.delayMessages(f.delayMs);
+      if (f.rejectOrders !== undefined) faults.rejectOrders(f.rejectOrders);
+      if (f.halt) faults.halt(f.halt);
+      if (f.resume) faults.resume(f.resume);
+      if (f.correctTrade) faults.correctTrade(f.correctTrade);
+      if (f.cancelTrade) faults.cancelTrade(f.cancelTrade);
+      if (f.hold) faults.holdRequests(f.hold);
+      const dropped = f.dropStreams ? faults.dropStreams(f.dropStreams) : 0;
       return { status: 200, body: { ok: true, dropped } };
     }
     return { status: 404, body: { message: 'unknown control endpoint' } };

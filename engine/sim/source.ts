@@ -24,10 +24,16 @@ export interface MinuteBar {
   vw: number;
 }
 
+/** Alpaca's price adjustments for historical bars: raw prints, or adjusted for splits, dividends or both. */
+export type PriceAdjustment = 'raw' | 'split' | 'dividend' | 'all';
+
 export interface MarketDataSource {
   symbols(): readonly SymbolInfo[];
-  /** Minute bars of `symbol` with from <= t < to, ascending. */
-  minuteBars(symbol: string, fromMs: number, toMs: number): MinuteBar[];
+  /**
+   * Minute bars of `symbol` with from <= t < to, ascending. `adjustment` (default raw) is for
+   * historical REST bars only; a source without corporate actions returns raw bars for any.
+   */
+  minuteBars(symbol: string, fromMs: number, toMs: number, adjustment?: PriceAdjustment): MinuteBar[];
   /** The latest minute bar with t < beforeMs, if any within the source. */
   lastBarBefore(symbol: string, beforeMs: number): MinuteBar | undefined;
 }
@@ -199,6 +205,36 @@ export class SyntheticSource implements MarketDataSource {
   }
 }
 
+// --- combined --------------------------------------------------------------------------------
+
+/**
+ * A primary source (the lake) plus the symbols of a fallback source it lacks, e.g. the test
+ * stream's FAKEPACA and crypto pairs next to a lake of stocks.
+ */
+export class CombinedSource implements MarketDataSource {
+  private readonly infos: SymbolInfo[];
+  private readonly owner = new Map<string, MarketDataSource>();
+
+  constructor(primary: MarketDataSource, fallback: MarketDataSource, onlyFallback?: readonly string[]) {
+    for (const s of primary.symbols()) this.owner.set(s.symbol, primary);
+    const extra = fallback.symbols().filter((s) => !this.owner.has(s.symbol) && (!onlyFallback || onlyFallback.includes(s.symbol)));
+    for (const s of extra) this.owner.set(s.symbol, fallback);
+    this.infos = [...primary.symbols(), ...extra];
+  }
+
+  symbols(): readonly SymbolInfo[] {
+    return this.infos;
+  }
+
+  minuteBars(symbol: string, fromMs: number, toMs: number, adjustment?: PriceAdjustment): MinuteBar[] {
+    return this.owner.get(symbol)?.minuteBars(symbol, fromMs, toMs, adjustment) ?? [];
+  }
+
+  lastBarBefore(symbol: string, beforeMs: number): MinuteBar | undefined {
+    return this.owner.get(symbol)?.lastBarBefore(symbol, beforeMs);
+  }
+}
+
 // --- replay ----------------------------------------------------------------------------------
 
 /** Bar columns for one symbol; `t` holds bar start times in UTC ms (or ns when a BigInt64Array). */
@@ -215,36 +251,83 @@ export interface BarColumns {
 
 export interface ReplaySymbol {
   info: SymbolInfo;
+  /** Raw bars: what the tape printed, what streams and fills use. */
   bars: BarColumns;
+  /** The same bars adjusted for corporate actions; a missing variant means it equals raw. */
+  adjusted?: Partial<Record<Exclude<PriceAdjustment, 'raw'>, BarColumns>>;
+}
+
+const floats = (col: ArrayLike<number>): Float64Array => (col instanceof Float64Array ? col : Float64Array.from(col));
+
+/**
+ * One symbol's bars kept as columns (about 64 bytes a bar, against several hundred as objects,
+ * which matters for a year of minutes of many symbols); bars are built as they are asked for.
+ */
+class Series {
+  private constructor(
+    readonly t: Float64Array,
+    private readonly o: Float64Array, private readonly h: Float64Array, private readonly l: Float64Array,
+    private readonly c: Float64Array, private readonly v: Float64Array, private readonly n: Float64Array, private readonly vw: Float64Array,
+  ) {}
+
+  static of(symbol: string, bars: BarColumns): Series {
+    const len = bars.t.length;
+    for (const col of [bars.o, bars.h, bars.l, bars.c, bars.v, ...(bars.n ? [bars.n] : []), ...(bars.vw ? [bars.vw] : [])]) {
+      if (col.length !== len) throw new Error(`replay columns for ${symbol} differ in length`);
+    }
+    const t = new Float64Array(len);
+    for (let i = 0; i < len; i++) {
+      const raw = bars.t[i];
+      t[i] = typeof raw === 'bigint' ? Number(raw / 1_000_000n) : raw;
+      if (i > 0 && t[i] <= t[i - 1]) throw new Error(`replay bars for ${symbol} are not strictly ascending at row ${i}`);
+    }
+    const o = floats(bars.o), h = floats(bars.h), l = floats(bars.l), c = floats(bars.c);
+    const n = new Float64Array(len), vw = new Float64Array(len);
+    for (let i = 0; i < len; i++) {
+      // Imported files often lack trade counts or VWAP; the lake stores those as NaN.
+      n[i] = bars.n && Number.isFinite(bars.n[i]) ? bars.n[i] : 1;
+      vw[i] = bars.vw && Number.isFinite(bars.vw[i]) ? bars.vw[i] : (o[i] + h[i] + l[i] + c[i]) / 4;
+    }
+    return new Series(t, o, h, l, c, floats(bars.v), n, vw);
+  }
+
+  get length(): number {
+    return this.t.length;
+  }
+
+  bar(i: number): MinuteBar {
+    return { t: this.t[i], o: this.o[i], h: this.h[i], l: this.l[i], c: this.c[i], v: this.v[i], n: this.n[i], vw: this.vw[i] };
+  }
+
+  /** First index with t >= `t`. */
+  lowerBound(t: number): number {
+    let lo = 0, hi = this.t.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.t[mid] < t) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+  }
 }
 
 export class ReplaySource implements MarketDataSource {
   private readonly infos: SymbolInfo[] = [];
-  private readonly data = new Map<string, MinuteBar[]>();
+  private readonly data = new Map<string, Series>();
+  private readonly adjusted = new Map<string, Series>();
 
   constructor(series: readonly ReplaySymbol[]) {
-    for (const { info, bars } of series) {
-      const len = bars.t.length;
-      for (const col of [bars.o, bars.h, bars.l, bars.c, bars.v]) {
-        if (col.length !== len) throw new Error(`replay columns for ${info.symbol} differ in length`);
-      }
-      const rows: MinuteBar[] = [];
-      for (let i = 0; i < len; i++) {
-        const raw = bars.t[i];
-        const t = typeof raw === 'bigint' ? Number(raw / 1_000_000n) : raw;
-        const o = bars.o[i], h = bars.h[i], l = bars.l[i], c = bars.c[i];
-        rows.push({
-          t, o, h, l, c, v: bars.v[i],
-          // Imported files often lack trade counts or VWAP; the lake stores those as NaN.
-          n: bars.n && Number.isFinite(bars.n[i]) ? bars.n[i] : 1,
-          vw: bars.vw && Number.isFinite(bars.vw[i]) ? bars.vw[i] : (o + h + l + c) / 4,
-        });
-      }
-      for (let i = 1; i < rows.length; i++) {
-        if (rows[i].t <= rows[i - 1].t) throw new Error(`replay bars for ${info.symbol} are not strictly ascending at row ${i}`);
-      }
+    for (const { info, bars, adjusted } of series) {
+      const raw = Series.of(info.symbol, bars);
       this.infos.push(info);
-      this.data.set(info.symbol, rows);
+      this.data.set(info.symbol, raw);
+      for (const [adj, cols] of Object.entries(adjusted ?? {})) {
+        if (!cols) continue;
+        const alt = Series.of(info.symbol, cols);
+        if (alt.length !== raw.length || alt.t.some((t, i) => t !== raw.t[i])) {
+          throw new Error(`replay bars for ${info.symbol} adjusted for ${adj} do not have the raw bars' times`);
+        }
+        this.adjusted.set(`${info.symbol}|${adj}`, alt);
+      }
     }
   }
 
@@ -252,27 +335,18 @@ export class ReplaySource implements MarketDataSource {
     return this.infos;
   }
 
-  minuteBars(symbol: string, fromMs: number, toMs: number): MinuteBar[] {
-    const rows = this.data.get(symbol);
+  minuteBars(symbol: string, fromMs: number, toMs: number, adjustment: PriceAdjustment = 'raw'): MinuteBar[] {
+    const rows = (adjustment !== 'raw' ? this.adjusted.get(`${symbol}|${adjustment}`) : undefined) ?? this.data.get(symbol);
     if (!rows) return [];
     const out: MinuteBar[] = [];
-    for (let i = lowerBound(rows, fromMs); i < rows.length && rows[i].t < toMs; i++) out.push(rows[i]);
+    for (let i = rows.lowerBound(fromMs); i < rows.length && rows.t[i] < toMs; i++) out.push(rows.bar(i));
     return out;
   }
 
   lastBarBefore(symbol: string, beforeMs: number): MinuteBar | undefined {
     const rows = this.data.get(symbol);
     if (!rows) return undefined;
-    const i = lowerBound(rows, beforeMs) - 1;
-    return i >= 0 ? rows[i] : undefined;
+    const i = rows.lowerBound(beforeMs) - 1;
+    return i >= 0 ? rows.bar(i) : undefined;
   }
-}
-
-function lowerBound(rows: readonly MinuteBar[], t: number): number {
-  let lo = 0, hi = rows.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (rows[mid].t < t) lo = mid + 1; else hi = mid;
-  }
-  return lo;
 }

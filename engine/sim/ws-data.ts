@@ -258,6 +258,11 @@ export class DataStreamServer {
     conn.start(req.headers['apca-api-key-id'], req.headers['apca-api-secret-key']);
   }
 
+  /** Open market-data connections, for the control endpoint: which wire format each speaks. */
+  describe(): { path: string; codec: Codec; authenticated: boolean }[] {
+    return [...this.conns].map((c) => ({ path: c.path, codec: c.codec, authenticated: c.authenticated }));
+  }
+
   authenticatedCount(keyId: string, path: string): number {
     let n = 0;
     for (const c of this.conns) if (c.authenticated && c.keyId === keyId && c.path === path) n++;

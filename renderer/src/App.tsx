@@ -7,13 +7,14 @@ import type { EventPayload, WorkspaceInfo, KernelStatus } from '../../engine/rpc
 import { NotebooksView } from './views/NotebooksView';
 import { DataView } from './views/DataView';
 import { ComingView } from './views/ComingView';
+import { StudioView } from './views/studio/StudioView';
 import { WorkspacePicker } from './views/WorkspacePicker';
 
 type ViewName = 'notebooks' | 'data' | 'studio' | 'models' | 'runner';
 const NAV: { id: ViewName; label: string; icon: string; coming?: boolean }[] = [
   { id: 'notebooks', label: 'Notebooks', icon: '▤' },
   { id: 'data', label: 'Data', icon: '⛁' },
-  { id: 'studio', label: 'Studio', icon: '◈', coming: true },
+  { id: 'studio', label: 'Studio', icon: '◈' },
   { id: 'models', label: 'Models', icon: '◬', coming: true },
   { id: 'runner', label: 'Runner', icon: '▶', coming: true },
 ];
@@ -74,7 +75,7 @@ export function App({ connection }: { connection: Connection }) {
           <>
             {view === 'notebooks' && <NotebooksView key={ws.dir} connection={connection} />}
             {view === 'data' && <DataView key={ws.dir} connection={connection} />}
-            {view === 'studio' && <ComingView title="Studio" what="Drag a strategy onto a backtest, run it on the event-driven engine, read equity, drawdown, trades and metrics, and sweep parameters." />}
+            {view === 'studio' && <StudioView key={ws.dir} connection={connection} />}
             {view === 'models' && <ComingView title="Models" what="Train in notebooks, export and import ONNX, and keep versions in an MLflow-compatible registry." />}
             {view === 'runner' && <ComingView title="Runner" what="Promote a strategy to a background paper (later live) runner on Alpaca, with risk limits, a journal, metrics and alerts." />}
           </>

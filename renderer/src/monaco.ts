@@ -78,7 +78,57 @@ declare const display: Display;
 declare const workspaceDir: string;
 /** Aborted when the cell is interrupted: pass it to fetch and long async work. */
 declare const signal: AbortSignal;
-declare module 'studio' { export { sql, display, workspaceDir }; }
+type Timeframe = '1Min' | '5Min' | '15Min' | '1Hour' | '1Day';
+/** One symbol's bars as columns; ts are close times in Unix nanoseconds. */
+interface BarColumns { ts: BigInt64Array; open: Float64Array; high: Float64Array; low: Float64Array; close: Float64Array; volume: Float64Array }
+interface BarRequest { symbols: string[]; timeframe?: Timeframe; from?: string; to?: string; adjustment?: 'raw' | 'split' | 'dividend' | 'all' }
+/** Bars of each symbol as typed-array columns, stamped at their close times (what a backtest runs on). */
+declare function bars(req: BarRequest): Promise<Record<string, BarColumns>>;
+type PriceSource = 'open' | 'high' | 'low' | 'close' | 'volume' | 'hl2' | 'hlc3' | 'ohlc4';
+interface BarValues { readonly open: number; readonly high: number; readonly low: number; readonly close: number; readonly volume: number }
+interface BarIndicator { readonly name: string; readonly ready: boolean; readonly value: number; updateBar(bar: BarValues): void; reset(): void }
+interface PriceIndicator extends BarIndicator { update(x: number): number }
+/** Streaming indicators, O(1) per update: new indicators.Sma(20).update(close). */
+declare var indicators: {
+  Sma: new (period: number, source?: PriceSource) => PriceIndicator;
+  Ema: new (period: number, source?: PriceSource) => PriceIndicator;
+  Wma: new (period: number, source?: PriceSource) => PriceIndicator;
+  Rsi: new (period?: number, source?: PriceSource) => PriceIndicator;
+  Macd: new (fast?: number, slow?: number, signal?: number, source?: PriceSource) => PriceIndicator & { readonly signal: number; readonly histogram: number };
+  Bollinger: new (period?: number, stdDevs?: number, source?: PriceSource) => PriceIndicator & { readonly upper: number; readonly middle: number; readonly lower: number };
+  Atr: new (period?: number) => BarIndicator & { update(high: number, low: number, close: number): number };
+  ZScore: new (period: number, source?: PriceSource) => PriceIndicator;
+  [name: string]: new (...args: any[]) => BarIndicator;
+};
+interface StrategyBar extends BarValues { readonly symbol: string; readonly tsEvent: bigint }
+interface StrategyContext {
+  readonly symbols: readonly string[];
+  history(symbol: string): { readonly length: number; close(ago?: number): number; ts(ago?: number): bigint };
+  readonly indicators: { sma(symbol: string, period: number, source?: PriceSource): PriceIndicator; ema(symbol: string, period: number, source?: PriceSource): PriceIndicator; rsi(symbol: string, period?: number): PriceIndicator; zscore(symbol: string, period: number): PriceIndicator; register<T extends BarIndicator>(symbol: string, indicator: T): T };
+  readonly portfolio: { qty(symbol: string): number; readonly cash: number; equity(): number; buyingPower(): number };
+  readonly orders: { submit(request: { symbol: string; side: 'buy' | 'sell'; qty: number; type: 'market' | 'limit' | 'stop' | 'stop_limit'; limitPrice?: number; stopPrice?: number }): string; closePosition(symbol: string): string | null; cancelAll(symbol?: string): number };
+}
+interface StrategyHandlers { onStart?(): void; onBar?(bar: StrategyBar): void; onOrderEvent?(event: unknown): void; onStop?(): void }
+interface StrategyDefinition<P = any> { readonly name: string; readonly description?: string; readonly params: unknown; create(ctx: StrategyContext, params: P): StrategyHandlers }
+/** Declares a strategy: zod parameters (with defaults) and the handlers it runs in backtest, paper and live. */
+declare function defineStrategy<P = Record<string, any>>(def: { name: string; description?: string; params: any; create(ctx: StrategyContext, params: P): StrategyHandlers }): StrategyDefinition<P>;
+/** The shipped example strategies: 'sma-cross', 'breakout-bracket', 'zscore-reversion'. */
+declare var strategies: Record<string, StrategyDefinition>;
+/** zod, for strategy parameters. */
+declare var z: any;
+interface BacktestTrade { symbol: string; side: 'long' | 'short'; qty: number; entryTs: bigint; exitTs: bigint; entryPrice: number; exitPrice: number; pnl: number; fees: number; returnPct: number }
+interface BacktestResult {
+  strategy: string; params: Record<string, unknown>; symbols: string[]; bars: number;
+  /** One entry per bar time: ts in Unix nanoseconds. */
+  equity: { ts: BigInt64Array; equity: Float64Array; cash: Float64Array; exposure: Float64Array };
+  trades: BacktestTrade[]; openTrades: BacktestTrade[]; fills: number; fees: number;
+  metrics: { totalReturn: number; cagr: number; volatility: number; sharpe: number; sortino: number; maxDrawdown: number; trades: number; winRate: number; profitFactor: number; [k: string]: number };
+  benchmark: { totalReturn: number; cagr: number };
+}
+/** Runs a backtest on the lake's bars; throws BacktestFailed naming the reason when it cannot. */
+declare function backtest(req: BarRequest & { strategy: StrategyDefinition | string; params?: Record<string, unknown>; config?: { initialCash?: number; allowShort?: boolean; [k: string]: unknown } }): Promise<BacktestResult>;
+// The kernel's own declarations (engine/kernel/api-types.ts) are the fuller twin of these.
+declare module 'studio' { export { sql, display, workspaceDir, bars, backtest, indicators, strategies, defineStrategy, z }; }
 
 interface Console { log(...a: unknown[]): void; info(...a: unknown[]): void; warn(...a: unknown[]): void; error(...a: unknown[]): void; debug(...a: unknown[]): void; table(data: unknown, columns?: string[]): void; time(label?: string): void; timeEnd(label?: string): void; }
 declare var console: Console;

@@ -1,7 +1,7 @@
 // The Data explorer in a real Chromium against the real `studio serve`: the datasets tree, a SQL
-// query typed into Monaco and run with Ctrl-Enter, a million-row result scrolled to its far end
-// (rows fetched page by page from the host), a candlestick chart, an export, and a damaged file
-// reported in the tree.
+// query typed into Monaco and run with Ctrl-Enter, a million-row and a ten-million-row result
+// scrolled to their far ends (rows fetched page by page from the host), a candlestick chart, an
+// export, and a damaged file reported in the tree.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -34,7 +34,13 @@ describe('the Data explorer', () => {
     await page.locator('.nav-item', { hasText: 'Data' }).click();
     await page.getByTestId('dataset').first().waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('dataset').count()).toBeGreaterThanOrEqual(20);
-    expect(await page.locator('.tree-group > summary').first().textContent()).toMatch(/bars/);
+    expect(await page.getByTestId('dataset-group').first().textContent()).toMatch(/bars\s*[\d,]+ rows/);
+    // The bars schema is the view's: partition keys, then the typed columns of the files.
+    await page.locator('.tree-schema > summary').first().click();
+    const schema = (await page.getByTestId('dataset-schema').first().textContent())!;
+    expect(schema).toContain('symbol VARCHAR');
+    expect(schema).toContain('ts TIMESTAMP WITH TIME ZONE');
+    expect(schema).toContain('close DOUBLE');
   });
 
   it('runs a query typed into the SQL editor with Ctrl-Enter', async () => {
@@ -70,6 +76,28 @@ describe('the Data explorer', () => {
     const file = /→ (.*\.parquet)/.exec(text)![1];
     expect(file.startsWith(path.join(served.workspace, 'exports'))).toBe(true);
     expect(fs.statSync(file).size).toBeGreaterThan(1000);
+  });
+
+  it('scrolls a ten-million-row result to its end and back to the middle', async () => {
+    await page.locator('[data-testid=sql-editor] .view-lines').click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('select i as n, i * 2 as twice from range(10000000) t(i)');
+    await page.getByTestId('run-sql').click();
+    await expect.poll(rowCount, { timeout: 60_000 }).toBe(10_000_000);
+    const scroll = page.getByTestId('grid-scroll');
+    await scroll.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+    const last = page.locator('[data-testid=grid-row][data-row="9999999"]');
+    await expect.poll(() => last.getAttribute('data-loaded')).toBe('1');
+    expect(await last.textContent()).toMatch(/9999999\s*19999998/);
+    // The last row is on screen, not just in the DOM below the viewport.
+    const [box, frame] = [await last.boundingBox(), await scroll.boundingBox()];
+    expect(box!.y + box!.height).toBeLessThanOrEqual(frame!.y + frame!.height + 1);
+    await scroll.evaluate((el) => el.scrollTo({ top: (el.scrollHeight - el.clientHeight) / 2 }));
+    const loaded = page.locator('[data-testid=grid-row][data-loaded="1"]');
+    await expect.poll(async () => Math.min(...(await loaded.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-row'))))))).toBeGreaterThan(4_900_000);
+    const row = await loaded.first().evaluate((e) => [Number(e.getAttribute('data-row')), e.textContent ?? '']);
+    // A row's cells are its own: n is the row number and twice is 2n.
+    expect(row[1]).toContain(`${row[0]}${2 * Number(row[0])}`);
   });
 
   it('draws a candlestick chart with volume for a symbol and range', async () => {

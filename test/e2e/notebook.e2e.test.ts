@@ -102,7 +102,8 @@ describe('the notebook editor in Chromium', () => {
     await expect.poll(() => outputsOf(cell('uses'))).toContain('42');
     await cell('base').getByTestId('run-cell').click();
     await expect.poll(() => cell('uses').getAttribute('data-state')).toBe('stale');
-    expect(await cell('uses').getByTestId('cell-status').textContent()).toContain('`base` was redefined');
+    // While `base` is queued or running the reason says so; once it has run, it says it was redefined.
+    await expect.poll(() => cell('uses').getByTestId('cell-status').textContent()).toContain('`base` was redefined');
     await page.getByTestId('run-stale').click();
     await expect.poll(() => cell('uses').getAttribute('data-state')).toBe('done');
   });

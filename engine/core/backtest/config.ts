@@ -38,6 +38,11 @@ export interface BacktestConfig {
   sessionOffsetNs?: bigint;
   /** Annual risk-free rate for Sharpe/Sortino. Default 0. */
   riskFreeRate?: number;
+  /**
+   * Keep the order list and event log in the result (default true). Sweeps set false: they read
+   * only the figures, and a retained log of millions of events costs garbage-collection time.
+   */
+  keepOrderLog?: boolean;
   /** Default: inferred from the data. */
   periodsPerYear?: number;
   /**
@@ -61,6 +66,7 @@ export interface ResolvedConfig {
   sessionOffsetNs: bigint;
   riskFreeRate: number;
   periodsPerYear: number | null;
+  keepOrderLog: boolean;
 }
 
 const HOUR_NS = 3_600_000_000_000n;
@@ -81,6 +87,7 @@ export function resolveConfig(config: BacktestConfig = {}): { ok: true; config: 
     sessionOffsetNs: config.sessionOffsetNs ?? -5n * HOUR_NS,
     riskFreeRate: config.riskFreeRate ?? 0,
     periodsPerYear: config.periodsPerYear ?? null,
+    keepOrderLog: config.keepOrderLog ?? true,
   };
   const fail = (message: string) => ({ ok: false as const, message: `config: ${message}` });
   if (!(Number.isFinite(r.initialCash) && r.initialCash > 0)) return fail(`initialCash must be a positive number, got ${r.initialCash}`);

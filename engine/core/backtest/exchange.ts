@@ -41,16 +41,21 @@ export interface ExchangeOptions {
   fees: FeeModel;
   allowShort: boolean;
   enforceTickSize: boolean;
+  /** Keep every event in `log` (default true); sweeps turn it off, they only need the figures. */
+  keepLog?: boolean;
 }
 
 const QTY_EPS = 1e-9;
+
+const NO_CHILDREN: readonly SimOrder[] = [];
 
 class SimOrder {
   status: OrderStatus = 'accepted';
   filledQty = 0;
   avgFillPrice = NaN;
   parent: SimOrder | null = null;
-  children: SimOrder[] = [];
+  /** Bracket/OTO legs; shared empty list for the (common) childless order, never mutated. */
+  children: readonly SimOrder[] = NO_CHILDREN;
   /** One-cancels-other members, this order included. */
   group: SimOrder[] | null = null;
   tsLast: bigint;
@@ -152,13 +157,19 @@ export interface BarInput {
   sessionLast: boolean;
 }
 
+const num = (x: unknown): number => (typeof x === 'number' ? x : NaN);
+
 export class SimulatedExchange {
   /** Events not yet delivered to the strategy. */
   readonly pending: OrderEvent[] = [];
   /** Every event, in order: the run's order log. */
   readonly log: OrderEvent[] = [];
   private readonly orders: SimOrder[] = [];
-  private readonly byId = new Map<string, SimOrder>();
+  /**
+   * Client order ids chosen by the strategy (or derived for legs) while their order is open. An
+   * order whose client id is its own id is not listed: ids are unique by construction, and a
+   * set insert per order costs more than the rest of a market order's round trip.
+   */
   private readonly openClientIds = new Set<string>();
   private readonly books: SimOrder[][];
   private readonly budgetLeft: Float64Array;
@@ -181,7 +192,7 @@ export class SimulatedExchange {
   }
 
   get(id: string): Order | undefined {
-    return this.byId.get(id)?.snapshot();
+    return this.find(id)?.snapshot();
   }
 
   openOrders(symbol?: string): Order[] {
@@ -212,8 +223,7 @@ export class SimulatedExchange {
       enforceTickSize: this.opt.enforceTickSize,
     });
     const clientOrderId = typeof req?.clientOrderId === 'string' ? req.clientOrderId : id;
-    if (reason === null && this.openClientIds.has(clientOrderId)) reason = `clientOrderId '${clientOrderId}' is already in use by an open order`;
-    const num = (x: unknown): number => (typeof x === 'number' ? x : NaN);
+    if (reason === null && this.clientIdInUse(clientOrderId)) reason = `clientOrderId '${clientOrderId}' is already in use by an open order`;
     const tif = (req?.timeInForce ?? 'gtc') as TimeInForce;
     const cls = (req?.orderClass ?? 'simple') as OrderClass;
     const parent = new SimOrder(
@@ -236,18 +246,18 @@ export class SimulatedExchange {
       now,
     );
     this.orders.push(parent);
-    this.byId.set(id, parent);
     if (reason !== null) {
       parent.status = 'rejected';
-      this.emit({ type: 'OrderRejected', ...this.base(parent), reason });
+      this.emit({ type: 'OrderRejected', orderId: parent.id, clientOrderId: parent.clientOrderId, symbol: parent.symbol, tsEvent: this.opt.now(), tsInit: this.opt.now(), reason });
       return id;
     }
-    this.openClientIds.add(clientOrderId);
+    if (clientOrderId !== id) this.openClientIds.add(clientOrderId);
     if (parent.type === 'trailing_stop') this.startTrailing(parent, pf.lastPrices[s]);
     const book = this.books[s];
     book.push(parent);
-    this.emit({ type: 'OrderAccepted', ...this.base(parent) });
+    this.emit({ type: 'OrderAccepted', orderId: parent.id, clientOrderId: parent.clientOrderId, symbol: parent.symbol, tsEvent: this.opt.now(), tsInit: this.opt.now() });
 
+    if (cls === 'simple') return id;
     const exitSide: OrderSide = parent.side === 'buy' ? 'sell' : 'buy';
     const legs: SimOrder[] = [];
     if (cls === 'oco') {
@@ -266,20 +276,20 @@ export class SimulatedExchange {
     }
     for (const leg of legs) {
       book.push(leg);
-      this.emit({ type: 'OrderAccepted', ...this.base(leg) });
+      this.emit({ type: 'OrderAccepted', orderId: leg.id, clientOrderId: leg.clientOrderId, symbol: leg.symbol, tsEvent: this.opt.now(), tsInit: this.opt.now() });
     }
     return id;
   }
 
   /** Cancels an order and, as Alpaca does, the rest of its order group. */
   cancel(id: string, reason = 'canceled by strategy'): boolean {
-    const o = this.byId.get(id);
+    const o = this.find(id);
     if (o === undefined) {
       this.emit({ type: 'OrderCancelRejected', orderId: id, clientOrderId: id, symbol: '', tsEvent: this.opt.now(), tsInit: this.opt.now(), reason: `unknown order '${id}'` });
       return false;
     }
     if (!o.open) {
-      this.emit({ type: 'OrderCancelRejected', ...this.base(o), reason: `order is ${o.status}` });
+      this.emit({ type: 'OrderCancelRejected', orderId: o.id, clientOrderId: o.clientOrderId, symbol: o.symbol, tsEvent: this.opt.now(), tsInit: this.opt.now(), reason: `order is ${o.status}` });
       return false;
     }
     const root = o.parent ?? o;
@@ -291,14 +301,14 @@ export class SimulatedExchange {
   }
 
   replace(id: string, change: OrderReplace): boolean {
-    const o = this.byId.get(id);
+    const o = this.find(id);
     const now = this.opt.now();
     if (o === undefined) {
       this.emit({ type: 'OrderModifyRejected', orderId: id, clientOrderId: id, symbol: '', tsEvent: now, tsInit: now, reason: `unknown order '${id}'` });
       return false;
     }
     const reject = (reason: string): boolean => {
-      this.emit({ type: 'OrderModifyRejected', ...this.base(o), reason });
+      this.emit({ type: 'OrderModifyRejected', orderId: o.id, clientOrderId: o.clientOrderId, symbol: o.symbol, tsEvent: this.opt.now(), tsInit: this.opt.now(), reason });
       return false;
     };
     if (!o.open) return reject(`order is ${o.status}`);
@@ -345,7 +355,7 @@ export class SimulatedExchange {
     o.tsLast = now;
     this.emit({
       type: 'OrderUpdated',
-      ...this.base(o),
+      orderId: o.id, clientOrderId: o.clientOrderId, symbol: o.symbol, tsEvent: this.opt.now(), tsInit: this.opt.now(),
       qty: o.qty,
       limitPrice: Number.isNaN(o.limitPrice) ? null : o.limitPrice,
       stopPrice: Number.isNaN(o.stopPrice) ? null : o.stopPrice,
@@ -573,7 +583,7 @@ export class SimulatedExchange {
     this.fills++;
     this.emit({
       type: done ? 'OrderFilled' : 'OrderPartiallyFilled',
-      ...this.base(o),
+      orderId: o.id, clientOrderId: o.clientOrderId, symbol: o.symbol, tsEvent: this.opt.now(), tsInit: this.opt.now(),
       fillId: `F-${this.fills}`,
       side: o.side,
       lastQty: qty,
@@ -584,7 +594,7 @@ export class SimulatedExchange {
       fee,
       slippage: o.evalMarketLike ? Math.abs(price - o.evalPrice) : 0,
     });
-    if (done) this.openClientIds.delete(o.clientOrderId);
+    if (done && o.clientOrderId !== o.id) this.openClientIds.delete(o.clientOrderId);
     if (o.group !== null) {
       for (const m of o.group) {
         if (m === o || !m.open) continue;
@@ -606,7 +616,7 @@ export class SimulatedExchange {
     m.tsLast = this.opt.now();
     this.emit({
       type: 'OrderUpdated',
-      ...this.base(m),
+      orderId: m.id, clientOrderId: m.clientOrderId, symbol: m.symbol, tsEvent: this.opt.now(), tsInit: this.opt.now(),
       qty: m.qty,
       limitPrice: Number.isNaN(m.limitPrice) ? null : m.limitPrice,
       stopPrice: Number.isNaN(m.stopPrice) ? null : m.stopPrice,
@@ -627,7 +637,7 @@ export class SimulatedExchange {
       c.inBar = parent.inBar && atPos < 3;
       c.doneThisBar = false;
       if (c.type === 'trailing_stop') this.startTrailing(c, this.path.priceAt(atPos));
-      this.emit({ type: 'OrderReleased', ...this.base(c) });
+      this.emit({ type: 'OrderReleased', orderId: c.id, clientOrderId: c.clientOrderId, symbol: c.symbol, tsEvent: this.opt.now(), tsInit: this.opt.now() });
     }
   }
 
@@ -636,7 +646,7 @@ export class SimulatedExchange {
       o.triggered = true;
       o.status = o.filledQty > 0 ? 'partially_filled' : 'triggered';
       o.tsLast = this.opt.now();
-      this.emit({ type: 'OrderTriggered', ...this.base(o) });
+      this.emit({ type: 'OrderTriggered', orderId: o.id, clientOrderId: o.clientOrderId, symbol: o.symbol, tsEvent: this.opt.now(), tsInit: this.opt.now() });
     }
     if (o.type === 'trailing_stop' && !Number.isNaN(o.evalWatermark)) {
       o.watermark = o.evalWatermark;
@@ -675,9 +685,9 @@ export class SimulatedExchange {
     if (!o.open) return;
     o.status = status;
     o.tsLast = this.opt.now();
-    this.openClientIds.delete(o.clientOrderId);
-    if (status === 'canceled') this.emit({ type: 'OrderCanceled', ...this.base(o), reason });
-    else this.emit({ type: 'OrderExpired', ...this.base(o) });
+    if (o.clientOrderId !== o.id) this.openClientIds.delete(o.clientOrderId);
+    if (status === 'canceled') this.emit({ type: 'OrderCanceled', orderId: o.id, clientOrderId: o.clientOrderId, symbol: o.symbol, tsEvent: this.opt.now(), tsInit: this.opt.now(), reason });
+    else this.emit({ type: 'OrderExpired', orderId: o.id, clientOrderId: o.clientOrderId, symbol: o.symbol, tsEvent: this.opt.now(), tsInit: this.opt.now() });
     if (o.children.length === 0) return;
     if (releaseChildrenIfFilled && o.filledQty > 0) {
       this.release(o, 3);
@@ -713,7 +723,6 @@ export class SimulatedExchange {
     leg.parent = parent;
     if (held) leg.status = 'held';
     this.orders.push(leg);
-    this.byId.set(id, leg);
     this.openClientIds.add(leg.clientOrderId);
     return leg;
   }
@@ -727,6 +736,19 @@ export class SimulatedExchange {
     return o.side === 'buy' ? wm + o.trailOffset(wm) : wm - o.trailOffset(wm);
   }
 
+  /** Ids are `O-<seq>` and orders[seq - 1] holds that order: a lookup without a hash map. */
+  private find(id: string): SimOrder | undefined {
+    if (typeof id !== 'string' || !id.startsWith('O-')) return undefined;
+    const o = this.orders[Number(id.slice(2)) - 1];
+    return o !== undefined && o.id === id ? o : undefined;
+  }
+
+  private clientIdInUse(clientOrderId: string): boolean {
+    if (this.openClientIds.has(clientOrderId)) return true;
+    const own = this.find(clientOrderId);
+    return own !== undefined && own.open && own.clientOrderId === own.id;
+  }
+
   private compact(s: number): void {
     const book = this.books[s];
     let w = 0;
@@ -734,13 +756,8 @@ export class SimulatedExchange {
     book.length = w;
   }
 
-  private base(o: SimOrder): { orderId: string; clientOrderId: string; symbol: string; tsEvent: bigint; tsInit: bigint } {
-    const now = this.opt.now();
-    return { orderId: o.id, clientOrderId: o.clientOrderId, symbol: o.symbol, tsEvent: now, tsInit: now };
-  }
-
   private emit(e: OrderEvent): void {
     this.pending.push(e);
-    this.log.push(e);
+    if (this.opt.keepLog !== false) this.log.push(e);
   }
 }

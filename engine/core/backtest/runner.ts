@@ -23,7 +23,7 @@ import { ColumnHistory, advanceHistory } from '../strategy/history';
 import type { ParamsSchema, StrategyDefinition, StrategyHandlers } from '../strategy/types';
 import { type BacktestConfig, type ResolvedConfig, resolveConfig } from './config';
 import { createBacktestContext } from './context';
-import { type BarData, checkBarData } from './data';
+import { type BarColumns, type BarData, checkBarData } from './data';
 import { type BarInput, SimulatedExchange } from './exchange';
 import { type TradeRecord, TradeTracker } from './trades';
 
@@ -88,21 +88,37 @@ const NS_PER_DAY = 86_400e9;
 /** Every supported platform is little-endian; checked rather than assumed. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** The reused object onBar receives; tsEvent is read from the column only when asked for. */
+/**
+ * The reused object onBar and the indicators receive. Fields are read from the columns when asked
+ * for, so moving to the next bar is one store; the columns are private, so no later bar leaks.
+ */
 class BarView implements Bar {
   index = -1;
-  open = NaN;
-  high = NaN;
-  low = NaN;
-  close = NaN;
-  volume = NaN;
+  readonly #c: BarColumns;
   constructor(
     readonly symbol: string,
-    private readonly tsCol: BigInt64Array,
-  ) {}
+    cols: BarColumns,
+  ) {
+    this.#c = cols;
+  }
 
+  get open(): number {
+    return this.#c.open[this.index];
+  }
+  get high(): number {
+    return this.#c.high[this.index];
+  }
+  get low(): number {
+    return this.#c.low[this.index];
+  }
+  get close(): number {
+    return this.#c.close[this.index];
+  }
+  get volume(): number {
+    return this.#c.volume[this.index];
+  }
   get tsEvent(): bigint {
-    return this.tsCol[this.index];
+    return this.#c.ts[this.index];
   }
 }
 
@@ -143,10 +159,11 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
     fees: cfg.fees,
     allowShort: cfg.allowShort,
     enforceTickSize: cfg.enforceTickSize,
+    keepLog: cfg.keepOrderLog,
   });
   const histories = symbols.map((s, i) => new ColumnHistory(s, cols[i]));
   const indicators: BarIndicator[][] = symbols.map(() => []);
-  const views = symbols.map((s, i) => new BarView(s, cols[i].ts));
+  const views = symbols.map((s, i) => new BarView(s, cols[i]));
   const ctx = createBacktestContext({ symbols, clock, portfolio, exchange, histories, indicators });
 
   // Per-symbol loop state. Timestamps are compared through 32-bit views of the BigInt64Array
@@ -159,17 +176,17 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
   const lastIndex = new Int32Array(nSym).fill(-1);
   const nextHi = new Int32Array(nSym);
   const nextLo = new Float64Array(nSym);
-  const nextDay = new Float64Array(nSym);
-  const lastDay = new Float64Array(nSym).fill(NaN);
-  const sessionFirst = new Uint8Array(nSym);
-  const sessionLast = new Uint8Array(nSym);
   const offset = Number(cfg.sessionOffsetNs);
-  const dayOf = (hi: number, lo: number): number => Math.floor((hi * 4294967296 + lo + offset) / NS_PER_DAY);
+  // Session days are worked out only when an order meets a bar (day, opg and cls orders need
+  // them), from the bar's neighbours in its own symbol, so the loop pays nothing for them.
+  const dayAt = (s: number, i: number): number => {
+    const w = words[s];
+    return Math.floor((w[2 * i + hiAt] * 4294967296 + (w[2 * i + loAt] >>> 0) + offset) / NS_PER_DAY);
+  };
   const loadNext = (s: number, i: number): void => {
     const w = words[s];
     nextHi[s] = w[2 * i + hiAt];
     nextLo[s] = w[2 * i + loAt] >>> 0;
-    nextDay[s] = dayOf(nextHi[s], nextLo[s]);
   };
   for (let s = 0; s < nSym; s++) {
     len[s] = cols[s].ts.length;
@@ -186,13 +203,16 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
     bar.close = c.close[i];
     bar.volume = c.volume[i];
     bar.barStartNs = i > 0 ? c.ts[i - 1] : startNs;
-    bar.sessionFirst = sessionFirst[s] === 1;
-    bar.sessionLast = sessionLast[s] === 1;
+    const day = dayAt(s, i);
+    bar.sessionFirst = i === 0 || dayAt(s, i - 1) !== day;
+    bar.sessionLast = i + 1 === len[s] || dayAt(s, i + 1) !== day;
   };
 
   let capacity = 16;
   for (const c of cols) capacity = Math.max(capacity, c.ts.length);
-  let outTs: BigInt64Array = new BigInt64Array(capacity);
+  // With one symbol the step times are that symbol's bar times: copied once at the end.
+  const oneSymbol = nSym === 1;
+  let outTs: BigInt64Array = new BigInt64Array(oneSymbol ? 0 : capacity);
   let outTsWords = new Int32Array(outTs.buffer);
   let outEquity: Float64Array = new Float64Array(capacity);
   let outCash: Float64Array = new Float64Array(capacity);
@@ -266,16 +286,8 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
         if (cursor[s] >= len[s] || nextHi[s] !== tHi || nextLo[s] !== tLo) continue;
         stepSyms[k++] = s;
         const i = cursor[s];
-        const day = nextDay[s];
-        sessionFirst[s] = day !== lastDay[s] ? 1 : 0;
-        lastDay[s] = day;
         cursor[s] = i + 1;
-        if (i + 1 < len[s]) {
-          loadNext(s, i + 1);
-          sessionLast[s] = nextDay[s] !== day ? 1 : 0;
-        } else {
-          sessionLast[s] = 1;
-        }
+        if (i + 1 < len[s]) loadNext(s, i + 1);
         lastIndex[s] = i;
         // With signal-close the close pass needs this bar's volume budget even with no orders yet.
         if (signalClose || exchange.hasWorkingOrders(s)) {
@@ -293,15 +305,9 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
       for (let j = 0; j < k; j++) {
         const s = stepSyms[j];
         const i = cursor[s] - 1;
-        const c = cols[s];
         advanceHistory(histories[s], i);
         const v = views[s];
         v.index = i;
-        v.open = c.open[i];
-        v.high = c.high[i];
-        v.low = c.low[i];
-        v.close = c.close[i];
-        v.volume = c.volume[i];
         const list = indicators[s];
         for (let m = 0; m < list.length; m++) list[m].updateBar(v);
       }
@@ -331,15 +337,19 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
         outCash = growF(outCash, capacity);
         outExposure = growF(outExposure, capacity);
       }
-      const w = words[tSym];
-      outTsWords[2 * steps] = w[2 * tIdx];
-      outTsWords[2 * steps + 1] = w[2 * tIdx + 1];
+      if (!oneSymbol) {
+        const w = words[tSym];
+        outTsWords[2 * steps] = w[2 * tIdx];
+        outTsWords[2 * steps + 1] = w[2 * tIdx + 1];
+      }
       portfolio.writeRow(steps, outEquity, outCash, outExposure);
       steps++;
       lastStep = tIdx;
       lastStepSym = tSym;
     }
     if (watch !== undefined) loopMs = watch() - t0;
+    // Shared, not copied: with one symbol the step times are exactly its bar times.
+    if (oneSymbol) outTs = steps === cols[0].ts.length ? cols[0].ts : cols[0].ts.slice(0, steps);
 
     phase = 'onStop';
     handlers.onStop?.();
@@ -359,11 +369,13 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
     };
   }
 
+  // Trimmed only when the buffers overshoot; with one symbol (the common case) they fit exactly.
+  const fit = <T extends Float64Array | BigInt64Array>(a: T): T => (a.length === steps ? a : (a.slice(0, steps) as T));
   const equity: EquityCurve = {
-    ts: outTs.slice(0, steps),
-    equity: outEquity.slice(0, steps),
-    cash: outCash.slice(0, steps),
-    exposure: outExposure.slice(0, steps),
+    ts: fit(outTs),
+    equity: fit(outEquity),
+    cash: fit(outCash),
+    exposure: fit(outExposure),
   };
   const lastTs = steps > 0 ? equity.ts[steps - 1] : startNs;
   const closed = trades.closed;
@@ -391,7 +403,7 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
       equity,
       trades: closed,
       openTrades: trades.openTrades(lastTs, lastIndex, portfolio.qtys, portfolio.avgPrices, portfolio.lastPrices),
-      orders: exchange.allOrders(),
+      orders: cfg.keepOrderLog ? exchange.allOrders() : [],
       orderEvents: exchange.log,
       fills: exchange.fillCount,
       finalPositions: portfolio.positions(),

@@ -80,6 +80,9 @@ export function CodeEditor(props: CodeEditorProps) {
         tabSize: 2,
         wordWrap: 'on',
         fixedOverflowWidgets: true,
+        // "Paste as" runs the paste through async providers, so a Shift-Enter right after Ctrl-V
+        // would run the cell without what was pasted; a plain paste lands synchronously.
+        pasteAs: { enabled: false },
       });
       editorRef.current = editor;
       const fit = () => {

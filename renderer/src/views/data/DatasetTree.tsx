@@ -32,10 +32,23 @@ export function DatasetTree({ datasets, onPick }: { datasets: Datasets; onPick(e
       {problems > 0 && <div className="banner error small" role="alert">{problems} file(s) missing or damaged: left out of queries</div>}
       {[...byDataset].map(([ds, groups]) => {
         const all = [...groups.values()].flat();
-        const schema = all[0]?.schema?.map((s) => `${s.name} ${s.type}`).join('\n');
+        // The view's columns: the partition keys (from the folder names), then the files' columns.
+        const keys = ds === 'bars' ? ['symbol VARCHAR', 'timeframe VARCHAR'] : ['symbol VARCHAR'];
+        const cols = new Map<string, string>();
+        for (const e of all) for (const c of e.schema ?? []) if (!cols.has(c.name)) cols.set(c.name, c.type);
+        const schema = [...keys, ...[...cols].map(([n, t]) => `${n} ${t}`)];
+        const from = all.map((e) => e.from).filter((x): x is string => !!x).sort()[0];
+        const to = all.map((e) => e.to).filter((x): x is string => !!x).sort().at(-1);
         return (
           <details key={ds} className="tree-group" open>
-            <summary title={schema}>{ds} <span className="muted small">{all.reduce((s, e) => s + e.rows, 0).toLocaleString()}</span></summary>
+            <summary title={schema.join('\n')} data-testid="dataset-group">
+              {ds} <span className="muted small">{all.reduce((s, e) => s + e.rows, 0).toLocaleString()} rows</span>
+            </summary>
+            <div className="muted small tree-range">{from ? `${day(from)} → ${day(to ?? null)}` : ''}</div>
+            <details className="tree-schema">
+              <summary className="small">schema</summary>
+              <div className="schema" data-testid="dataset-schema">{schema.join('\n')}</div>
+            </details>
             {[...groups].map(([tf, entries]) =>
               tf ? (
                 <details key={tf} className="tree-group" open={entries.length < 30}>

@@ -23,22 +23,25 @@ export function ResultGrid({ client, result, height = 420 }: { client: RpcClient
   const pages = useRef(new Map<number, unknown[][]>());
   const pending = useRef(new Set<number>());
   const [, setVersion] = useState(0);
-  const [scrollTop, setScrollTop] = useState(0);
+  const [scroll, setScroll] = useState({ top: 0, max: 1, view: height });
+  const scrollTop = scroll.top;
   const [error, setError] = useState<string | null>(null);
 
   const spacer = Math.min(result.rowCount * ROW_H, MAX_PX);
   const scaled = result.rowCount * ROW_H > MAX_PX;
-  const visible = Math.ceil(height / ROW_H);
+  // Rows that fit fully under the sticky header, so the last row is on screen at the very end.
+  const visible = Math.max(1, Math.floor((scroll.view - ROW_H) / ROW_H));
+  // Scaled: the scrollbar's position is the fraction of the result scrolled past.
   const first = scaled
-    ? Math.floor((scrollTop / Math.max(1, spacer - height)) * Math.max(0, result.rowCount - visible))
+    ? Math.floor(Math.min(1, scrollTop / scroll.max) * Math.max(0, result.rowCount - visible))
     : Math.floor(scrollTop / ROW_H);
   const from = Math.max(0, first - OVERSCAN);
-  const to = Math.min(result.rowCount, first + visible + OVERSCAN);
+  const to = Math.min(result.rowCount, first + visible + 1 + OVERSCAN);
 
   useEffect(() => {
     pages.current.clear();
     pending.current.clear();
-    setScrollTop(0);
+    setScroll({ top: 0, max: 1, view: scroller.current?.clientHeight ?? height });
     if (scroller.current) scroller.current.scrollTop = 0;
   }, [result.id]);
 
@@ -86,13 +89,17 @@ export function ResultGrid({ client, result, height = 420 }: { client: RpcClient
   }
   return (
     <div className="grid" data-testid="result-grid">
-      <div className="grid-scroll" ref={scroller} style={{ height }} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} data-testid="grid-scroll">
+      <div className="grid-scroll" ref={scroller} style={{ height }} onScroll={(e) => {
+          const el = e.currentTarget;
+          setScroll({ top: el.scrollTop, max: Math.max(1, el.scrollHeight - el.clientHeight), view: el.clientHeight });
+        }} data-testid="grid-scroll">
         <div className="grid-head" style={{ gridTemplateColumns: cols }}>
           <span>#</span>
           {result.columns.map((c) => <span key={c.name} title={c.type}>{c.name}</span>)}
         </div>
         <div style={{ height: spacer, position: 'relative' }} />
-        <div style={{ position: 'absolute', top: 0, left: 0, right: 0 }}>{rows}</div>
+        {/* Clipped to the spacer so rows drawn below the viewport never lengthen the scroll range. */}
+        <div style={{ position: 'absolute', top: 0, left: 0, right: 0, height: spacer + ROW_H, overflowY: 'clip' }}>{rows}</div>
       </div>
       <div className="grid-foot muted small">
         <span data-testid="grid-count">{result.rowCount.toLocaleString()} rows</span>

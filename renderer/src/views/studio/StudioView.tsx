@@ -1,0 +1,300 @@
+// The Studio: the workspace's strategies (its files and the shipped examples), a backtest panel a
+// strategy is dragged onto (or clicked into), parameters from the strategy's zod schema, a run on
+// the host's worker pool with progress and cancel, then equity, drawdown, metrics and trades.
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
+import type { Connection } from '../../rpc';
+import { useEvent } from '../../hooks';
+import type { Result } from '../../../../engine/rpc/contract';
+import { ParamForm, defaultValues, toParams, type ParamSchema, type ParamValues } from './ParamForm';
+import './studio.css';
+
+const PlotlyOutput = lazy(() => import('../../outputs/PlotlyOutput'));
+type Strategies = Result<'backtest.strategies'>;
+type Run = Result<'backtest.run'>;
+type Tf = '1Min' | '5Min' | '15Min' | '1Hour' | '1Day';
+const TIMEFRAMES: Tf[] = ['1Min', '5Min', '15Min', '1Hour', '1Day'];
+const DRAG_TYPE = 'application/x-studio-strategy';
+const CHART_POINTS = 1500;
+
+const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(2)}%`);
+const fix = (x: number | null, d = 2) => (x === null ? '—' : x.toFixed(d));
+const money = (x: number) => x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+export function StudioView({ connection }: { connection: Connection }) {
+  const rpc = connection.client;
+  const [strategies, setStrategies] = useState<Strategies>([]);
+  const [symbolsKnown, setSymbolsKnown] = useState<{ symbol: string; timeframe: string }[]>([]);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [values, setValues] = useState<ParamValues>({});
+  const [symbols, setSymbols] = useState('');
+  const [timeframe, setTimeframe] = useState<Tf>('1Day');
+  const [cash, setCash] = useState('100000');
+  const [fill, setFill] = useState<'next-open' | 'close' | 'intrabar'>('next-open');
+  const [jobId, setJobId] = useState<string | null>(null);
+  const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
+  const [run, setRun] = useState<Run | null>(null);
+  const [err, setErr] = useState<string | null>(null);
+  const [dragOver, setDragOver] = useState(false);
+
+  const load = useCallback(() => {
+    rpc.call('backtest.strategies', {}).then(setStrategies, (e: Error) => setErr(e.message));
+    rpc.call('lake.datasets', {}).then(
+      (d) => {
+        const bars = d.filter((x) => x.dataset === 'bars' && !x.problem && x.symbol && x.timeframe).map((x) => ({ symbol: x.symbol as string, timeframe: x.timeframe as string }));
+        setSymbolsKnown(bars);
+        const daily = bars.find((b) => b.timeframe === '1Day') ?? bars[0];
+        if (daily) {
+          setSymbols((s) => s || daily.symbol);
+          setTimeframe((t) => (bars.some((b) => b.timeframe === t) ? t : (daily.timeframe as Tf)));
+        }
+      },
+      (e: Error) => setErr(e.message),
+    );
+  }, [rpc]);
+  useEffect(load, [load]);
+
+  const strategy = useMemo(() => strategies.find((s) => s.name === selected) ?? null, [strategies, selected]);
+  const schema = (strategy?.params ?? null) as ParamSchema | null;
+  const choose = (name: string) => {
+    setSelected(name);
+    const s = strategies.find((x) => x.name === name);
+    setValues(defaultValues((s?.params ?? null) as ParamSchema | null));
+    setRun(null);
+    setErr(null);
+  };
+
+  useEvent(connection, 'backtest.progress', (p) => {
+    if (p.jobId === jobId) setProgress({ done: p.done, total: p.total });
+  }, [jobId]);
+
+  const start = () => {
+    if (!strategy) return;
+    const id = `ui-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+    const list = symbols.split(',').map((s) => s.trim()).filter(Boolean);
+    const cashN = Number(cash);
+    if (list.length === 0) return setErr('symbols: give at least one symbol, e.g. SPY or SPY,QQQ');
+    if (!(cashN > 0)) return setErr(`cash: expected a positive number, got "${cash}"`);
+    setJobId(id);
+    setProgress({ done: 0, total: 1 });
+    setErr(null);
+    setRun(null);
+    rpc
+      .call('backtest.run', { strategy: strategy.name, symbols: list, timeframe, cash: cashN, fill, params: toParams(schema, values), jobId: id, detailPoints: CHART_POINTS })
+      .then(
+        (r) => setRun(r),
+        (e: Error) => setErr(e.message),
+      )
+      .finally(() => {
+        setJobId(null);
+        setProgress(null);
+      });
+  };
+  const cancel = () => {
+    if (jobId) void rpc.call('backtest.cancel', { jobId });
+  };
+
+  const figure = useMemo(() => {
+    const d = run?.detail;
+    if (!d) return null;
+    return {
+      data: [
+        { type: 'scatter', mode: 'lines', name: 'equity', x: d.equity.ts, y: d.equity.equity, xaxis: 'x', yaxis: 'y', line: { width: 1.5 } },
+        { type: 'scatter', mode: 'lines', name: 'drawdown', x: d.equity.ts, y: d.equity.drawdown.map((v) => v * 100), xaxis: 'x', yaxis: 'y2', fill: 'tozeroy', line: { width: 1, color: '#c62828' } },
+      ],
+      layout: {
+        title: { text: `${run.summary.strategy} · ${run.summary.symbols.join(', ')} · ${run.summary.timeframe}` },
+        showlegend: false,
+        xaxis: { type: 'date' },
+        yaxis: { domain: [0.32, 1], title: { text: 'equity' } },
+        yaxis2: { domain: [0, 0.26], title: { text: 'drawdown %' } },
+      },
+    };
+  }, [run]);
+
+  const s = run?.summary;
+  const metrics: [string, string, string][] = s
+    ? [
+        ['final-equity', 'Final equity', money(s.finalEquity)],
+        ['total-return', 'Total return', pct(s.totalReturn)],
+        ['cagr', 'CAGR', pct(s.cagr)],
+        ['benchmark', 'Buy & hold', pct(s.benchmarkReturn)],
+        ['sharpe', 'Sharpe', fix(s.sharpe)],
+        ['sortino', 'Sortino', fix(s.sortino)],
+        ['calmar', 'Calmar', fix(s.calmar)],
+        ['max-drawdown', 'Max drawdown', pct(s.maxDrawdown)],
+        ['win-rate', 'Win rate', pct(s.winRate)],
+        ['profit-factor', 'Profit factor', fix(s.profitFactor)],
+        ['trades', 'Trades', String(s.trades)],
+        ['exposure', 'Exposure', pct(s.exposure)],
+        ['bars', 'Bars', s.bars.toLocaleString('en-US')],
+        ['speed', 'Engine', `${Math.round(s.barsPerSecond).toLocaleString('en-US')} bars/s`],
+      ]
+    : [];
+
+  return (
+    <div className="studio-view">
+      <aside className="sidebar strategy-list" aria-label="Strategies">
+        <div className="sidebar-title">Strategies</div>
+        {strategies.map((st) => (
+          <div
+            key={st.name}
+            className={`strategy-card ${st.name === selected ? 'active' : ''} ${st.error ? 'bad' : ''}`}
+            data-testid="strategy"
+            data-name={st.name}
+            draggable={!st.error}
+            onDragStart={(e) => {
+              e.dataTransfer.setData(DRAG_TYPE, st.name);
+              e.dataTransfer.effectAllowed = 'copy';
+            }}
+            onClick={() => !st.error && choose(st.name)}
+            title={st.error ?? st.source ?? 'shipped example'}
+          >
+            <div className="strategy-name">{st.name}</div>
+            <div className="muted small">{st.error ?? st.description ?? (st.source ? 'workspace file' : 'example')}</div>
+          </div>
+        ))}
+        <div className="muted small hint">Drag a strategy onto the backtest panel, or click it.</div>
+      </aside>
+      <section className="studio-main">
+        <div
+          className={`backtest-panel ${dragOver ? 'drag-over' : ''}`}
+          data-testid="backtest-panel"
+          onDragOver={(e) => {
+            if (e.dataTransfer.types.includes(DRAG_TYPE)) {
+              e.preventDefault();
+              setDragOver(true);
+            }
+          }}
+          onDragLeave={() => setDragOver(false)}
+          onDrop={(e) => {
+            e.preventDefault();
+            setDragOver(false);
+            const name = e.dataTransfer.getData(DRAG_TYPE);
+            if (name) choose(name);
+          }}
+        >
+          {!strategy ? (
+            <div className="drop-hint">Drop a strategy here to backtest it</div>
+          ) : (
+            <>
+              <div className="panel-head">
+                <strong data-testid="backtest-strategy">{strategy.name}</strong>
+                <span className="muted small">{strategy.description}</span>
+              </div>
+              <div className="run-settings">
+                <label>
+                  symbols <input data-testid="bt-symbols" value={symbols} onChange={(e) => setSymbols(e.target.value)} list="bt-known-symbols" />
+                  <datalist id="bt-known-symbols">
+                    {[...new Set(symbolsKnown.map((k) => k.symbol))].map((k) => (
+                      <option key={k} value={k} />
+                    ))}
+                  </datalist>
+                </label>
+                <label>
+                  timeframe{' '}
+                  <select data-testid="bt-timeframe" value={timeframe} onChange={(e) => setTimeframe(e.target.value as Tf)}>
+                    {TIMEFRAMES.map((t) => (
+                      <option key={t}>{t}</option>
+                    ))}
+                  </select>
+                </label>
+                <label>
+                  cash <input data-testid="bt-cash" value={cash} onChange={(e) => setCash(e.target.value)} size={10} />
+                </label>
+                <label>
+                  fills{' '}
+                  <select value={fill} onChange={(e) => setFill(e.target.value as typeof fill)}>
+                    <option value="next-open">next open</option>
+                    <option value="intrabar">intrabar</option>
+                    <option value="close">signal close (optimistic)</option>
+                  </select>
+                </label>
+              </div>
+              <ParamForm schema={schema} values={values} onChange={setValues} />
+              <div className="run-bar">
+                <button className="primary" data-testid="bt-run" onClick={start} disabled={jobId !== null}>
+                  Run backtest
+                </button>
+                {jobId !== null && (
+                  <>
+                    <progress data-testid="bt-progress" value={progress && progress.total ? progress.done : undefined} max={progress?.total ?? 1} />
+                    <button data-testid="bt-cancel" onClick={cancel}>
+                      Cancel
+                    </button>
+                  </>
+                )}
+              </div>
+            </>
+          )}
+          {err && (
+            <div className="error bt-error" role="alert" data-testid="bt-error">
+              {err}
+            </div>
+          )}
+        </div>
+        {s && (
+          <div className="results" data-testid="bt-results">
+            <div className="metrics">
+              {metrics.map(([id, label, v]) => (
+                <div key={id} className="metric" data-testid={`metric-${id}`}>
+                  <span className="muted small">{label}</span>
+                  <span className="metric-value">{v}</span>
+                </div>
+              ))}
+            </div>
+            {figure && (
+              <div className="equity-chart">
+                <Suspense fallback={<div className="muted">loading chart…</div>}>
+                  <PlotlyOutput figure={figure} />
+                </Suspense>
+              </div>
+            )}
+            <TradeList run={run} />
+          </div>
+        )}
+      </section>
+    </div>
+  );
+}
+
+function TradeList({ run }: { run: Run | null }) {
+  const d = run?.detail;
+  if (!d) return null;
+  const rows = [...d.trades].reverse();
+  return (
+    <div className="trades">
+      <div className="muted small">
+        {d.tradesTotal === 0 ? 'No closed trades.' : d.tradesTotal > d.trades.length ? `Last ${d.trades.length} of ${d.tradesTotal} trades, newest first` : `${d.tradesTotal} trades, newest first`}
+      </div>
+      {rows.length > 0 && (
+        <div className="trades-scroll">
+          <table>
+            <thead>
+              <tr>
+                <th>symbol</th><th>side</th><th>qty</th><th>entry</th><th>exit</th><th>entry px</th><th>exit px</th><th>P&amp;L</th><th>return</th><th>bars</th><th>MAE</th><th>MFE</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((t, i) => (
+                <tr key={i} data-testid="trade-row" className={t.pnl >= 0 ? 'win' : 'loss'}>
+                  <td>{t.symbol}</td>
+                  <td>{t.side}</td>
+                  <td>{t.qty}</td>
+                  <td>{t.entryTs.slice(0, 16).replace('T', ' ')}</td>
+                  <td>{t.exitTs.slice(0, 16).replace('T', ' ')}</td>
+                  <td>{t.entryPrice.toFixed(2)}</td>
+                  <td>{t.exitPrice.toFixed(2)}</td>
+                  <td className="pnl">{money(t.pnl)}</td>
+                  <td>{pct(t.returnPct)}</td>
+                  <td>{t.bars}</td>
+                  <td>{money(t.mae)}</td>
+                  <td>{money(t.mfe)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}
