@@ -13,7 +13,7 @@ import { listRuns, readRun } from './runs';
 import { StrategyLoadError, availableStrategies, loadStrategy, paramLocation } from './strategies';
 import { type Objective, checkCombinations, gridCombinations, parseGrid, randomCombinations, runSweep, runWalkForward } from './sweep';
 import { type PortableConfig, shareBarData } from './task';
-import { finite, isoOfNs, runDetail } from './summary';
+import { finite, isoOfNs, monteCarloSummary, runDetail } from './summary';
 import type { Metrics } from '../core/metrics/metrics';
 
 type BacktestMethods = 'backtest.run' | 'backtest.sweep' | 'backtest.walkforward' | 'backtest.cancel' | 'backtest.runs' | 'backtest.getRun' | 'backtest.strategies';
@@ -56,18 +56,22 @@ export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, 
     const axes = parseGrid(prepared.strategy.definition, args.grid, label);
     const combos = args.random !== undefined ? randomCombinations(axes, args.random, args.seed, prepared.params) : gridCombinations(axes, prepared.params);
     checkCombinations(prepared.strategy.definition, combos, label);
-    const { stopwatch: _omit, ...config } = prepared.config;
+    const { stopwatch: _omit, onProgress: _none, ...config } = prepared.config;
     return { prepared, combos, config: config as PortableConfig, data: shareBarData(prepared.data) };
   };
 
   return {
-    'backtest.run': async ({ jobId: requested, save, detailPoints, ...spec }) => {
+    'backtest.run': async ({ jobId: requested, save, detailPoints, monteCarlo, ...spec }) => {
       const job = start('run', requested);
       try {
         await deps.lakeReady();
         const execute = async (p: PreparedBacktest): Promise<BacktestOutcome> => {
-          const { stopwatch: _omit, ...config } = p.config;
-          const out = await runOnPool({ strategy: p.strategy.source, data: p.data, config }, [{ index: 0, params: p.params, full: true }], { workers: 1, signal: job.signal });
+          const { stopwatch: _omit, onProgress: _none, ...config } = p.config;
+          const out = await runOnPool({ strategy: p.strategy.source, data: p.data, config }, [{ index: 0, params: p.params, full: true }], {
+            workers: 1,
+            signal: job.signal,
+            onTaskProgress: (_i, done, total) => job.progress(done, total),
+          });
           const r = out.results[0];
           if (out.canceled || r === undefined) throw new RpcError('canceled', `backtest ${job.jobId} was canceled`);
           if (r.full !== undefined) return { ok: true, result: r.full };
@@ -75,8 +79,14 @@ export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, 
         };
         job.progress(0, 1);
         const r = await runBacktestJob(deps.workspaceDir(), spec, { save, execute });
-        job.progress(1, 1, true);
-        return { jobId: job.jobId, runId: r.runId, summary: r.summary, detail: detailPoints !== undefined ? runDetail(r.result, detailPoints) : undefined };
+        job.progress(r.summary.bars, r.summary.bars, true);
+        return {
+          jobId: job.jobId,
+          runId: r.runId,
+          summary: r.summary,
+          detail: detailPoints !== undefined ? runDetail(r.result, detailPoints) : undefined,
+          monteCarlo: monteCarlo !== undefined ? monteCarloSummary(r.result, monteCarlo) : undefined,
+        };
       } catch (e) {
         job.progress(0, 1, true);
         throw asRpcError(e);

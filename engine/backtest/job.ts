@@ -139,6 +139,8 @@ export interface JobOptions {
   cwd?: string;
   /** Preloaded bars (tests, sweeps); otherwise read from the workspace lake. */
   data?: BarData;
+  /** Bars done / in all, about every 1% (when the engine runs on this thread). */
+  onProgress?: (done: number, total: number) => void;
   /** Runs the engine somewhere else (the host: on a worker, so it stays responsive and can cancel). */
   execute?: (prepared: PreparedBacktest) => Promise<BacktestOutcome>;
 }
@@ -169,7 +171,7 @@ export async function runBacktestJob(workspaceDir: string, spec: BacktestSpec, o
   const run = opts.save === false ? null : createRun(workspaceDir, strategy.definition.name, { ...spec, symbols, strategyFile: strategy.source.kind === 'file' ? strategy.source.file : null });
   try {
     const prepared = { strategy, params, symbols, data, config };
-    const outcome = opts.execute !== undefined ? await opts.execute(prepared) : runBacktest({ strategy: strategy.definition, params, data, config });
+    const outcome = opts.execute !== undefined ? await opts.execute(prepared) : runBacktest({ strategy: strategy.definition, params, data, config: { ...config, onProgress: opts.onProgress } });
     if (!outcome.ok) throw outcomeError(strategy, outcome);
     const summary = summarize(outcome.result, { timeframe: spec.timeframe, elapsedMs: 0 });
     if (run !== null) await completeRun(run, outcome.result, summary);

@@ -24,6 +24,8 @@ export interface PoolOptions {
   /** Default: every core (os.availableParallelism()). */
   workers?: number;
   onProgress?: (done: number, total: number, last: TaskResult) => void;
+  /** Bars done within a task that asked for a full result (a single run). */
+  onTaskProgress?: (index: number, done: number, total: number) => void;
   signal?: AbortSignal;
 }
 
@@ -108,6 +110,7 @@ export async function runOnPool(job: PoolJob, tasks: readonly SweepTask[], opts:
         if (settled) return;
         if (msg.type === 'ready') return feed(w);
         if (msg.type === 'fatal') return finish(false, new Error(`backtest worker: ${msg.message}`));
+        if (msg.type === 'progress') return opts.onTaskProgress?.(msg.index, msg.done, msg.total);
         const r = msg.result;
         results[r.index] = r;
         done++;

@@ -2,6 +2,7 @@
 // holds and what the host returns. Timing fields are the only ones that differ between two runs
 // of the same inputs; non-finite numbers become null so the JSON stays standard.
 import type { BacktestResult } from '../core/backtest/runner';
+import { monteCarloTrades } from '../core/metrics/montecarlo';
 
 export interface BacktestSummary {
   strategy: string;
@@ -147,4 +148,24 @@ export function runDetail(result: BacktestResult, maxPoints: number): BacktestDe
     mfe: t.mfe,
   }));
   return { equity: out, trades, tradesTotal: closed.length };
+}
+
+export interface MonteCarloSummary {
+  iterations: number;
+  method: 'bootstrap' | 'shuffle';
+  confidence: number;
+  trades: number;
+  totalReturn: { low: number | null; median: number | null; high: number | null };
+  maxDrawdown: { low: number | null; median: number | null; high: number | null };
+  probabilityOfLoss: number | null;
+}
+
+/** Bootstrap of the closed trades' P&L (seed 1, 90% intervals), JSON-safe: what the CLI's --monte-carlo prints. */
+export function monteCarloSummary(result: BacktestResult, iterations: number): MonteCarloSummary {
+  const mc = monteCarloTrades(
+    result.trades.map((t) => t.pnl),
+    { initialCash: result.config.initialCash, iterations, seed: 1 },
+  );
+  const iv = (x: { low: number; median: number; high: number }) => ({ low: finite(x.low), median: finite(x.median), high: finite(x.high) });
+  return { iterations: mc.iterations, method: mc.method, confidence: mc.confidence, trades: mc.trades, totalReturn: iv(mc.totalReturn), maxDrawdown: iv(mc.maxDrawdown), probabilityOfLoss: finite(mc.probabilityOfLoss) };
 }

@@ -180,7 +180,7 @@ describe('the host contract', () => {
         if (res === null || !res.ok) throw new Error(res === null ? 'no answer' : `${res.error.code}: ${res.error.message}`);
         return res.result as Record<string, unknown>;
       };
-      const run = await call('backtest.run', { strategy: 'sma-cross', symbols: ['ZALF'], timeframe: '1Min', jobId: 'r1', detailPoints: 100 });
+      const run = await call('backtest.run', { strategy: 'sma-cross', symbols: ['ZALF'], timeframe: '1Min', jobId: 'r1', detailPoints: 100, monteCarlo: 200 });
       expect((run.summary as { bars: number }).bars).toBe(3 * 390);
       // Chart data: 100 points whose deepest drawdown is the run's, and every closed trade.
       const summary = run.summary as { trades: number; maxDrawdown: number };
@@ -189,10 +189,17 @@ describe('the host contract', () => {
       expect(Math.min(...detail.equity.drawdown)).toBeCloseTo(-summary.maxDrawdown, 12);
       expect(detail.trades).toHaveLength(summary.trades);
       expect(detail.tradesTotal).toBe(summary.trades);
-      expect(events.filter((e) => e.name === 'backtest.progress').map((e) => e.payload)).toEqual([
-        { jobId: 'r1', kind: 'run', done: 0, total: 1, finished: false },
-        { jobId: 'r1', kind: 'run', done: 1, total: 1, finished: true },
-      ]);
+      const mc = run.monteCarlo as { iterations: number; trades: number; totalReturn: { low: number; median: number; high: number } };
+      expect(mc).toMatchObject({ iterations: 200, trades: summary.trades, method: 'bootstrap' });
+      expect(mc.totalReturn.low).toBeLessThanOrEqual(mc.totalReturn.median);
+      expect(mc.totalReturn.median).toBeLessThanOrEqual(mc.totalReturn.high);
+      // Bar-level progress from the worker, about every 1% of the bars, then the end.
+      const progress = events.filter((e) => e.name === 'backtest.progress').map((e) => e.payload as { jobId: string; done: number; total: number; finished: boolean });
+      expect(progress[0]).toEqual({ jobId: 'r1', kind: 'run', done: 0, total: 1, finished: false });
+      expect(progress.at(-1)).toEqual({ jobId: 'r1', kind: 'run', done: 1170, total: 1170, finished: true });
+      const middle = progress.slice(1, -1);
+      expect(middle.length).toBeGreaterThanOrEqual(90);
+      expect(middle.every((p, i) => p.total === 1170 && !p.finished && p.done > (i > 0 ? middle[i - 1].done : 0))).toBe(true);
       const runs = (await call('backtest.runs', {})) as unknown as { id: string; status: string }[];
       expect(runs.map((r) => r.id)).toEqual([run.runId]);
       expect(((await call('backtest.getRun', { id: run.runId })).summary as { bars: number }).bars).toBe(3 * 390);

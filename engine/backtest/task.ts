@@ -9,7 +9,7 @@ import type { Metrics } from '../core/metrics/metrics';
 import type { StrategyDefinition } from '../core/strategy/types';
 
 /** Config without the stopwatch function, so it can be posted to a worker. */
-export type PortableConfig = Omit<BacktestConfig, 'stopwatch'>;
+export type PortableConfig = Omit<BacktestConfig, 'stopwatch' | 'onProgress'>;
 
 export interface SweepTask {
   /** Position in the caller's task list. */
@@ -72,13 +72,20 @@ export function sliceBarData(data: BarData, fromNs?: bigint, toNs?: bigint): Bar
   return out;
 }
 
-export function runTask(strategy: StrategyDefinition, data: BarData, config: PortableConfig, task: SweepTask, now: () => number): TaskResult {
+export function runTask(
+  strategy: StrategyDefinition,
+  data: BarData,
+  config: PortableConfig,
+  task: SweepTask,
+  now: () => number,
+  onProgress?: (done: number, total: number) => void,
+): TaskResult {
   const slice = sliceBarData(data, task.fromNs, task.toNs);
   const base = { index: task.index, params: task.params };
   if (Object.keys(slice).length === 0) return { ...base, ok: false, error: 'no bars in the range', bars: 0, trades: 0, metrics: null, loopMs: 0 };
   // Only a full run hands back its orders and event log; the rest need not keep them.
   const keepOrderLog = task.full === true && config.keepOrderLog !== false;
-  const out = runBacktest({ strategy, params: task.params, data: slice, config: { ...config, keepOrderLog, stopwatch: now } });
+  const out = runBacktest({ strategy, params: task.params, data: slice, config: { ...config, keepOrderLog, stopwatch: now, onProgress } });
   if (!out.ok) return { ...base, ok: false, error: out.error.message, failure: out.error, bars: 0, trades: 0, metrics: null, loopMs: 0 };
   const r = out.result;
   const res: TaskResult = { ...base, ok: true, error: null, bars: r.bars, trades: r.trades.length, metrics: r.metrics, loopMs: r.timing?.loopMs ?? 0 };

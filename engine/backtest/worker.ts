@@ -11,7 +11,11 @@ export type ToWorker =
   | { type: 'init'; strategy: StrategySource; data: BarData; config: PortableConfig }
   | { type: 'task'; task: SweepTask };
 
-export type FromWorker = { type: 'ready' } | { type: 'result'; result: ReturnType<typeof runTask> } | { type: 'fatal'; message: string };
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'result'; result: ReturnType<typeof runTask> }
+  | { type: 'progress'; index: number; done: number; total: number }
+  | { type: 'fatal'; message: string };
 
 let strategy: StrategyDefinition | null = null;
 let data: BarData = {};
@@ -29,7 +33,10 @@ if (port !== null) {
         return;
       }
       if (strategy === null) throw new Error('task before init');
-      port.postMessage({ type: 'result', result: runTask(strategy, data, config, msg.task, () => performance.now()) } satisfies FromWorker);
+      const index = msg.task.index;
+      // Bar-level progress only for a whole single run (a sweep reports per combination).
+      const progress = msg.task.full ? (done: number, total: number) => port.postMessage({ type: 'progress', index, done, total } satisfies FromWorker) : undefined;
+      port.postMessage({ type: 'result', result: runTask(strategy, data, config, msg.task, () => performance.now(), progress) } satisfies FromWorker);
     } catch (e) {
       port.postMessage({ type: 'fatal', message: (e as Error).message } satisfies FromWorker);
     }

@@ -196,7 +196,8 @@ export function registerBacktestCommands(program: Command): void {
         if (o.monteCarlo !== undefined && !(Number.isInteger(o.monteCarlo) && o.monteCarlo > 0)) throw new BacktestInputError(`--monte-carlo ${o.monteCarlo}: expected a positive integer`);
         const ws = await openWorkspace(wsDir(o));
         await ws.lakeReady;
-        const r = await runBacktestJob(ws.dir, spec, { save: o.save });
+        // Progress only on a terminal: logs and pipes get the result alone.
+        const r = await runBacktestJob(ws.dir, spec, { save: o.save, onProgress: process.stderr.isTTY ? progressReporter('backtest') : undefined });
         const out: Record<string, unknown> = { ...r.summary, runId: r.runId };
         if (o.monteCarlo !== undefined) {
           out.monteCarlo = monteCarloTrades(

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { KernelSupervisor } from './supervisor';
 import type { JupyterOutput } from '../rpc/contract';
 import type { ExecStatus } from './protocol';
+import { STREAM_MAX_PER_CELL } from './runtime';
 import { tmpDir } from '../../test/support/tmp';
 
 const ws = tmpDir();
@@ -90,6 +91,20 @@ describe('the TypeScript kernel', () => {
     expect(kernel.pid).not.toBe(pidBefore);
     // A fresh kernel: the old state is gone, new cells run.
     expect((await run('typeof kept')).outputs.find((o) => o.output_type === 'execute_result')).toMatchObject({ data: { 'text/plain': 'undefined' } });
+  });
+
+  it('lets a cell print 100 MB without flooding the page: a bounded head, a note, and the last lines', async () => {
+    const r = await run('const mb = "x".repeat(1_048_575);\nfor (let i = 0; i < 100; i++) {\n  console.log(mb);\n  if (i % 10 === 0) await new Promise((r) => setTimeout(r, 30));\n}\nconsole.log("last line");\n"finished"');
+    expect(r.status).toBe('ok');
+    const streamed = r.outputs.filter((o) => o.output_type === 'stream').map((o) => (o.output_type === 'stream' ? o.text : '')).join('');
+    expect(streamed.length).toBeLessThan(STREAM_MAX_PER_CELL + 64 * 1024);
+    expect(streamed).toMatch(/\[… [\d,]+ characters of stdout dropped: output is rate-limited; the last of them follow\]\nlast line\n$/);
+    expect(text(r)).toBe('finished');
+    // Printed one chunk at a time and slowly enough to pass the rate limit, it stops at the cell's budget.
+    const slow = await run('const kb60 = ("y".repeat(99) + "\\n").repeat(600);\nfor (let i = 0; i < 45; i++) {\n  console.log(kb60 + `chunk ${i}`);\n  await new Promise((r) => setTimeout(r, 30));\n}');
+    const slowText = slow.outputs.map((o) => (o.output_type === 'stream' ? o.text : '')).join('');
+    expect(slowText.length).toBeLessThan(STREAM_MAX_PER_CELL + 16 * 1024);
+    expect(slowText).toMatch(/\[… [\d,]+ characters of stdout dropped: a cell shows at most 2 MB of printed text; the last of them follow\]\n(y{99}\n)+chunk 44\n$/);
   });
 
   it('aborts cells queued behind an error, as Jupyter does', async () => {

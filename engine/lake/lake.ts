@@ -42,6 +42,9 @@ const VIEW_COLUMNS: Record<Dataset, string> = {
 
 export class Lake {
   private problemList: LakeProblem[] = [];
+  /** A second connection for reads split in two (created on first use). */
+  private second: Promise<DuckDBConnection> | undefined;
+  private secondOpen: DuckDBConnection | undefined;
 
   private constructor(
     readonly dir: string,
@@ -106,7 +109,7 @@ export class Lake {
 
   /** Bars of one timeframe as typed-array columns, one block per symbol (see {@link BarsQuery}). */
   bars(q: BarsQuery): Promise<BarColumns[]> {
-    return bars(this.connection, q);
+    return bars(this.connection, q, () => (this.second ??= this.instance.connect().then((c) => (this.secondOpen = c))));
   }
 
   /** The same bars as chunks of at most `q.chunkRows` rows, so memory stays bounded. */
@@ -120,6 +123,7 @@ export class Lake {
   }
 
   close(): void {
+    this.secondOpen?.closeSync();
     this.connection.closeSync();
     this.instance.closeSync();
   }

@@ -56,6 +56,20 @@ describe('bars for the engine', () => {
     expect(chunks).toBeGreaterThanOrEqual(Math.ceil(rows / 5000));
   });
 
+  it('reads the same bars as two halves at once as in one stream, adjusted the same', async () => {
+    for (const adjustment of ['raw', 'all'] as const) {
+      const q = { symbols: ['ZALF', 'ZBRV', 'ZCHL', 'ZDLT'], timeframe: '1Min' as const, from: '2024-01-05', adjustment };
+      const one = await lake.bars({ ...q, splitFrom: Number.POSITIVE_INFINITY });
+      const two = await lake.bars({ ...q, splitFrom: 1 });
+      for (let k = 0; k < one.length; k++) {
+        expect(two[k].ts.length).toBe(one[k].ts.length);
+        expect(two[k].ts).toEqual(one[k].ts);
+        expect(two[k].close).toEqual(one[k].close);
+        expect(two[k].volume).toEqual(one[k].volume);
+      }
+    }
+  });
+
   it('returns the same bars as an Arrow table', async () => {
     const t = await lake.barsArrow({ symbols: ['ZALF'], timeframe: '1Day' });
     expect(t.numRows).toBe(30);

@@ -217,7 +217,7 @@ export class LakeWrite {
     this.written.push(final);
     const timed = key.dataset !== 'corporate_actions';
     // The written file answers these from its row-group statistics, without rescanning the rows.
-    const written = `read_parquet(${sqlString(final)})`;
+    const written = `read_parquet(${sqlString(final)}, hive_partitioning = false)`;
     const [rows, lo, hi] = (await firstRow(
       c,
       timed ? `select count(*), min(ts)::varchar, max(ts)::varchar from ${written}` : `select count(*), min(ex_date)::varchar, max(ex_date)::varchar from ${written}`,

@@ -3,7 +3,7 @@
 // and the output notebook is written either way with every output up to the failing cell.
 import path from 'node:path';
 import { KernelSupervisor } from '../kernel/supervisor';
-import { newCellId, readNotebookFile, serializeNotebook, writeFileAtomic, type NbCell, type Notebook } from './ipynb';
+import { appendOutput, newCellId, readNotebookFile, serializeNotebook, writeFileAtomic, type NbCell, type Notebook } from './ipynb';
 import type { ExecStatus } from '../kernel/protocol';
 
 export interface HeadlessResult {
@@ -47,7 +47,7 @@ export async function runNotebook(file: string, opts: { workspaceDir: string; pa
       const status = await new Promise<ExecStatus>((resolve) => {
         kernel.execute(c.id, c.source, {
           onStarted: () => {},
-          onOutput: (o) => c.outputs.push(o),
+          onOutput: (o) => appendOutput(c.outputs, o),
           onDone: (r) => {
             c.executionCount = r.executionCount;
             resolve(r.status);

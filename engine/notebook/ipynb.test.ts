@@ -2,14 +2,20 @@ import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { parseNotebook, serializeNotebook, NotebookFormatError, readNotebookFile } from './ipynb';
+import { appendOutput, parseNotebook, serializeNotebook, NotebookFormatError, readNotebookFile } from './ipynb';
+import type { JupyterOutput } from '../rpc/contract';
 
 const shipped = path.resolve(__dirname, '..', '..', 'notebooks', '01-explore-data.ipynb');
 
 describe('.ipynb files', () => {
-  it('round-trips the shipped notebook byte for byte (Jupyter formatting: 1-space indent, sorted keys, trailing newline)', () => {
-    const text = fs.readFileSync(shipped, 'utf8');
-    expect(serializeNotebook(parseNotebook(text, shipped))).toBe(text);
+  it('round-trips the shipped notebooks byte for byte (Jupyter formatting: 1-space indent, sorted keys, trailing newline)', () => {
+    const dir = path.dirname(shipped);
+    const names = fs.readdirSync(dir).filter((f) => f.endsWith('.ipynb'));
+    expect(names.length).toBeGreaterThanOrEqual(2);
+    for (const name of names) {
+      const text = fs.readFileSync(path.join(dir, name), 'utf8');
+      expect(serializeNotebook(parseNotebook(text, name)), name).toBe(text);
+    }
   });
 
   it('keeps unknown metadata on cells and notebook', () => {
@@ -56,5 +62,19 @@ describe('.ipynb files', () => {
         expect(serializeNotebook(again)).toBe(text);
       }),
     );
+  });
+  it('joins text printed to the same stream into one output, as Jupyter front ends do', () => {
+    const outs: JupyterOutput[] = [];
+    for (const o of [
+      { output_type: 'stream', name: 'stdout', text: 'a\n' },
+      { output_type: 'stream', name: 'stdout', text: 'b\n' },
+      { output_type: 'stream', name: 'stderr', text: 'warn\n' },
+      { output_type: 'stream', name: 'stdout', text: 'c\n' },
+    ] as const) appendOutput(outs, o);
+    expect(outs).toEqual([
+      { output_type: 'stream', name: 'stdout', text: 'a\nb\n' },
+      { output_type: 'stream', name: 'stderr', text: 'warn\n' },
+      { output_type: 'stream', name: 'stdout', text: 'c\n' },
+    ]);
   });
 });

@@ -171,6 +171,13 @@ export function serializeNotebook(nb: Notebook, opts: { stripOutputs?: boolean }
   return JSON.stringify(sortKeys(doc), null, 1) + '\n';
 }
 
+/** Adds an output as Jupyter front ends do: text printed to the same stream joins the stream output before it. */
+export function appendOutput(outputs: JupyterOutput[], o: JupyterOutput): void {
+  const last = outputs[outputs.length - 1];
+  if (o.output_type === 'stream' && last?.output_type === 'stream' && last.name === o.name) outputs[outputs.length - 1] = { ...last, text: last.text + o.text };
+  else outputs.push(o);
+}
+
 export function readNotebookFile(file: string): Notebook {
   return parseNotebook(fs.readFileSync(file, 'utf8'), file);
 }

@@ -7,7 +7,7 @@ import type { Cell, CellState, JupyterOutput, KernelStatus, NotebookDoc, Variabl
 import type { EventBus } from '../rpc/dispatcher';
 import { RpcError } from '../rpc/dispatcher';
 import { KernelSupervisor } from '../kernel/supervisor';
-import { NotebookFormatError, newCellId, parseNotebook, serializeNotebook, writeFileAtomic, type NbCell, type Notebook } from './ipynb';
+import { NotebookFormatError, appendOutput, newCellId, parseNotebook, serializeNotebook, writeFileAtomic, type NbCell, type Notebook } from './ipynb';
 import { analyzeCell, staleCells, type CellAnalysis } from './deps';
 
 /** Autosave this long after the last edit (the issue asks for ≤ 2 s); studio.json's notebooks.autosaveMs overrides it. */
@@ -69,6 +69,9 @@ export class NotebookSession {
       log: opts.log,
     });
     fs.watchFile(file, { interval: DISK_POLL_MS, persistent: false }, () => this.checkDisk());
+    // Started as the notebook opens, as Jupyter does: its cold start (loading DuckDB and Arrow)
+    // passes while the user reads and types, not after the first Shift-Enter.
+    this.kernel.start().catch((e: Error) => this.opts.log?.(`kernel of ${relPath} did not start: ${e.message}`));
   }
 
   get kernelStatus(): KernelStatus {
@@ -276,7 +279,7 @@ export class NotebookSession {
           this.setBase(c, 'running');
         },
         onOutput: (o) => {
-          c.outputs.push(o);
+          appendOutput(c.outputs, o);
           this.bus.emit('cell.output', { path: this.relPath, cellId: c.id, output: o });
         },
         onDone: (r) => {

@@ -116,6 +116,17 @@ export const BacktestDetail = z.object({
   tradesTotal: z.number().int(),
 });
 export type BacktestDetail = z.infer<typeof BacktestDetail>;
+const Interval = z.object({ low: num, median: num, high: num });
+/** Trade-sequence Monte Carlo: central intervals of total return and max drawdown, and P(loss). */
+export const MonteCarloSummary = z.object({
+  iterations: z.number().int(),
+  method: z.enum(['bootstrap', 'shuffle']),
+  confidence: z.number(),
+  trades: z.number().int(),
+  totalReturn: Interval,
+  maxDrawdown: Interval,
+  probabilityOfLoss: num,
+});
 export const BacktestSummary = z.object({
   strategy: z.string(),
   params: z.record(z.string(), z.unknown()),
@@ -285,8 +296,10 @@ export const methods = {
       save: z.boolean().default(true),
       /** Also return the equity curve (downsampled to at most this many points) and the trade list, for charts. */
       detailPoints: z.number().int().min(2).max(100_000).optional(),
+      /** Monte Carlo resampling of the closed trades: this many paths (seeded, so repeatable). */
+      monteCarlo: z.number().int().min(1).max(1_000_000).optional(),
     }),
-    result: z.object({ jobId: z.string(), runId: z.string().nullable(), summary: BacktestSummary, detail: BacktestDetail.optional() }),
+    result: z.object({ jobId: z.string(), runId: z.string().nullable(), summary: BacktestSummary, detail: BacktestDetail.optional(), monteCarlo: MonteCarloSummary.optional() }),
   },
   'backtest.sweep': {
     args: SweepArgs,

@@ -113,6 +113,20 @@ describe('the Data explorer', () => {
     expect(await page.locator('[data-testid=candle-chart] .barlayer .trace').count()).toBeGreaterThan(0);
   });
 
+  it('draws a year of minute bars as a range band, the latest 20,000 of them', async () => {
+    await page.getByTestId('chart-timeframe').selectOption('1Min');
+    await page.getByTestId('chart-from').fill('');
+    await page.getByTestId('chart-to').fill('');
+    await page.getByTestId('show-chart').click();
+    await expect.poll(() => page.getByTestId('chart-count').textContent(), { timeout: 60_000 }).toMatch(/20,000 bars \(latest shown\) · (WebGL|SVG \(no WebGL here\)) range band/);
+    const chart = page.getByTestId('candle-chart');
+    // WebGL where the browser has it (a canvas), SVG lines where it does not; never an empty box.
+    const gl = /WebGL range/.test((await page.getByTestId('chart-count').textContent())!);
+    await chart.locator(gl ? '.gl-container canvas' : '.scatterlayer .trace path.js-line').first().waitFor({ timeout: 60_000 });
+    expect(await chart.textContent()).not.toMatch(/WebGL is not supported/);
+    expect(await chart.locator('.trace.boxes').count()).toBe(0);
+  });
+
   it('reports a Parquet file deleted by hand in the datasets tree', async () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(served.workspace, 'lake', 'manifest.json'), 'utf8')) as { entries: { file: string; symbol: string; timeframe: string }[] };
     const victim = manifest.entries.filter((e) => e.timeframe === '1Day')[2];

@@ -16,6 +16,9 @@ let browser: Browser;
 let page: Page;
 let file: string;
 
+/** A notebook whose second cell has a cell_type Jupyter does not know. */
+const BROKEN = '{"cells": [{"cell_type": "code", "source": "1", "metadata": {}, "outputs": [], "execution_count": null}, {"cell_type": "python", "source": "x", "metadata": {}}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}\n';
+
 const code = (id: string, source: string): NbCell => ({ id, cellType: 'code', source, metadata: {}, outputs: [], executionCount: null });
 
 beforeAll(async () => {
@@ -29,6 +32,8 @@ beforeAll(async () => {
     code('base', 'const base = 2'),
     code('uses', 'base * 21'),
   ] }));
+  // Listed after e2e.ipynb, so the editor opens that one first.
+  fs.writeFileSync(path.join(workspace, 'notebooks', 'zz-broken.ipynb'), BROKEN);
   served = await serveStudio({ workspace });
   browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, colorScheme: 'light' });
@@ -55,8 +60,8 @@ async function select(c: ReturnType<typeof cell>) {
   await expect.poll(mode).toBe('Command');
 }
 
-/** Adds a code cell below the last one with B, types into it, and runs it with Shift-Enter. */
-async function typeAndRun(source: string) {
+/** Adds a code cell below the last one with B and types into it, staying in edit mode. */
+async function addCell(source: string) {
   await select(lastCell());
   const before = await cells().count();
   await page.keyboard.press('b');
@@ -67,6 +72,12 @@ async function typeAndRun(source: string) {
   // Pasted: typed key by key, the editor's auto-closing brackets would add a second `}`.
   await page.evaluate(`navigator.clipboard.writeText(${JSON.stringify(source)})`);
   await page.keyboard.press('Control+V');
+  return added;
+}
+
+/** Adds a code cell below the last one with B, types into it, and runs it with Shift-Enter. */
+async function typeAndRun(source: string) {
+  const added = await addCell(source);
   await page.keyboard.press('Shift+Enter');
   return added;
 }
@@ -168,6 +179,69 @@ describe('the notebook editor in Chromium', () => {
     await expect.poll(() => page.getByTestId('command-palette').count()).toBe(0);
   });
 
+  it('type-checks a cell against earlier cells and the engine API in the editor', async () => {
+    // `base` comes from an earlier cell (a number); backtest() is the engine API's, with typed metrics.
+    const added = await addCell('const label: string = base;\nconst r = await backtest({ strategy: "sma-cross", symbols: ["ZALF"] });\nconst sharpe: string = r.metrics.sharpe;');
+    const id = (await added.getAttribute('data-cell-id'))!;
+    const squiggles = cell(id).locator('.squiggly-error');
+    await expect.poll(() => squiggles.count(), { timeout: 30_000 }).toBe(2);
+    // F8 walks the problems, showing each message in Monaco's marker widget.
+    const messages: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      await page.keyboard.press('F8');
+      await expect.poll(() => page.locator('.marker-widget').textContent(), { timeout: 10_000 }).toMatch(/\(\d+\)/);
+      messages.push((await page.locator('.marker-widget').textContent()) ?? '');
+    }
+    expect(messages.filter((m) => m.includes("Type 'number' is not assignable to type 'string'"))).toHaveLength(2);
+    expect(messages.join('\n')).not.toContain('Cannot find name');
+    await select(cell(id));
+    await page.keyboard.press('d');
+    await page.keyboard.press('d');
+    await expect.poll(() => cell(id).count()).toBe(0);
+  });
+
+  it('stays responsive while a cell prints 100 MB, showing a bounded head, a note and the last lines', async () => {
+    const flood = await typeAndRun('const mb = "x".repeat(1_048_575);\nfor (let i = 0; i < 100; i++) {\n  console.log(mb);\n  await new Promise((r) => setTimeout(r, 20));\n}\nconsole.log("the end");\n"flooded"');
+    await expect.poll(() => flood.getAttribute('data-state')).toBe('running');
+    // While it prints, the page still answers: selecting another cell and moving with J/K work.
+    await select(cell('uses'));
+    await page.keyboard.press('k');
+    await expect.poll(() => page.locator('.cell.active').getAttribute('data-cell-id')).toBe('base');
+    await expect.poll(() => flood.getAttribute('data-state'), { timeout: 60_000 }).toBe('done');
+    const text = (await outputsOf(flood))!;
+    expect(text).toContain('flooded');
+    // Printed text is one stream output, collapsed behind "show more"; what the page holds is bounded.
+    expect(await flood.locator('.out-stream').count()).toBe(1);
+    expect(text.length).toBeLessThan(100_000);
+    await flood.locator('.out-stream').getByRole('button', { name: /show more/ }).click();
+    const expanded = (await outputsOf(flood))!;
+    expect(expanded).toMatch(/characters of stdout dropped: (output is rate-limited|a cell shows at most 2 MB of printed text)/);
+    expect(expanded).toContain('the end');
+    expect(expanded.length).toBeLessThan(3 * 1024 * 1024);
+  });
+
+  it('trims more than 50 outputs behind a click, and resizes a Plotly chart with its panel', async () => {
+    const many = await typeAndRun('for (let i = 0; i < 60; i++) display.markdown(`item ${i}`)');
+    await expect.poll(() => many.getAttribute('data-state')).toBe('done');
+    expect(await many.getByTestId('output-rich').count()).toBe(50);
+    await many.getByTestId('show-all-outputs').click();
+    await expect.poll(() => many.getByTestId('output-rich').count()).toBe(60);
+
+    const chart = await typeAndRun('display({ data: [{ type: "scatter", x: [1, 2, 3], y: [3, 1, 2] }], layout: { title: "resize me" } })');
+    const svg = chart.locator('.plotly-output .main-svg').first();
+    await svg.waitFor({ timeout: 30_000 });
+    const before = Number(await svg.getAttribute('width'));
+    // Off-screen cells skip layout (content-visibility), so a chart resizes when it is in view.
+    const width = async () => {
+      await svg.scrollIntoViewIfNeeded();
+      return Number(await svg.getAttribute('width'));
+    };
+    await page.getByTestId('toggle-variables').click();
+    await expect.poll(width, { timeout: 10_000 }).toBeLessThan(before);
+    await page.getByTestId('toggle-variables').click();
+    await expect.poll(width, { timeout: 10_000 }).toBe(before);
+  });
+
   it('shows live variables in the inspector and scrolls a million-row table fetched on demand', async () => {
     const big = await typeAndRun('const big = Array.from({ length: 1_000_000 }, (_, i) => ({ i, sq: i * 2 }));\nbig');
     await expect.poll(() => big.getByTestId('table-summary').textContent({ timeout: 60_000 }), { timeout: 60_000 }).toContain('1,000,000 rows');
@@ -190,5 +264,12 @@ describe('the notebook editor in Chromium', () => {
     await page.getByTestId('reload-from-disk').click();
     await expect.poll(() => cells().count()).toBe(1);
     expect(await cell('theirs').textContent()).toContain('fromElsewhere');
+  });
+
+  it('says what is wrong with a malformed notebook and leaves the file as it was', async () => {
+    await page.getByTestId('notebook-file').filter({ hasText: 'zz-broken' }).click();
+    const banner = page.locator('.banner.error');
+    await expect.poll(() => banner.textContent()).toMatch(/zz-broken\.ipynb: cells\.1\.cell_type: .*("code"|code).*("markdown"|markdown)/);
+    expect(fs.readFileSync(path.join(path.dirname(file), 'zz-broken.ipynb'), 'utf8')).toBe(BROKEN);
   });
 });

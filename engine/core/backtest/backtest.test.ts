@@ -554,3 +554,63 @@ describe('results', () => {
     expect(r.metrics.finalEquity).toBe(100_050);
   });
 });
+
+describe('corporate actions on raw prices', () => {
+  // Day 0–2 trade near 100; a 2-for-1 split goes ex on day 3 (prices halve); a $0.50 dividend on day 5.
+  const bars = dailyBars([
+    [100, 101, 99, 100],
+    [100, 101, 99, 100],
+    [100, 101, 99, 100],
+    [50, 51, 49, 50],
+    [50, 51, 49, 50],
+    [50, 51, 49.5, 50],
+    [50, 51, 49, 51],
+  ]);
+  const exDay = (day: number) => FIRST_CLOSE_NS + BigInt(day) * DAY_NS - 16n * 3_600_000_000_000n - 5n * 3_600_000_000_000n;
+  const actions: BacktestConfig['corporateActions'] = [
+    { symbol: 'SPY', exNs: exDay(3), kind: 'split', ratio: 2, cash: 0 },
+    { symbol: 'SPY', exNs: exDay(5), kind: 'dividend', ratio: 0, cash: 0.5 },
+  ];
+
+  it('splits the position and pays the dividend, so equity does not jump on the ex-date', () => {
+    const r = run(bars, { 0: (ctx) => void ctx.orders.submit({ symbol: 'SPY', side: 'buy', qty: 10, type: 'market' }) }, { corporateActions: actions });
+    // Bought 10 at day 1's open (100); 20 shares at an average of 50 after the split.
+    expect(r.finalPositions).toEqual([expect.objectContaining({ symbol: 'SPY', qty: 20, avgPrice: 50 })]);
+    expect(Array.from(r.equity.equity)).toEqual([100_000, 100_000, 100_000, 100_000, 100_000, 100_010, 100_030]);
+    expect(r.dividends).toBe(10);
+    expect(r.openTrades.map((t) => [t.qty, t.entryPrice, t.pnl])).toEqual([[20, 50, 30]]);
+    // Without the actions the raw prices show a fake halving of the position's value.
+    const plain = run(bars, { 0: (ctx) => void ctx.orders.submit({ symbol: 'SPY', side: 'buy', qty: 10, type: 'market' }) });
+    expect(plain.equity.equity[3]).toBe(99_500);
+  });
+
+  it('resizes an order resting across the ex-date, and charges the dividend to a short', () => {
+    const seen: OrderEvent[] = [];
+    const r = run(
+      bars,
+      {
+        // A buy limit at 49 (pre-split) rests through the split: it becomes 20 at 24.50 and never fills.
+        1: (ctx) => void ctx.orders.submit({ symbol: 'SPY', side: 'buy', qty: 10, type: 'limit', limitPrice: 49, timeInForce: 'gtc' }),
+        2: (ctx) => void ctx.orders.submit({ symbol: 'SPY', side: 'sell', qty: 4, type: 'market' }),
+      },
+      { corporateActions: actions },
+    );
+    const limit = r.orders.find((o) => o.type === 'limit');
+    expect(limit).toMatchObject({ qty: 20, limitPrice: 24.5, status: 'accepted', filledQty: 0 });
+    // Short 4 at day 3's open (50, already split): 4 shares, not 8; the dividend costs 4 × 0.50.
+    expect(r.finalPositions[0]).toMatchObject({ qty: -4 });
+    expect(r.dividends).toBe(-2);
+    expect(seen).toEqual([]);
+  });
+
+  it('leaves actions before the first bar alone', () => {
+    const late = { SPY: dailyBars([[50, 51, 49, 50], [50, 51, 49, 50]], FIRST_CLOSE_NS + 3n * DAY_NS) };
+    const r = run(late, { 0: (ctx) => void ctx.orders.submit({ symbol: 'SPY', side: 'buy', qty: 10, type: 'market' }) }, { corporateActions: actions.slice(0, 1) });
+    expect(r.finalPositions[0]).toMatchObject({ qty: 10 });
+  });
+
+  it('rejects a split without a positive ratio, naming it', () => {
+    const out = runBacktest({ strategy: scripted({}), data: { SPY: bars }, config: { corporateActions: [{ symbol: 'SPY', exNs: exDay(3), kind: 'split', ratio: 0, cash: 0 }] } });
+    expect(out).toMatchObject({ ok: false, error: { kind: 'config', message: 'config: corporateActions[0] (SPY): a split needs a positive ratio, got 0' } });
+  });
+});

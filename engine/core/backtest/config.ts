@@ -17,6 +17,20 @@ export interface FillConfig {
   maxVolumeShare?: number | null;
 }
 
+/**
+ * A split or cash dividend to apply to positions on its ex-date, for prices that are not adjusted
+ * for it (a raw run). `exNs`: the ex-date's start (midnight New York) in ns.
+ */
+export interface CorporateAction {
+  symbol: string;
+  exNs: bigint;
+  kind: 'split' | 'dividend';
+  /** Split: new shares per old share (4 for a 4-for-1). */
+  ratio: number;
+  /** Dividend: cash per share. */
+  cash: number;
+}
+
 export interface BacktestConfig {
   initialCash?: number;
   fill?: FillConfig;
@@ -43,6 +57,12 @@ export interface BacktestConfig {
    * only the figures, and a retained log of millions of events costs garbage-collection time.
    */
   keepOrderLog?: boolean;
+  /**
+   * Applied to positions, open orders and open trades at the first bar on or after each ex-date
+   * (splits resize, dividends pay cash). Only for prices not already adjusted for them: with
+   * adjusted bars (the default read) pass none. Actions before a symbol's first bar are history.
+   */
+  corporateActions?: readonly CorporateAction[];
   /** Default: inferred from the data. */
   periodsPerYear?: number;
   /**
@@ -50,6 +70,11 @@ export interface BacktestConfig {
    * time itself. Only used to report loop timing, which is kept out of the deterministic result.
    */
   stopwatch?: () => number;
+  /**
+   * Called with (bars done, bars in all) about every 1% of the run, for progress bars. Outside
+   * the deterministic result, like the stopwatch.
+   */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface ResolvedConfig {
@@ -99,6 +124,13 @@ export function resolveConfig(config: BacktestConfig = {}): { ok: true; config: 
   if (!Number.isFinite(r.riskFreeRate)) return fail(`riskFreeRate must be a number, got ${r.riskFreeRate}`);
   if (r.periodsPerYear !== null && !(r.periodsPerYear > 0)) return fail(`periodsPerYear must be positive, got ${r.periodsPerYear}`);
   if (typeof r.sessionOffsetNs !== 'bigint') return fail('sessionOffsetNs must be a bigint (ns)');
+  for (const [k, a] of (config.corporateActions ?? []).entries()) {
+    const where = `corporateActions[${k}] (${String(a?.symbol)})`;
+    if (typeof a?.symbol !== 'string' || typeof a.exNs !== 'bigint') return fail(`${where}: expected { symbol, exNs: bigint, kind, ratio, cash }`);
+    if (a.kind === 'split' && !(Number.isFinite(a.ratio) && a.ratio > 0)) return fail(`${where}: a split needs a positive ratio, got ${a.ratio}`);
+    if (a.kind === 'dividend' && !Number.isFinite(a.cash)) return fail(`${where}: a dividend needs a cash amount per share, got ${a.cash}`);
+    if (a.kind !== 'split' && a.kind !== 'dividend') return fail(`${where}: kind must be split or dividend, got '${String(a.kind)}'`);
+  }
   const costError = checkCostModels(r.fees, r.slippage);
   if (costError) return fail(costError);
   return { ok: true, config: r };

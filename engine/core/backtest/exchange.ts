@@ -736,6 +736,23 @@ export class SimulatedExchange {
     return o.side === 'buy' ? wm + o.trailOffset(wm) : wm - o.trailOffset(wm);
   }
 
+  /**
+   * A split's ex-date: open orders of the symbol keep working at the new share count and prices
+   * (qty × ratio, prices ÷ ratio), so an order placed on the eve of a split fills as meant.
+   */
+  applySplit(s: number, ratio: number): void {
+    for (const o of this.books[s]) {
+      if (!o.open) continue;
+      o.qty *= ratio;
+      o.filledQty *= ratio;
+      o.avgFillPrice /= ratio;
+      o.limitPrice /= ratio;
+      o.stopPrice /= ratio;
+      o.trailPrice /= ratio;
+      o.watermark /= ratio;
+    }
+  }
+
   /** Ids are `O-<seq>` and orders[seq - 1] holds that order: a lookup without a hash map. */
   private find(id: string): SimOrder | undefined {
     if (typeof id !== 'string' || !id.startsWith('O-')) return undefined;

@@ -62,6 +62,8 @@ export interface BacktestResult {
   readonly finalPositions: readonly Position[];
   readonly fees: number;
   readonly borrowCost: number;
+  /** Cash dividends from config.corporateActions (negative when paid on shorts). */
+  readonly dividends: number;
   readonly metrics: Metrics;
   /** Equal-weight buy-and-hold of the symbols from their first to last close. */
   readonly benchmark: { readonly totalReturn: number; readonly cagr: number };
@@ -193,6 +195,45 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
     loadNext(s, 0);
   }
   const stepSyms = new Int32Array(nSym);
+
+  // Corporate actions per symbol, in ex-date order; those at or before a symbol's first bar are
+  // already in its prices. The loop compares the next one's time as 32-bit words, like bar times.
+  const actions = symbols.map((sym, s) =>
+    (request.config?.corporateActions ?? []).filter((a) => a.symbol === sym && a.exNs > cols[s].ts[0]).sort((a, b) => (a.exNs < b.exNs ? -1 : a.exNs > b.exNs ? 1 : 0)),
+  );
+  const hasActions = actions.some((a) => a.length > 0);
+  const actPtr = new Int32Array(nSym);
+  const actHi = new Int32Array(nSym).fill(0x7fffffff);
+  const actLo = new Float64Array(nSym);
+  const loadAction = (s: number): void => {
+    const a = actions[s][actPtr[s]];
+    if (a === undefined) {
+      actHi[s] = 0x7fffffff;
+      actLo[s] = 0;
+      return;
+    }
+    actHi[s] = Number(BigInt.asIntN(32, a.exNs >> 32n));
+    actLo[s] = Number(BigInt.asUintN(32, a.exNs));
+  };
+  for (let s = 0; s < nSym; s++) loadAction(s);
+  /** Applies the actions of symbol s whose ex-date has begun by bar i, before that bar trades. */
+  const applyActions = (s: number, i: number): void => {
+    const T = cols[s].ts[i];
+    const list = actions[s];
+    for (; actPtr[s] < list.length && list[actPtr[s]].exNs <= T; actPtr[s]++) {
+      const a = list[actPtr[s]];
+      if (a.kind === 'split') {
+        portfolio.applySplit(s, a.ratio);
+        exchange.applySplit(s, a.ratio);
+        trades.applySplit(s, a.ratio);
+      } else {
+        const amount = portfolio.qtys[s] * a.cash;
+        portfolio.applyDividend(s, a.cash);
+        trades.applyDividend(s, amount);
+      }
+    }
+    loadAction(s);
+  };
   const bar: BarInput = { barIndex: 0, open: 0, high: 0, low: 0, close: 0, volume: 0, barStartNs: 0n, sessionFirst: false, sessionLast: false };
   const setBar = (s: number, i: number): void => {
     const c = cols[s];
@@ -250,19 +291,28 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
     let lastStepSym = 0;
     const signalClose = cfg.market === 'signal-close';
     const borrow = cfg.borrowRateAnnual > 0;
+    const onProgress = request.config?.onProgress;
+    const progressEvery = Math.max(1, Math.floor(totalBars / 100));
+    let barsDone = 0;
+    let nextProgress = onProgress !== undefined ? progressEvery : Infinity;
     for (;;) {
       // The earliest next bar across symbols defines this step's time T = ts of (tSym, tIdx).
+      // One symbol (the common case) needs no search: its next bar is the step.
       let tSym = -1;
       let tHi = 0;
       let tLo = 0;
-      for (let s = 0; s < nSym; s++) {
-        if (cursor[s] >= len[s]) continue;
-        const hi = nextHi[s];
-        const lo = nextLo[s];
-        if (tSym < 0 || hi < tHi || (hi === tHi && lo < tLo)) {
-          tSym = s;
-          tHi = hi;
-          tLo = lo;
+      if (oneSymbol) {
+        if (cursor[0] < len[0]) tSym = 0;
+      } else {
+        for (let s = 0; s < nSym; s++) {
+          if (cursor[s] >= len[s]) continue;
+          const hi = nextHi[s];
+          const lo = nextLo[s];
+          if (tSym < 0 || hi < tHi || (hi === tHi && lo < tLo)) {
+            tSym = s;
+            tHi = hi;
+            tLo = lo;
+          }
         }
       }
       if (tSym < 0) break;
@@ -283,12 +333,17 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
 
       let k = 0;
       for (let s = 0; s < nSym; s++) {
-        if (cursor[s] >= len[s] || nextHi[s] !== tHi || nextLo[s] !== tLo) continue;
+        if (!oneSymbol && (cursor[s] >= len[s] || nextHi[s] !== tHi || nextLo[s] !== tLo)) continue;
         stepSyms[k++] = s;
         const i = cursor[s];
         cursor[s] = i + 1;
-        if (i + 1 < len[s]) loadNext(s, i + 1);
+        if (!oneSymbol && i + 1 < len[s]) loadNext(s, i + 1);
         lastIndex[s] = i;
+        if (hasActions) {
+          const w = words[s];
+          const hi = w[2 * i + hiAt];
+          if (hi > actHi[s] || (hi === actHi[s] && w[2 * i + loAt] >>> 0 >= actLo[s])) applyActions(s, i);
+        }
         // With signal-close the close pass needs this bar's volume budget even with no orders yet.
         if (signalClose || exchange.hasWorkingOrders(s)) {
           setBar(s, i);
@@ -344,10 +399,16 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
       }
       portfolio.writeRow(steps, outEquity, outCash, outExposure);
       steps++;
+      barsDone += k;
+      if (barsDone >= nextProgress) {
+        nextProgress = barsDone + progressEvery;
+        onProgress?.(barsDone, totalBars);
+      }
       lastStep = tIdx;
       lastStepSym = tSym;
     }
     if (watch !== undefined) loopMs = watch() - t0;
+    if (onProgress !== undefined && nextProgress - progressEvery < barsDone) onProgress(barsDone, totalBars);
     // Shared, not copied: with one symbol the step times are exactly its bar times.
     if (oneSymbol) outTs = steps === cols[0].ts.length ? cols[0].ts : cols[0].ts.slice(0, steps);
 
@@ -409,6 +470,7 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
       finalPositions: portfolio.positions(),
       fees: portfolio.feesPaid,
       borrowCost: portfolio.borrowPaid,
+      dividends: portfolio.dividends,
       metrics,
       benchmark: { totalReturn: bh, cagr: metrics.years > 0 ? Math.pow(1 + bh, 1 / metrics.years) - 1 : NaN },
       timing: watch !== undefined ? { loopMs, barsPerSecond: loopMs > 0 ? (totalBars / loopMs) * 1000 : Infinity } : null,

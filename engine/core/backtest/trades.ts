@@ -58,6 +58,23 @@ export class TradeTracker {
     this.open = symbols.map(() => null);
   }
 
+  /** A split while a trade is open: its share counts grow and its entry price shrinks by `ratio`. */
+  applySplit(i: number, ratio: number): void {
+    const t = this.open[i];
+    if (t === null) return;
+    t.entryQty *= ratio;
+    t.exitQty *= ratio;
+    t.maxQty *= ratio;
+    t.entryPrice /= ratio;
+    t.exitPrice /= ratio;
+  }
+
+  /** Dividends count towards the open trade's P&L. */
+  applyDividend(i: number, amount: number): void {
+    const t = this.open[i];
+    if (t !== null) t.realized += amount;
+  }
+
   hasOpen(i: number): boolean {
     return this.open[i] !== null;
   }

@@ -48,6 +48,8 @@ export class Portfolio implements PortfolioView {
   readonly lastPrices: Float64Array;
   feesPaid = 0;
   borrowPaid = 0;
+  /** Dividends received (negative: paid on short positions). */
+  dividends = 0;
   /** Sum of |qty * price| over all fills: the numerator of turnover. */
   tradedNotional = 0;
   private readonly index = new Map<string, number>();
@@ -64,6 +66,23 @@ export class Portfolio implements PortfolioView {
     this.realized = new Float64Array(n);
     this.lastPrices = new Float64Array(n).fill(NaN);
     symbols.forEach((s, i) => this.index.set(s, i));
+  }
+
+  /**
+   * A split of `ratio` new shares per old one on the ex-date: the position grows, its average
+   * price and last mark shrink, so its value (and the equity) does not move.
+   */
+  applySplit(i: number, ratio: number): void {
+    this.qtys[i] *= ratio;
+    this.avgPrices[i] /= ratio;
+    this.lastPrices[i] /= ratio;
+  }
+
+  /** A cash dividend per share on the ex-date: paid to longs, charged to shorts (as brokers do). */
+  applyDividend(i: number, cashPerShare: number): void {
+    const amount = this.qtys[i] * cashPerShare;
+    this.cash += amount;
+    this.dividends += amount;
   }
 
   indexOf(symbol: string): number {

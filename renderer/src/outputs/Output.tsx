@@ -61,6 +61,13 @@ function MimeView({ data }: { data: Record<string, unknown> }) {
   return <div className="muted">(no renderer for {Object.keys(data).join(', ')})</div>;
 }
 
+/** Adds an output as Jupyter front ends do: text printed to the same stream joins the stream output before it. */
+export function withOutput(outputs: JupyterOutput[], o: JupyterOutput): JupyterOutput[] {
+  const last = outputs[outputs.length - 1];
+  if (o.output_type === 'stream' && last?.output_type === 'stream' && last.name === o.name) return [...outputs.slice(0, -1), { ...last, text: last.text + o.text }];
+  return [...outputs, o];
+}
+
 export function Output({ output }: { output: JupyterOutput }) {
   switch (output.output_type) {
     case 'stream':

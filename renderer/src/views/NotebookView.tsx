@@ -8,6 +8,7 @@ import type { Cell, NotebookDoc, KernelStatus } from '../../../engine/rpc/contra
 import { useEvent } from '../hooks';
 import { loadMonaco, type EditorKey } from './CodeEditor';
 import { RowFetcher } from '../outputs/TableOutput';
+import { withOutput } from '../outputs/Output';
 import { CellView, type CellActions } from './notebook/CellView';
 import { commandForKey, type CommandId } from './notebook/commands';
 import { CommandPalette } from './notebook/CommandPalette';
@@ -83,7 +84,7 @@ export function NotebookView({ connection, path }: { connection: Connection; pat
     if (p.path === path) patchCell(p.cellId, (c) => ({ ...c, state: p.state, executionCount: p.executionCount, durationMs: p.durationMs, staleReason: p.staleReason ?? null }));
   }, [path]);
   useEvent(connection, 'cell.output', (p) => {
-    if (p.path === path) patchCell(p.cellId, (c) => ({ ...c, outputs: [...c.outputs, p.output] }));
+    if (p.path === path) patchCell(p.cellId, (c) => ({ ...c, outputs: withOutput(c.outputs, p.output) }));
   }, [path]);
   useEvent(connection, 'cell.clear', (p) => {
     if (p.path === path) patchCell(p.cellId, (c) => ({ ...c, outputs: [] }));

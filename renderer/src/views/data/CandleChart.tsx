@@ -1,6 +1,6 @@
 // A candlestick + volume chart of one symbol from the lake (Plotly), in New York time, with the
 // overnight and weekend gaps cut out of intraday axes.
-import { lazy, Suspense, useMemo, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
 import type { RpcClient } from '../../../../engine/rpc/client';
 import type { Result } from '../../../../engine/rpc/contract';
 import type { Datasets } from './DatasetTree';
@@ -9,6 +9,23 @@ const PlotlyOutput = lazy(() => import('../../outputs/PlotlyOutput'));
 type Bars = Result<'lake.bars'>;
 type Tf = '1Min' | '5Min' | '15Min' | '1Hour' | '1Day';
 const TIMEFRAMES: Tf[] = ['1Min', '5Min', '15Min', '1Hour', '1Day'];
+/** Past this many bars SVG candles get sluggish; price and volume are drawn with WebGL instead. */
+const GL_FROM = 5_000;
+
+let webgl: boolean | null = null;
+/** Whether this browser gives Plotly a WebGL context (headless and some remote sessions do not). */
+function hasWebGL(): boolean {
+  if (webgl === null) {
+    try {
+      // The extensions Plotly's regl asks for; a context without them still fails to plot.
+      const gl = document.createElement('canvas').getContext('webgl');
+      webgl = !!gl && !!gl.getExtension('ANGLE_instanced_arrays') && !!gl.getExtension('OES_element_index_uint');
+    } catch {
+      webgl = false;
+    }
+  }
+  return webgl;
+}
 
 const nyFormat = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 const nyTime = (iso: string) => nyFormat.format(new Date(iso)).replace(',', '');
@@ -23,6 +40,10 @@ export function CandleChart({ client, datasets, symbol, setSymbol }: { client: R
   const [bars, setBars] = useState<Bars | null>(null);
   const [err, setErr] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // Flips when Plotly, given a WebGL context, still cannot draw with it (it then shows a notice).
+  const [glFailed, setGlFailed] = useState(false);
+  const box = useRef<HTMLDivElement>(null);
+  const useGl = hasWebGL() && !glFailed;
 
   const show = () => {
     const have = stored.filter((d) => d.symbol === symbol).map((d) => d.timeframe);
@@ -40,20 +61,55 @@ export function CandleChart({ client, datasets, symbol, setSymbol }: { client: R
     if (!bars) return null;
     const x = bars.timeframe === '1Day' ? bars.ts.map((t) => nyTime(t).slice(0, 10)) : bars.ts.map(nyTime);
     const intraday = bars.timeframe !== '1Day';
+    const gl = bars.ts.length > GL_FROM;
+    // WebGL traces cannot use date-axis rangebreaks, so they plot against the bar's index (which
+    // has no overnight or weekend gaps) with session dates as tick labels.
+    const idx = gl ? x.map((_, i) => i) : [];
+    const ticks = gl ? x.map((t, i) => (i === 0 || t.slice(0, 10) !== x[i - 1].slice(0, 10) ? i : -1)).filter((i) => i >= 0) : [];
+    const every = Math.max(1, Math.ceil(ticks.length / 10));
+    const tickvals = ticks.filter((_, k) => k % every === 0);
+    const hover = { text: x, hovertemplate: '%{text}<br>%{y}<extra>%{fullData.name}</extra>' };
+    // Without WebGL the same lines are drawn as SVG: slower, but still a chart.
+    const line = useGl ? 'scattergl' : 'scatter';
     return {
-      data: [
-        { type: 'candlestick', name: bars.symbol, x, open: bars.open, high: bars.high, low: bars.low, close: bars.close, xaxis: 'x', yaxis: 'y' },
-        { type: 'bar', name: 'volume', x, y: bars.volume, xaxis: 'x', yaxis: 'y2', marker: { color: 'rgba(100,110,130,0.5)' } },
-      ],
+      data: gl
+        ? [
+            // Candles this dense are sub-pixel anyway: a WebGL band of high/low with the close on top.
+            { type: line, mode: 'lines', name: 'high', x: idx, y: bars.high, line: { width: 0 }, hoverinfo: 'skip', xaxis: 'x', yaxis: 'y' },
+            { type: line, mode: 'lines', name: 'low', x: idx, y: bars.low, fill: 'tonexty', fillcolor: 'rgba(100,140,200,0.25)', line: { width: 0 }, hoverinfo: 'skip', xaxis: 'x', yaxis: 'y' },
+            { type: line, mode: 'lines', name: 'close', x: idx, y: bars.close, line: { width: 1, color: 'rgb(40,90,170)' }, xaxis: 'x', yaxis: 'y', ...hover },
+            { type: line, mode: 'lines', name: 'volume', x: idx, y: bars.volume, fill: 'tozeroy', line: { width: 0.5, color: 'rgba(100,110,130,0.8)' }, xaxis: 'x', yaxis: 'y2', ...hover },
+          ]
+        : [
+            { type: 'candlestick', name: bars.symbol, x, open: bars.open, high: bars.high, low: bars.low, close: bars.close, xaxis: 'x', yaxis: 'y' },
+            { type: 'bar', name: 'volume', x, y: bars.volume, xaxis: 'x', yaxis: 'y2', marker: { color: 'rgba(100,110,130,0.5)' } },
+          ],
       layout: {
         title: { text: `${bars.symbol} · ${bars.timeframe} · ${adjustment}` },
         showlegend: false,
-        xaxis: { rangeslider: { visible: false }, type: 'date', rangebreaks: intraday ? [{ bounds: ['sat', 'mon'] }, { pattern: 'hour', bounds: [16, 9.5] }] : [{ bounds: ['sat', 'mon'] }] },
+        xaxis: gl
+          ? { type: 'linear', tickvals, ticktext: tickvals.map((i) => x[i].slice(0, 10)) }
+          : { rangeslider: { visible: false }, type: 'date', rangebreaks: intraday ? [{ bounds: ['sat', 'mon'] }, { pattern: 'hour', bounds: [16, 9.5] }] : [{ bounds: ['sat', 'mon'] }] },
         yaxis: { domain: [0.28, 1], title: { text: 'price' } },
         yaxis2: { domain: [0, 0.22], title: { text: 'volume' } },
       },
     };
-  }, [bars, adjustment]);
+  }, [bars, adjustment, useGl]);
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el || !useGl) return;
+    const check = () => {
+      if (el.querySelector('.no-webgl')) {
+        webgl = false;
+        setGlFailed(true);
+      }
+    };
+    const seen = new MutationObserver(check);
+    seen.observe(el, { childList: true, subtree: true });
+    check();
+    return () => seen.disconnect();
+  }, [figure, useGl]);
 
   return (
     <section className="chart-panel" aria-label="Chart">
@@ -75,12 +131,16 @@ export function CandleChart({ client, datasets, symbol, setSymbol }: { client: R
           <option value="all">all adjustments</option>
         </select>
         <button onClick={show} disabled={busy || !symbol} data-testid="show-chart">Show chart</button>
-        {bars && <span className="muted small" data-testid="chart-count">{bars.ts.length.toLocaleString()} bars{bars.truncated ? ' (latest shown)' : ''}</span>}
+        {bars && (
+          <span className="muted small" data-testid="chart-count">
+            {bars.ts.length.toLocaleString()} bars{bars.truncated ? ' (latest shown)' : ''}{bars.ts.length > GL_FROM ? ` · ${useGl ? 'WebGL' : 'SVG (no WebGL here)'} range band instead of candles` : ''}
+          </span>
+        )}
       </div>
       {err && <div className="banner error" role="alert">{err}</div>}
       {figure && (
         <Suspense fallback={<div className="muted">loading chart…</div>}>
-          <div data-testid="candle-chart">
+          <div data-testid="candle-chart" ref={box}>
             <PlotlyOutput figure={figure} />
           </div>
         </Suspense>

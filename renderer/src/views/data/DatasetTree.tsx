@@ -35,7 +35,9 @@ export function DatasetTree({ datasets, onPick }: { datasets: Datasets; onPick(e
         // The view's columns: the partition keys (from the folder names), then the files' columns.
         const keys = ds === 'bars' ? ['symbol VARCHAR', 'timeframe VARCHAR'] : ['symbol VARCHAR'];
         const cols = new Map<string, string>();
-        for (const e of all) for (const c of e.schema ?? []) if (!cols.has(c.name)) cols.set(c.name, c.type);
+        const keyNames = new Set(keys.map((k) => k.split(' ')[0]));
+        // Older manifests list the partition keys among the file's columns too.
+        for (const e of all) for (const c of e.schema ?? []) if (!cols.has(c.name) && !keyNames.has(c.name)) cols.set(c.name, c.type);
         const schema = [...keys, ...[...cols].map(([n, t]) => `${n} ${t}`)];
         const from = all.map((e) => e.from).filter((x): x is string => !!x).sort()[0];
         const to = all.map((e) => e.to).filter((x): x is string => !!x).sort().at(-1);

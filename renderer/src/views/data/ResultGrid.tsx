@@ -74,7 +74,9 @@ export function ResultGrid({ client, result, height = 420 }: { client: RpcClient
     for (let p = Math.floor(from / PAGE); p <= Math.floor((to - 1) / PAGE); p++) fetchPage(p);
   }, [from, to, fetchPage]);
 
-  const cols = `70px repeat(${result.columns.length}, minmax(120px, 1fr))`;
+  // Wide enough for the largest row number, with its thousands separators.
+  const numW = 24 + 8 * result.rowCount.toLocaleString().length;
+  const cols = `${numW}px repeat(${result.columns.length}, minmax(120px, 1fr))`;
   const rows = [];
   for (let i = from; i < to; i++) {
     const page = pages.current.get(Math.floor(i / PAGE));

@@ -52,6 +52,10 @@ export function StudioView({ connection }: { connection: Connection }) {
     );
   }, [rpc]);
   useEffect(load, [load]);
+  // A new workspace writes its sample lake in the background: look again when that work is done.
+  useEvent(connection, 'progress', (p) => {
+    if (p.finished) load();
+  }, [load]);
 
   const strategy = useMemo(() => strategies.find((s) => s.name === selected) ?? null, [strategies, selected]);
   const schema = (strategy?.params ?? null) as ParamSchema | null;

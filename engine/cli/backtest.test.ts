@@ -1,0 +1,103 @@
+// `studio backtest`, `sweep`, `walkforward` and `runs` as a user types them, in a new workspace:
+// the shipped examples are there by name, runs land in runs/ as Parquet + JSON, bad input exits 2
+// naming the file and line, and a strategy that throws midway leaves a run marked failed.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+let ws: string;
+
+/** Runs the CLI from source (the bundle runs the same main). */
+function studio(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'engine/cli/entry.ts', ...args, '--workspace', ws], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function json(r: { code: number | null; out: string; err: string }): Record<string, unknown> {
+  if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.err}`);
+  return JSON.parse(r.out) as Record<string, unknown>;
+}
+
+function strategyFile(name: string, body: string): string {
+  const file = path.join(ws, 'strategies', name);
+  fs.writeFileSync(file, body);
+  return file;
+}
+
+beforeAll(() => {
+  ws = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-cli-'));
+});
+
+afterAll(() => {
+  fs.rmSync(ws, { recursive: true, force: true });
+});
+
+describe('studio backtest in a new workspace', () => {
+  it('runs a shipped example by name, stores the run, and repeats it exactly', () => {
+    const a = json(studio('backtest', 'sma-cross', '--symbols', 'ZALF', '--json'));
+    for (const k of ['bars', 'orders', 'fills', 'trades', 'finalEquity', 'totalReturn', 'cagr', 'sharpe', 'sortino', 'maxDrawdown', 'winRate', 'profitFactor', 'elapsedMs', 'barsPerSecond', 'benchmarkReturn']) {
+      expect(a, k).toHaveProperty(k);
+    }
+    expect(a.bars).toBe(252);
+    const dir = path.join(ws, 'runs', a.runId as string);
+    expect(fs.readdirSync(dir).sort()).toEqual(['equity.parquet', 'orders.parquet', 'run.json', 'summary.json', 'trades.parquet']);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')).finalEquity).toBe(a.finalEquity);
+    const b = json(studio('backtest', 'sma-cross', '--symbols', 'ZALF', '--json'));
+    const strip = (o: Record<string, unknown>) => ({ ...o, elapsedMs: 0, barsPerSecond: 0, runId: '' });
+    expect(strip(b)).toEqual(strip(a));
+  });
+
+  it('adds a trade Monte Carlo and passes the look-ahead check', () => {
+    const r = json(studio('backtest', 'sma-cross', '--symbols', 'ZALF', '--param', 'fast=5', '--param', 'slow=20', '--monte-carlo', '300', '--check-lookahead', '--no-save', '--json'));
+    expect(r.runId).toBeNull();
+    expect(r.monteCarlo).toMatchObject({ iterations: 300, trades: r.trades });
+    expect(r.lookahead).toMatchObject({ ok: true, divergence: null });
+  });
+
+  it('sweeps a grid on two workers and walks forward', () => {
+    const s = json(studio('sweep', 'sma-cross', '--symbols', 'ZALF', '--grid', 'fast=5:15:5', '--grid', 'slow=20,30', '--workers', '2', '--json'));
+    expect(s).toMatchObject({ combinations: 6, completed: 6, canceled: false, workers: 2 });
+    const results = s.results as { params: Record<string, number>; sharpe: number | null }[];
+    expect(new Set(results.map((r) => `${r.params.fast}/${r.params.slow}`)).size).toBe(6);
+    // Ranked best first by Sharpe.
+    const sharpes = results.map((r) => r.sharpe ?? -Infinity);
+    expect([...sharpes].sort((x, y) => y - x)).toEqual(sharpes);
+    const w = json(studio('walkforward', 'sma-cross', '--symbols', 'ZALF', '--grid', 'fast=5:15:5', '--grid', 'slow=20,30', '--folds', '2', '--workers', '2', '--json'));
+    expect(w.folds).toHaveLength(2);
+    expect(w.stitched).toHaveProperty('totalReturn');
+  });
+
+  it('names the file and line of a bad parameter, a compile error and a throw, and marks the failed run', () => {
+    const bad = studio('backtest', 'sma-cross', '--symbols', 'ZALF', '--param', 'slow=1');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain(`${path.join(ws, 'strategies', 'sma-cross.ts')}:`);
+    expect(bad.err).toMatch(/sma-cross\.ts:\d+: strategy 'sma-cross': parameter 'slow': Too small/);
+
+    const broken = strategyFile('broken.ts', "import { z } from 'zod';\nexport default {\n  name: 'broken',,\n};\n");
+    const b = studio('backtest', 'broken', '--symbols', 'ZALF');
+    expect(b.code).toBe(2);
+    expect(b.err).toContain(`${broken}:3:`);
+
+    const throws = strategyFile(
+      'throws.ts',
+      [
+        "import { z } from 'zod';",
+        "import { defineStrategy } from 'strategy-studio';",
+        "export default defineStrategy({ name: 'throws', params: z.object({}), create: () => {",
+        '  let n = 0;',
+        "  return { onBar() { if (++n === 50) throw new Error('midway'); } };",
+        '} });',
+      ].join('\n'),
+    );
+    const t = studio('backtest', 'throws', '--symbols', 'ZALF');
+    expect(t.code).toBe(1);
+    expect(t.err).toMatch(new RegExp(`${throws.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:5:\\d+: strategy 'throws' threw in onBar .*: midway`));
+    const all = JSON.parse(studio('runs', '--all', '--json').out) as { strategy: string; status: string; error: string | null }[];
+    expect(all.find((r) => r.strategy === 'throws')).toMatchObject({ status: 'failed', error: expect.stringContaining('midway') });
+    const shown = JSON.parse(studio('runs', '--json').out) as { strategy: string }[];
+    expect(shown.map((r) => r.strategy)).not.toContain('throws');
+  });
+});

@@ -1,0 +1,98 @@
+// The Studio view in a real Chromium against the real `studio serve`: drag a shipped strategy onto
+// the backtest panel, set a parameter from its schema, run it on the host's worker pool, and read
+// equity, drawdown, metrics and trades that match the run the host stored under runs/.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser';
+import { serveStudio, type Served } from '../support/serve';
+
+let served: Served;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  served = await serveStudio();
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, colorScheme: 'light' });
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await served?.stop();
+  if (served) fs.rmSync(served.workspace, { recursive: true, force: true });
+});
+
+/** The finished runs the host stored, read from the workspace's runs/ folder. */
+function storedRuns(): { id: string; summary: { trades: number; finalEquity: number; params: Record<string, unknown>; symbols: string[] } }[] {
+  const dir = path.join(served.workspace, 'runs');
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((id) => JSON.parse(fs.readFileSync(path.join(dir, id, 'run.json'), 'utf8')).status === 'done')
+    .map((id) => ({ id, summary: JSON.parse(fs.readFileSync(path.join(dir, id, 'summary.json'), 'utf8')) }));
+}
+
+describe('the Studio view', () => {
+  it('lists the shipped strategies in a new workspace', async () => {
+    await page.goto(served.url);
+    await expect.poll(() => page.getByTestId('connection').textContent()).toContain('Host connected');
+    await page.locator('[data-nav=studio]').click();
+    await page.locator('[data-testid=strategy][data-name=sma-cross]').waitFor();
+    const names = await page.getByTestId('strategy').evaluateAll((els) => els.map((e) => e.getAttribute('data-name')));
+    expect(names).toEqual(expect.arrayContaining(['sma-cross', 'zscore-reversion', 'breakout-bracket']));
+    expect(await page.locator('.nav-item', { hasText: 'Studio' }).locator('.badge').count()).toBe(0);
+  });
+
+  it('runs sma-cross dragged onto the backtest panel and shows what the host stored', async () => {
+    await page.locator('[data-testid=strategy][data-name=sma-cross]').dragTo(page.getByTestId('backtest-panel'));
+    expect(await page.getByTestId('backtest-strategy').textContent()).toBe('sma-cross');
+    // The form starts from the zod defaults.
+    expect(await page.locator('[data-param=fast]').inputValue()).toBe('10');
+    expect(await page.locator('[data-param=slow]').inputValue()).toBe('30');
+    // The first symbol with daily bars in the lake (a new workspace may still be writing it).
+    await expect.poll(() => page.getByTestId('bt-symbols').inputValue(), { timeout: 60_000 }).toMatch(/^[A-Z]+$/);
+    const symbol = await page.getByTestId('bt-symbols').inputValue();
+    await page.locator('[data-param=fast]').fill('5');
+    await page.locator('[data-param=slow]').fill('20');
+    await page.getByTestId('bt-run').click();
+    await page.getByTestId('bt-results').waitFor({ timeout: 60_000 });
+
+    const runs = storedRuns();
+    expect(runs).toHaveLength(1);
+    const stored = runs[0].summary;
+    expect(stored.params).toEqual({ fast: 5, slow: 20, size: 100 });
+    expect(stored.symbols).toEqual([symbol]);
+    expect(stored.trades).toBeGreaterThan(0);
+    expect(await page.getByTestId('metric-trades').locator('.metric-value').textContent()).toBe(String(stored.trades));
+    const shownEquity = await page.getByTestId('metric-final-equity').locator('.metric-value').textContent();
+    expect(Number(shownEquity?.replace(/,/g, ''))).toBeCloseTo(stored.finalEquity, 2);
+    expect(await page.getByTestId('trade-row').count()).toBe(Math.min(stored.trades, 1000));
+    // Equity and drawdown, drawn by Plotly.
+    const chart = page.locator('.equity-chart [data-testid=plotly-output]');
+    await chart.locator('.main-svg').first().waitFor({ timeout: 60_000 });
+    expect(await chart.locator('g.trace.scatter').count()).toBe(2);
+  });
+
+  it('says which parameter is out of range, and stores no result for it', async () => {
+    await page.locator('[data-param=slow]').fill('1');
+    await page.getByTestId('bt-run').click();
+    await page.getByTestId('bt-error').waitFor();
+    expect(await page.getByTestId('bt-error').textContent()).toMatch(/parameter 'slow': Too small: expected number to be >=2/);
+    expect(storedRuns()).toHaveLength(1);
+  });
+
+  it('switches strategy with a click and runs it with its own parameters', async () => {
+    await page.locator('[data-testid=strategy][data-name=zscore-reversion]').click();
+    expect(await page.getByTestId('backtest-strategy').textContent()).toBe('zscore-reversion');
+    expect(await page.locator('[data-param=period]').inputValue()).toBe('20');
+    await page.getByTestId('bt-run').click();
+    await expect.poll(() => storedRuns().length, { timeout: 60_000 }).toBe(2);
+    await page.getByTestId('bt-results').waitFor();
+    const z = storedRuns().find((r) => r.summary.params.period === 20);
+    expect(z).toBeDefined();
+    expect(await page.getByTestId('metric-trades').locator('.metric-value').textContent()).toBe(String(z?.summary.trades));
+  });
+});
