@@ -2,6 +2,7 @@
 // from the lake's bar start times to the close times the engine runs on (daily bars close with
 // their NYSE session, early closes included).
 import path from 'node:path';
+import type { CorporateAction } from '../core/backtest/config';
 import { type BarColumns as EngineBars, type BarData, closeTimesForTimeframe } from '../core/backtest/data';
 import { TIMEFRAMES, type Timeframe } from '../core/data/bars';
 import { Lake } from '../lake/lake';
@@ -52,6 +53,31 @@ export async function readLakeBars(lakeDir: string, req: BarRequest): Promise<Ba
       data[symbol] = { ts: closeTimesForTimeframe(b.ts, req.timeframe), open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume };
     }
     return data;
+  } finally {
+    lake.close();
+  }
+}
+
+/**
+ * The splits and dividends not already folded into bars read with `adjustment` (raw: both; split:
+ * dividends; dividend: splits; all: none), for the engine to apply to positions on their ex-dates.
+ */
+export async function readCorporateActions(lakeDir: string, symbols: readonly string[], adjustment: Adjustment): Promise<CorporateAction[]> {
+  const kinds = adjustment === 'raw' ? ['split', 'dividend'] : adjustment === 'split' ? ['dividend'] : adjustment === 'dividend' ? ['split'] : [];
+  if (kinds.length === 0 || symbols.length === 0) return [];
+  const lake = await Lake.open(lakeDir);
+  try {
+    const out: CorporateAction[] = [];
+    // One query per symbol: the symbol is a bound parameter; the kinds are our own constants.
+    for (const symbol of symbols) {
+      const r = await lake.query(
+        `select epoch_ns(timezone('America/New_York', ex_date::timestamp))::varchar as ex_ns, kind, coalesce(ratio, 0) as ratio, coalesce(cash, 0) as cash
+         from corporate_actions where symbol = $1 and kind in (${kinds.map((k) => `'${k}'`).join(', ')}) order by ex_date, kind`,
+        [symbol],
+      );
+      for (const row of r.rows) out.push({ symbol, exNs: BigInt(String(row.ex_ns)), kind: row.kind as CorporateAction['kind'], ratio: Number(row.ratio), cash: Number(row.cash) });
+    }
+    return out;
   } finally {
     lake.close();
   }

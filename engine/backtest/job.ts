@@ -10,7 +10,7 @@ import type { Timeframe } from '../core/data/bars';
 import type { FeeModel } from '../core/orders/costs';
 import { resolveParams } from '../core/strategy/define';
 import type { Adjustment } from '../lake/read';
-import { readLakeBars } from './bars';
+import { readCorporateActions, readLakeBars } from './bars';
 import { completeRun, createRun, failRun } from './runs';
 import { type LoadedStrategy, loadStrategy, paramLocation, strategyErrorLocation } from './strategies';
 import { type BacktestSummary, summarize } from './summary';
@@ -161,7 +161,11 @@ export async function prepareBacktest(workspaceDir: string, spec: BacktestSpec, 
   const strategy = await loadStrategy(spec.strategy, workspaceDir, opts.cwd);
   const params = spec.params ?? {};
   checkParams(strategy, params);
-  const data = opts.data ?? (await readLakeBars(path.join(workspaceDir, 'lake'), { symbols, timeframe: spec.timeframe, from: spec.from, to: spec.to, adjustment: spec.adjustment }));
+  const lakeDir = path.join(workspaceDir, 'lake');
+  const adjustment = spec.adjustment ?? 'all';
+  const data = opts.data ?? (await readLakeBars(lakeDir, { symbols, timeframe: spec.timeframe, from: spec.from, to: spec.to, adjustment }));
+  // What the read did not fold into prices is applied to positions instead (raw runs).
+  if (opts.data === undefined && adjustment !== 'all') config.corporateActions = await readCorporateActions(lakeDir, symbols, adjustment);
   return { strategy, params, symbols, data, config };
 }
 

@@ -32,6 +32,8 @@ export interface BacktestSummary {
   exposure: number | null;
   turnover: number | null;
   fees: number;
+  /** Cash dividends booked on ex-dates (raw or split-adjusted runs); 0 when prices are dividend-adjusted. */
+  dividends: number;
   benchmarkReturn: number | null;
   benchmarkCagr: number | null;
   /** Wall-clock milliseconds of the whole command (load, run, save). */
@@ -78,6 +80,7 @@ export function summarize(result: BacktestResult, extra: { timeframe: string; el
     exposure: finite(m.exposure),
     turnover: finite(m.turnover),
     fees: result.fees,
+    dividends: result.dividends,
     benchmarkReturn: finite(result.benchmark.totalReturn),
     benchmarkCagr: finite(result.benchmark.cagr),
     elapsedMs: extra.elapsedMs,

@@ -23,6 +23,7 @@ function json(r: { code: number | null; out: string; err: string }): Record<stri
 
 function strategyFile(name: string, body: string): string {
   const file = path.join(ws, 'strategies', name);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, body);
   return file;
 }
@@ -68,6 +69,30 @@ describe('studio backtest in a new workspace', () => {
     const w = json(studio('walkforward', 'sma-cross', '--symbols', 'ZALF', '--grid', 'fast=5:15:5', '--grid', 'slow=20,30', '--folds', '2', '--workers', '2', '--json'));
     expect(w.folds).toHaveLength(2);
     expect(w.stitched).toHaveProperty('totalReturn');
+  });
+
+  it('applies the lake\'s split and dividend to positions when bars are read raw', () => {
+    strategyFile(
+      'hold.ts',
+      [
+        "import { z } from 'zod';",
+        "import { defineStrategy } from 'strategy-studio';",
+        "export default defineStrategy({ name: 'hold', params: z.object({}), create: (ctx) => ({",
+        "  onStart() { ctx.orders.submit({ symbol: ctx.symbols[0], side: 'buy', qty: 100, type: 'market' }); },",
+        '}) });',
+      ].join('\n'),
+    );
+    // ZIND splits 4-for-1 in the sample year: 100 raw shares become 400, worth what 100
+    // split-adjusted shares bought at a quarter of the price earn, four times over.
+    const raw = json(studio('backtest', 'hold', '--symbols', 'ZIND', '--adjustment', 'raw', '--no-save', '--json'));
+    const split = json(studio('backtest', 'hold', '--symbols', 'ZIND', '--adjustment', 'split', '--no-save', '--json'));
+    expect((raw.finalEquity as number) - 100_000).toBeCloseTo(4 * ((split.finalEquity as number) - 100_000), 6);
+    expect(raw.maxDrawdown as number).toBeLessThan(0.5);
+    // ZFXT pays 0.24 a share: with prices not dividend-adjusted the 100 shares are paid in cash.
+    const div = json(studio('backtest', 'hold', '--symbols', 'ZFXT', '--adjustment', 'split', '--no-save', '--json'));
+    expect(div.dividends).toBeCloseTo(24, 9);
+    const adjusted = json(studio('backtest', 'hold', '--symbols', 'ZFXT', '--no-save', '--json'));
+    expect(adjusted.dividends).toBe(0);
   });
 
   it('names the file and line of a bad parameter, a compile error and a throw, and marks the failed run', () => {

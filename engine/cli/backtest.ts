@@ -109,6 +109,7 @@ function printSummary(s: BacktestSummary, runId: string | null): void {
     ['final equity', `${s.finalEquity.toFixed(2)} (from ${s.initialCash})`],
     ['total return / CAGR', `${pct(s.totalReturn)} / ${pct(s.cagr)}`],
     ['buy & hold return', pct(s.benchmarkReturn)],
+    ...(s.dividends !== 0 ? ([['dividends (cash, ex-dates)', s.dividends.toFixed(2)]] as [string, string][]) : []),
     ['sharpe / sortino / calmar', `${fix(s.sharpe)} / ${fix(s.sortino)} / ${fix(s.calmar)}`],
     ['max drawdown', `${pct(s.maxDrawdown)} (${fix(s.maxDrawdownDurationDays, 0)} days)`],
     ['win rate / profit factor', `${pct(s.winRate)} / ${fix(s.profitFactor)}`],

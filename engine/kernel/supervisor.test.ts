@@ -115,3 +115,30 @@ describe('the TypeScript kernel', () => {
     expect((await after).outputs).toEqual([]);
   });
 });
+
+describe('a kernel that keeps a spare process', () => {
+  it('swaps in the spare on the next restart, refills it, and stops it on shutdown', async () => {
+    const k = new KernelSupervisor({ workspaceDir: ws, onStatus: () => {}, onUpdateDisplay: () => {}, keepSpare: true });
+    try {
+      await k.start();
+      expect(k.sparePid).toBeUndefined(); // none until the first restart: most notebooks never restart
+      await k.restart();
+      const spare = k.sparePid;
+      expect(spare).toBeTypeOf('number');
+      await k.restart();
+      expect(k.pid).toBe(spare);
+      expect(k.sparePid).not.toBe(spare);
+      const next = new Promise<JupyterOutput[]>((resolve) => {
+        const outs: JupyterOutput[] = [];
+        k.execute('s', '"fresh"', { onStarted: () => {}, onOutput: (o) => outs.push(o), onDone: () => resolve(outs) });
+      });
+      expect(await next).toMatchObject([{ output_type: 'execute_result', data: { 'text/plain': 'fresh' } }]);
+      const last = k.sparePid!;
+      await k.shutdown();
+      await expect.poll(() => { try { process.kill(last, 0); return 'alive'; } catch { return 'gone'; } }).toBe('gone');
+    } finally {
+      await k.shutdown();
+    }
+  });
+});
+

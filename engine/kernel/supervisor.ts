@@ -65,8 +65,32 @@ export class KernelSupervisor {
       onStatus: (s: KernelStatus) => void;
       onUpdateDisplay: (displayId: string, output: JupyterOutput) => void;
       log?: (msg: string) => void;
+      /**
+       * After the first restart or interrupt, keep a started process in reserve so the next one
+       * costs a process swap, not a cold start (at the price of one idle process).
+       */
+      keepSpare?: boolean;
     },
   ) {}
+
+  /** A process started ahead of need (see keepSpare). */
+  private spare: Spawned | null = null;
+
+  /** The reserve process's pid, if there is one (for tests). */
+  get sparePid(): number | undefined {
+    return this.spare?.child.pid;
+  }
+
+  private takeSpare(): Spawned | null {
+    const s = this.spare;
+    this.spare = null;
+    if (s && s.child.exitCode === null && s.child.signalCode === null) return s;
+    return null;
+  }
+
+  private refillSpare(): void {
+    if (this.opts.keepSpare && !this.spare && this.status !== 'none') this.spare = this.spawn();
+  }
 
   get kernelStatus(): KernelStatus {
     return this.status;
@@ -266,7 +290,7 @@ export class KernelSupervisor {
     this.abortQueue();
     // The replacement starts now, alongside the grace period: if the cell is stuck in synchronous
     // code, recovery costs the grace period rather than the grace period plus a cold start.
-    const spare = this.spawn();
+    const spare = this.takeSpare() ?? this.spawn();
     const settled = new Promise<boolean>((resolve) => {
       const original = target.onDone;
       const timer = setTimeout(() => resolve(false), INTERRUPT_GRACE_MS);
@@ -278,14 +302,15 @@ export class KernelSupervisor {
     });
     this.send({ type: 'interrupt', id: target.id });
     if (await settled) {
-      spare.child.kill('SIGKILL');
+      if (this.opts.keepSpare && !this.spare) this.spare = spare;
+      else spare.child.kill('SIGKILL');
       return 'aborted';
     }
     await this.restart('interrupt: the cell did not yield (synchronous loop); the kernel was restarted and its state lost', spare);
     return 'restarted';
   }
 
-  async restart(reason = 'restart', spare?: Spawned): Promise<void> {
+  async restart(reason = 'restart', spare: Spawned | null = this.takeSpare()): Promise<void> {
     this.opts.log?.(`kernel restart: ${reason}`);
     this.killReason = reason;
     await this.kill();
@@ -293,18 +318,19 @@ export class KernelSupervisor {
     if (!spare || spare.child.exitCode !== null || spare.child.signalCode !== null) {
       spare?.child.kill('SIGKILL');
       await this.start();
-      return;
-    }
-    try {
-      await this.adopt(spare);
-    } catch {
-      // The spare died while starting: start afresh.
-      if (this.child === spare.child) {
-        this.child = null;
-        this.ready = null;
+    } else {
+      try {
+        await this.adopt(spare);
+      } catch {
+        // The spare died while starting: start afresh.
+        if (this.child === spare.child) {
+          this.child = null;
+          this.ready = null;
+        }
+        await this.start();
       }
-      await this.start();
     }
+    this.refillSpare();
   }
 
   private kill(): Promise<void> {
@@ -317,6 +343,7 @@ export class KernelSupervisor {
   }
 
   async shutdown(): Promise<void> {
+    this.takeSpare()?.child.kill('SIGKILL');
     this.abortQueue();
     this.killReason = 'the kernel was shut down';
     await this.kill();

@@ -67,6 +67,7 @@ export class NotebookSession {
       },
       onUpdateDisplay: (displayId, output) => this.updateDisplay(displayId, output),
       log: opts.log,
+      keepSpare: true,
     });
     fs.watchFile(file, { interval: DISK_POLL_MS, persistent: false }, () => this.checkDisk());
     // Started as the notebook opens, as Jupyter does: its cold start (loading DuckDB and Arrow)

@@ -155,6 +155,8 @@ export const BacktestSummary = z.object({
   exposure: num,
   turnover: num,
   fees: z.number(),
+  /** Cash dividends booked on ex-dates when prices are not dividend-adjusted (absent in older runs). */
+  dividends: z.number().optional(),
   benchmarkReturn: num,
   benchmarkCagr: num,
   elapsedMs: z.number(),

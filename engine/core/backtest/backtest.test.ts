@@ -573,21 +573,20 @@ describe('corporate actions on raw prices', () => {
   ];
 
   it('splits the position and pays the dividend, so equity does not jump on the ex-date', () => {
-    const r = run(bars, { 0: (ctx) => void ctx.orders.submit({ symbol: 'SPY', side: 'buy', qty: 10, type: 'market' }) }, { corporateActions: actions });
+    const r = run({ SPY: bars }, { 0: (ctx) => void ctx.orders.submit({ symbol: 'SPY', side: 'buy', qty: 10, type: 'market' }) }, { corporateActions: actions });
     // Bought 10 at day 1's open (100); 20 shares at an average of 50 after the split.
     expect(r.finalPositions).toEqual([expect.objectContaining({ symbol: 'SPY', qty: 20, avgPrice: 50 })]);
     expect(Array.from(r.equity.equity)).toEqual([100_000, 100_000, 100_000, 100_000, 100_000, 100_010, 100_030]);
     expect(r.dividends).toBe(10);
     expect(r.openTrades.map((t) => [t.qty, t.entryPrice, t.pnl])).toEqual([[20, 50, 30]]);
     // Without the actions the raw prices show a fake halving of the position's value.
-    const plain = run(bars, { 0: (ctx) => void ctx.orders.submit({ symbol: 'SPY', side: 'buy', qty: 10, type: 'market' }) });
+    const plain = run({ SPY: bars }, { 0: (ctx) => void ctx.orders.submit({ symbol: 'SPY', side: 'buy', qty: 10, type: 'market' }) });
     expect(plain.equity.equity[3]).toBe(99_500);
   });
 
-  it('resizes an order resting across the ex-date, and charges the dividend to a short', () => {
-    const seen: OrderEvent[] = [];
+  it('resizes orders working across the ex-date, and charges the dividend to a short', () => {
     const r = run(
-      bars,
+      { SPY: bars },
       {
         // A buy limit at 49 (pre-split) rests through the split: it becomes 20 at 24.50 and never fills.
         1: (ctx) => void ctx.orders.submit({ symbol: 'SPY', side: 'buy', qty: 10, type: 'limit', limitPrice: 49, timeInForce: 'gtc' }),
@@ -597,10 +596,10 @@ describe('corporate actions on raw prices', () => {
     );
     const limit = r.orders.find((o) => o.type === 'limit');
     expect(limit).toMatchObject({ qty: 20, limitPrice: 24.5, status: 'accepted', filledQty: 0 });
-    // Short 4 at day 3's open (50, already split): 4 shares, not 8; the dividend costs 4 × 0.50.
-    expect(r.finalPositions[0]).toMatchObject({ qty: -4 });
-    expect(r.dividends).toBe(-2);
-    expect(seen).toEqual([]);
+    // A market sell of 4 placed on the eve fills on the ex-date as 8 post-split shares at 50; the
+    // short then pays the dividend, 8 × 0.50.
+    expect(r.finalPositions[0]).toMatchObject({ qty: -8, avgPrice: 50 });
+    expect(r.dividends).toBe(-4);
   });
 
   it('leaves actions before the first bar alone', () => {
