@@ -70,6 +70,7 @@ function interrupt(id: string | undefined): void {
 
 process.on('message', (msg: ToKernel) => {
   if (msg.type === 'interrupt') {
+    send({ type: 'interruptAck', id: msg.id });
     interrupt(msg.id);
   } else if (msg.type === 'shutdown') {
     close();

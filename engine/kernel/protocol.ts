@@ -39,6 +39,8 @@ export type ExecStatus = 'ok' | 'error' | 'aborted';
 export type FromKernel =
   | { type: 'ready'; pid: number }
   | { type: 'started'; id: string }
+  /** The child's event loop took the interrupt: the cell is not stuck in synchronous code. */
+  | { type: 'interruptAck'; id?: string }
   | { type: 'output'; id: string; output: JupyterOutput }
   | { type: 'updateDisplay'; displayId: string; output: JupyterOutput }
   | { type: 'done'; id: string; status: ExecStatus; executionCount: number; durationMs: number; declared: string[] }

@@ -30,8 +30,14 @@ interface Pending extends ExecutionCallbacks {
   code: string;
 }
 
-/** How long an interrupt message may go unanswered before the kernel is restarted. */
+/** How long an interrupt message may go unacknowledged before the kernel is restarted. */
 export const INTERRUPT_GRACE_MS = 1000;
+/**
+ * How long an acknowledged interrupt may take to end the cell. The child's event loop answered,
+ * so the cell is not stuck; a machine under load must not turn a slow abort into a restart that
+ * throws the user's state away.
+ */
+export const INTERRUPT_ACKED_MS = 15_000;
 
 /** The kernel entry: the bundled file next to the CLI, or the TypeScript source under tsx. */
 export function resolveKernelEntry(): { entry: string; execArgv: string[] } {
@@ -75,6 +81,8 @@ export class KernelSupervisor {
 
   /** A process started ahead of need (see keepSpare). */
   private spare: Spawned | null = null;
+  /** Set while an interrupt waits for the child to acknowledge it. */
+  private onInterruptAck: (() => void) | null = null;
 
   /** The reserve process's pid, if there is one (for tests). */
   get sparePid(): number | undefined {
@@ -213,6 +221,8 @@ export class KernelSupervisor {
       const reply = (r: { value?: string; error?: string }) => this.send({ type: 'inputReply', requestId: msg.requestId, ...r });
       if (!p?.onInput) reply({ error: 'this front door does not accept input (stdin is not allowed)' });
       else p.onInput(msg.prompt, msg.password).then((value) => reply({ value }), (e: Error) => reply({ error: e.message }));
+    } else if (msg.type === 'interruptAck') {
+      this.onInterruptAck?.();
     } else if (msg.type === 'started') {
       if (this.running?.id === msg.id) this.running.onStarted();
     } else if (msg.type === 'done') {
@@ -293,12 +303,18 @@ export class KernelSupervisor {
     const spare = this.takeSpare() ?? this.spawn();
     const settled = new Promise<boolean>((resolve) => {
       const original = target.onDone;
-      const timer = setTimeout(() => resolve(false), INTERRUPT_GRACE_MS);
+      let timer = setTimeout(() => resolve(false), INTERRUPT_GRACE_MS);
+      this.onInterruptAck = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => resolve(false), INTERRUPT_ACKED_MS);
+      };
       target.onDone = (r) => {
         clearTimeout(timer);
         original(r);
         resolve(true);
       };
+    }).finally(() => {
+      this.onInterruptAck = null;
     });
     this.send({ type: 'interrupt', id: target.id });
     if (await settled) {
