@@ -2,7 +2,8 @@
 // the SQL), and the result is an Arrow table with real column types.
 import { describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { parseSqlCell, placeholders, queryArrow, sqlCellToTypeScript, SqlCellError } from './sql-cell';
+import { parseSqlCell, placeholders, sqlCellToTypeScript, SqlCellError } from './sql-cell';
+import { queryArrow } from './sql-query';
 
 describe('%%sql cells', () => {
   it('splits the body around interpolations, braces and strings inside them included', () => {
