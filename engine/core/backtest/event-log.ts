@@ -6,7 +6,8 @@
 // the object itself. Reading `events` gives the same objects, field for field and in the same
 // key order, as building them when they happened.
 
-import type { OrderEvent, OrderSide } from '../events';
+import type { OrderEvent } from '../events';
+import type { OrderSide } from '../orders/types';
 
 /** What the log needs of an order; the exchange's orders are immutable in these fields. */
 export interface LoggedOrder {
@@ -26,7 +27,7 @@ const FILL_WIDTH = 8;
 export class EventLog {
   private kind = new Uint8Array(1024);
   /** The order (ACCEPTED, fills) or the index in `objects` (OBJECT). */
-  private ref: unknown[] = [];
+  private readonly ref: unknown[] = [];
   private ts = new BigInt64Array(1024);
   /** Fill rows, in the order of the fill entries. */
   private fill = new Float64Array(1024 * FILL_WIDTH);
@@ -43,20 +44,20 @@ export class EventLog {
   pushObject(e: OrderEvent): void {
     const k = this.slot();
     this.kind[k] = OBJECT;
-    this.ref[k] = e;
+    this.ref.push(e);
   }
 
   pushAccepted(o: LoggedOrder, tsNs: bigint): void {
     const k = this.slot();
     this.kind[k] = ACCEPTED;
-    this.ref[k] = o;
+    this.ref.push(o);
     this.ts[k] = tsNs;
   }
 
   pushFill(o: LoggedOrder, tsNs: bigint, done: boolean, fillNo: number, lastQty: number, lastPx: number, cumQty: number, leavesQty: number, avgPx: number, fee: number, slippage: number): void {
     const k = this.slot();
     this.kind[k] = done ? FILLED : PARTIAL;
-    this.ref[k] = o;
+    this.ref.push(o);
     this.ts[k] = tsNs;
     if ((this.fills + 1) * FILL_WIDTH > this.fill.length) {
       const f = new Float64Array(this.fill.length * 2);
@@ -115,7 +116,6 @@ export class EventLog {
       ts.set(this.ts);
       this.ts = ts;
     }
-    this.ref.push(undefined);
     return k;
   }
 }

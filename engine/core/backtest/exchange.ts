@@ -18,6 +18,7 @@ import {
 } from '../orders/types';
 import { normalizeOrderRequest, validateOrderRequest } from '../orders/validate';
 import type { Portfolio } from '../portfolio/portfolio';
+import { EventLog } from './event-log';
 import { BarPath } from './intrabar';
 import type { TradeTracker } from './trades';
 
@@ -49,10 +50,42 @@ const QTY_EPS = 1e-9;
 
 const NO_CHILDREN: readonly SimOrder[] = [];
 
+// The numeric state of every order lives in one Float64Array, ORDER_WIDTH numbers per order.
+// As object fields each double would be a separate heap box (V8 does not store doubles inline),
+// about a dozen per order, all kept to the end of the run for the order list: that was most of
+// the garbage-collection time of an order-heavy run.
+const QTY = 0;
+const LIMIT = 1;
+const STOP = 2;
+const TRAIL_PRICE = 3;
+const TRAIL_PERCENT = 4;
+const FILLED_QTY = 5;
+const AVG_FILL = 6;
+const WATERMARK = 7;
+const ACTIVE_POS = 8;
+const EVAL_POS = 9;
+const EVAL_PRICE = 10;
+const EVAL_WATERMARK = 11;
+const ORDER_WIDTH = 12;
+
+/** Growable numeric columns of all orders of one exchange. */
+class OrderNumbers {
+  d = new Float64Array(256 * ORDER_WIDTH);
+
+  /** Base offset of order `row`'s numbers, growing the store as needed. */
+  claim(row: number): number {
+    const at = row * ORDER_WIDTH;
+    if (at + ORDER_WIDTH > this.d.length) {
+      const d = new Float64Array(this.d.length * 2);
+      d.set(this.d);
+      this.d = d;
+    }
+    return at;
+  }
+}
+
 class SimOrder {
   status: OrderStatus = 'accepted';
-  filledQty = 0;
-  avgFillPrice = NaN;
   parent: SimOrder | null = null;
   /** Bracket/OTO legs; shared empty list for the (common) childless order, never mutated. */
   children: readonly SimOrder[] = NO_CHILDREN;
@@ -61,22 +94,19 @@ class SimOrder {
   tsLast: bigint;
   /** Working since this time; eligible for a bar that starts at or after it. */
   submittedNs: bigint;
-  /** Trailing stops: best price seen since the order started working. */
-  watermark = NaN;
   triggered = false;
   closeChecked = false;
   // Per-bar matching state.
   inBar = false;
   doneThisBar = false;
-  activePos = 0;
   evalIter = -1;
-  evalPos = -1;
-  evalPrice = NaN;
   evalMarketLike = false;
   evalTriggered = false;
-  evalWatermark = NaN;
+  /** Offset of this order's numbers in `num.d`. */
+  private readonly at: number;
 
   constructor(
+    private readonly num: OrderNumbers,
     readonly seq: number,
     readonly id: string,
     readonly clientOrderId: string,
@@ -87,16 +117,105 @@ class SimOrder {
     public tif: TimeInForce,
     readonly orderClass: OrderClass,
     readonly role: OrderLegRole,
-    public qty: number,
-    public limitPrice: number,
-    public stopPrice: number,
-    public trailPrice: number,
-    public trailPercent: number,
+    qty: number,
+    limitPrice: number,
+    stopPrice: number,
+    trailPrice: number,
+    trailPercent: number,
     readonly tag: string | null,
     readonly tsInit: bigint,
   ) {
     this.tsLast = tsInit;
     this.submittedNs = tsInit;
+    const at = num.claim(seq - 1);
+    this.at = at;
+    const d = num.d;
+    d[at + QTY] = qty;
+    d[at + LIMIT] = limitPrice;
+    d[at + STOP] = stopPrice;
+    d[at + TRAIL_PRICE] = trailPrice;
+    d[at + TRAIL_PERCENT] = trailPercent;
+    d[at + FILLED_QTY] = 0;
+    d[at + AVG_FILL] = NaN;
+    d[at + WATERMARK] = NaN;
+    d[at + ACTIVE_POS] = 0;
+    d[at + EVAL_POS] = -1;
+    d[at + EVAL_PRICE] = NaN;
+    d[at + EVAL_WATERMARK] = NaN;
+  }
+
+  get qty(): number {
+    return this.num.d[this.at + QTY];
+  }
+  set qty(v: number) {
+    this.num.d[this.at + QTY] = v;
+  }
+  get limitPrice(): number {
+    return this.num.d[this.at + LIMIT];
+  }
+  set limitPrice(v: number) {
+    this.num.d[this.at + LIMIT] = v;
+  }
+  get stopPrice(): number {
+    return this.num.d[this.at + STOP];
+  }
+  set stopPrice(v: number) {
+    this.num.d[this.at + STOP] = v;
+  }
+  get trailPrice(): number {
+    return this.num.d[this.at + TRAIL_PRICE];
+  }
+  set trailPrice(v: number) {
+    this.num.d[this.at + TRAIL_PRICE] = v;
+  }
+  get trailPercent(): number {
+    return this.num.d[this.at + TRAIL_PERCENT];
+  }
+  set trailPercent(v: number) {
+    this.num.d[this.at + TRAIL_PERCENT] = v;
+  }
+  get filledQty(): number {
+    return this.num.d[this.at + FILLED_QTY];
+  }
+  set filledQty(v: number) {
+    this.num.d[this.at + FILLED_QTY] = v;
+  }
+  get avgFillPrice(): number {
+    return this.num.d[this.at + AVG_FILL];
+  }
+  set avgFillPrice(v: number) {
+    this.num.d[this.at + AVG_FILL] = v;
+  }
+  /** Trailing stops: best price seen since the order started working. */
+  get watermark(): number {
+    return this.num.d[this.at + WATERMARK];
+  }
+  set watermark(v: number) {
+    this.num.d[this.at + WATERMARK] = v;
+  }
+  get activePos(): number {
+    return this.num.d[this.at + ACTIVE_POS];
+  }
+  set activePos(v: number) {
+    this.num.d[this.at + ACTIVE_POS] = v;
+  }
+  get evalPos(): number {
+    return this.num.d[this.at + EVAL_POS];
+  }
+  set evalPos(v: number) {
+    this.num.d[this.at + EVAL_POS] = v;
+  }
+  get evalPrice(): number {
+    return this.num.d[this.at + EVAL_PRICE];
+  }
+  set evalPrice(v: number) {
+    this.num.d[this.at + EVAL_PRICE] = v;
+  }
+  get evalWatermark(): number {
+    return this.num.d[this.at + EVAL_WATERMARK];
+  }
+  set evalWatermark(v: number) {
+    this.num.d[this.at + EVAL_WATERMARK] = v;
   }
 
   get open(): boolean {
@@ -162,8 +281,13 @@ const num = (x: unknown): number => (typeof x === 'number' ? x : NaN);
 export class SimulatedExchange {
   /** Events not yet delivered to the strategy. */
   readonly pending: OrderEvent[] = [];
-  /** Every event, in order: the run's order log. */
-  readonly log: OrderEvent[] = [];
+  /**
+   * Whether events are queued in `pending`. The backtest turns it off for a strategy without
+   * onOrderEvent: nobody would read them, and the log keeps what the result needs.
+   */
+  deliver = true;
+  private readonly eventLog = new EventLog();
+  private readonly keepLog: boolean;
   private readonly orders: SimOrder[] = [];
   /**
    * Client order ids chosen by the strategy (or derived for legs) while their order is open. An
@@ -174,6 +298,7 @@ export class SimulatedExchange {
   private readonly books: SimOrder[][];
   private readonly budgetLeft: Float64Array;
   private readonly path = new BarPath();
+  private readonly num = new OrderNumbers();
   private seq = 0;
   private fills = 0;
   private iter = 0;
@@ -181,6 +306,12 @@ export class SimulatedExchange {
   constructor(private readonly opt: ExchangeOptions) {
     this.books = opt.symbols.map(() => []);
     this.budgetLeft = new Float64Array(opt.symbols.length);
+    this.keepLog = opt.keepLog !== false;
+  }
+
+  /** Every event, in order: the run's order log (empty with keepLog false). */
+  get log(): OrderEvent[] {
+    return this.eventLog.events;
   }
 
   get fillCount(): number {
@@ -227,6 +358,7 @@ export class SimulatedExchange {
     const tif = (req?.timeInForce ?? 'gtc') as TimeInForce;
     const cls = (req?.orderClass ?? 'simple') as OrderClass;
     const parent = new SimOrder(
+      this.num,
       seq,
       id,
       clientOrderId,
@@ -255,7 +387,7 @@ export class SimulatedExchange {
     if (parent.type === 'trailing_stop') this.startTrailing(parent, pf.lastPrices[s]);
     const book = this.books[s];
     book.push(parent);
-    this.emit({ type: 'OrderAccepted', orderId: parent.id, clientOrderId: parent.clientOrderId, symbol: parent.symbol, tsEvent: this.opt.now(), tsInit: this.opt.now() });
+    this.emitAccepted(parent);
 
     if (cls === 'simple') return id;
     const exitSide: OrderSide = parent.side === 'buy' ? 'sell' : 'buy';
@@ -276,7 +408,7 @@ export class SimulatedExchange {
     }
     for (const leg of legs) {
       book.push(leg);
-      this.emit({ type: 'OrderAccepted', orderId: leg.id, clientOrderId: leg.clientOrderId, symbol: leg.symbol, tsEvent: this.opt.now(), tsInit: this.opt.now() });
+      this.emitAccepted(leg);
     }
     return id;
   }
@@ -581,19 +713,24 @@ export class SimulatedExchange {
     o.tsLast = now;
     this.budgetLeft[s] -= qty;
     this.fills++;
-    this.emit({
-      type: done ? 'OrderFilled' : 'OrderPartiallyFilled',
-      orderId: o.id, clientOrderId: o.clientOrderId, symbol: o.symbol, tsEvent: this.opt.now(), tsInit: this.opt.now(),
-      fillId: `F-${this.fills}`,
-      side: o.side,
-      lastQty: qty,
-      lastPx: price,
-      cumQty: o.filledQty,
-      leavesQty: done ? 0 : o.leaves,
-      avgPx: o.avgFillPrice,
-      fee,
-      slippage: o.evalMarketLike ? Math.abs(price - o.evalPrice) : 0,
-    });
+    const slippage = o.evalMarketLike ? Math.abs(price - o.evalPrice) : 0;
+    if (this.deliver) {
+      this.emit({
+        type: done ? 'OrderFilled' : 'OrderPartiallyFilled',
+        orderId: o.id, clientOrderId: o.clientOrderId, symbol: o.symbol, tsEvent: this.opt.now(), tsInit: this.opt.now(),
+        fillId: `F-${this.fills}`,
+        side: o.side,
+        lastQty: qty,
+        lastPx: price,
+        cumQty: o.filledQty,
+        leavesQty: done ? 0 : o.leaves,
+        avgPx: o.avgFillPrice,
+        fee,
+        slippage,
+      });
+    } else if (this.keepLog) {
+      this.eventLog.pushFill(o, this.opt.now(), done, this.fills, qty, price, o.filledQty, done ? 0 : o.leaves, o.avgFillPrice, fee, slippage);
+    }
     if (done && o.clientOrderId !== o.id) this.openClientIds.delete(o.clientOrderId);
     if (o.group !== null) {
       for (const m of o.group) {
@@ -702,6 +839,7 @@ export class SimulatedExchange {
     const id = `O-${seq}`;
     const type: OrderType = role === 'take_profit' ? 'limit' : Number.isNaN(limit) ? 'stop' : 'stop_limit';
     const leg = new SimOrder(
+      this.num,
       seq,
       id,
       `${parent.clientOrderId}-${role === 'take_profit' ? 'tp' : 'sl'}`,
@@ -774,7 +912,13 @@ export class SimulatedExchange {
   }
 
   private emit(e: OrderEvent): void {
-    this.pending.push(e);
-    if (this.opt.keepLog !== false) this.log.push(e);
+    if (this.deliver) this.pending.push(e);
+    if (this.keepLog) this.eventLog.pushObject(e);
+  }
+
+  /** The commonest event: built only when someone will receive it, otherwise logged as columns. */
+  private emitAccepted(o: SimOrder): void {
+    if (this.deliver) this.emit({ type: 'OrderAccepted', orderId: o.id, clientOrderId: o.clientOrderId, symbol: o.symbol, tsEvent: this.opt.now(), tsInit: this.opt.now() });
+    else if (this.keepLog) this.eventLog.pushAccepted(o, this.opt.now());
   }
 }

@@ -282,6 +282,8 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
   let loopMs = 0;
   try {
     handlers = strategy.create(ctx, params);
+    // Without a listener, order events are not built per order; the log still has them all.
+    exchange.deliver = handlers.onOrderEvent !== undefined;
     phase = 'onStart';
     handlers.onStart?.();
     drain();

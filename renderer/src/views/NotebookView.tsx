@@ -352,7 +352,7 @@ export function NotebookView({ connection, path }: { connection: Connection; pat
   return (
     <div className={`notebook ${inspector ? 'with-inspector' : ''}`} data-testid="notebook" data-mode={mode}>
       <div className="toolbar">
-        <span className="nb-title" title={path}>{path}</span>
+        <span className="nb-title" title={path}>{path.split('/').pop()}</span>
         <button onClick={() => void exec('run-all')} data-testid="run-all" title="Run all cells">▶▶ Run all</button>
         <button onClick={() => void exec('run-above')} disabled={active === 0} title="Run all cells above the selected one">Run above</button>
         <button onClick={() => void exec('run-below')} disabled={!current} title="Run the selected cell and all below">Run below</button>
