@@ -134,7 +134,7 @@ function addSweepOptions(cmd: Command): Command {
     .option('--random <n>', 'random search: draw N combinations from the --grid ranges instead of trying all', (v) => Number(v))
     .option('--seed <n>', 'seed of the random search', (v) => Number(v), 1)
     .option('--objective <m>', `what to maximise: ${OBJECTIVES.join(', ')}`, 'sharpe')
-    .option('--workers <n>', 'worker threads (default: every core)', (v) => Number(v), defaultWorkers())
+    .option('--workers <n>', 'worker threads (the default is one per core)', (v) => Number(v), defaultWorkers())
     .option('--top <n>', 'results to print', (v) => Number(v), 10);
 }
 

@@ -5,26 +5,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/browser';
-import { serveStudio, type Served } from '../support/serve';
+import type { Page } from 'playwright-core';
+import { openStudioPage, type Served, type StudioPage } from '../support/serve';
 
 let served: Served;
-let browser: Browser;
 let page: Page;
 
+let studio: StudioPage | undefined;
+
 beforeAll(async () => {
-  served = await serveStudio();
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, colorScheme: 'light' });
-  page.on('pageerror', (e) => console.error('page error:', e.message));
+  studio = await openStudioPage({ width: 1440, height: 1000 });
+  ({ served, page } = studio);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await served?.stop();
-  if (served) fs.rmSync(served.workspace, { recursive: true, force: true });
-});
+afterAll(() => studio?.close());
 
 const rowCount = async () => Number((await page.getByTestId('grid-count').textContent())!.replace(/[^\d]/g, ''));
 

@@ -3,26 +3,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import fs from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/browser';
-import { serveStudio, ROOT, type Served } from '../support/serve';
+import type { Page } from 'playwright-core';
+import { openStudioPage, ROOT, type Served, type StudioPage } from '../support/serve';
 
 let served: Served;
-let browser: Browser;
 let page: Page;
 
+let studio: StudioPage | undefined;
+
 beforeAll(async () => {
-  served = await serveStudio();
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
-  page.on('pageerror', (e) => console.error('page error:', e.message));
+  studio = await openStudioPage({ width: 1440, height: 900 });
+  ({ served, page } = studio);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await served?.stop();
-  if (served) fs.rmSync(served.workspace, { recursive: true, force: true });
-});
+afterAll(() => studio?.close());
 
 describe('the studio in Chromium', () => {
   it('shows the app shell connected to the host, with the example notebook', async () => {

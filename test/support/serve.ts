@@ -53,3 +53,36 @@ export async function serveStudio(opts: { workspace?: string; timeoutMs?: number
       }),
   };
 }
+
+export interface StudioPage {
+  served: Served;
+  browser: import('playwright-core').Browser;
+  page: import('playwright-core').Page;
+  /** Closes the browser, stops the server and removes its throwaway workspace. */
+  close(): Promise<void>;
+}
+
+/** `studio serve` on a throwaway workspace and a Chromium page on it, as every e2e file starts. */
+export async function openStudioPage(viewport: { width: number; height: number }): Promise<StudioPage> {
+  const { launchChromium } = await import('./browser');
+  const served = await serveStudio();
+  let browser: import('playwright-core').Browser;
+  try {
+    browser = await launchChromium();
+  } catch (e) {
+    await served.stop();
+    throw e;
+  }
+  const page = await browser.newPage({ viewport, colorScheme: 'light' });
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  return {
+    served,
+    browser,
+    page,
+    async close() {
+      await browser.close();
+      await served.stop();
+      fs.rmSync(served.workspace, { recursive: true, force: true });
+    },
+  };
+}

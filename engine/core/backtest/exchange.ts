@@ -50,6 +50,8 @@ const QTY_EPS = 1e-9;
 
 const NO_CHILDREN: readonly SimOrder[] = [];
 
+const nullIfNaN = (x: number): number | null => (Number.isNaN(x) ? null : x);
+
 // The numeric state of every order lives in one Float64Array, ORDER_WIDTH numbers per order.
 // As object fields each double would be a separate heap box (V8 does not store doubles inline),
 // about a dozen per order, all kept to the end of the run for the order list: that was most of
@@ -84,49 +86,88 @@ class OrderNumbers {
   }
 }
 
+// Fields are `declare`d and assigned in the constructor: class-field syntax would define each
+// one twice (undefined, then its value), which made the order object slow to build.
 class SimOrder {
-  status: OrderStatus = 'accepted';
-  parent: SimOrder | null = null;
+  declare status: OrderStatus;
+  declare parent: SimOrder | null;
   /** Bracket/OTO legs; shared empty list for the (common) childless order, never mutated. */
-  children: readonly SimOrder[] = NO_CHILDREN;
+  declare children: readonly SimOrder[];
   /** One-cancels-other members, this order included. */
-  group: SimOrder[] | null = null;
-  tsLast: bigint;
+  declare group: SimOrder[] | null;
+  declare tsLast: bigint;
   /** Working since this time; eligible for a bar that starts at or after it. */
-  submittedNs: bigint;
-  triggered = false;
-  closeChecked = false;
+  declare submittedNs: bigint;
+  declare triggered: boolean;
+  declare closeChecked: boolean;
   // Per-bar matching state.
-  inBar = false;
-  doneThisBar = false;
-  evalIter = -1;
-  evalMarketLike = false;
-  evalTriggered = false;
+  declare inBar: boolean;
+  declare doneThisBar: boolean;
+  declare evalIter: number;
+  declare evalMarketLike: boolean;
+  declare evalTriggered: boolean;
+  declare private readonly num: OrderNumbers;
   /** Offset of this order's numbers in `num.d`. */
-  private readonly at: number;
+  declare private readonly at: number;
+  declare readonly seq: number;
+  declare readonly id: string;
+  declare readonly clientOrderId: string;
+  declare readonly symbolIndex: number;
+  declare readonly symbol: string;
+  declare readonly side: OrderSide;
+  declare type: OrderType;
+  declare tif: TimeInForce;
+  declare readonly orderClass: OrderClass;
+  declare readonly role: OrderLegRole;
+  declare readonly tag: string | null;
+  declare readonly tsInit: bigint;
 
   constructor(
-    private readonly num: OrderNumbers,
-    readonly seq: number,
-    readonly id: string,
-    readonly clientOrderId: string,
-    readonly symbolIndex: number,
-    readonly symbol: string,
-    readonly side: OrderSide,
-    public type: OrderType,
-    public tif: TimeInForce,
-    readonly orderClass: OrderClass,
-    readonly role: OrderLegRole,
+    num: OrderNumbers,
+    seq: number,
+    id: string,
+    clientOrderId: string,
+    symbolIndex: number,
+    symbol: string,
+    side: OrderSide,
+    type: OrderType,
+    tif: TimeInForce,
+    orderClass: OrderClass,
+    role: OrderLegRole,
     qty: number,
     limitPrice: number,
     stopPrice: number,
     trailPrice: number,
     trailPercent: number,
-    readonly tag: string | null,
-    readonly tsInit: bigint,
+    tag: string | null,
+    tsInit: bigint,
   ) {
+    this.status = 'accepted';
+    this.parent = null;
+    this.children = NO_CHILDREN;
+    this.group = null;
     this.tsLast = tsInit;
     this.submittedNs = tsInit;
+    this.triggered = false;
+    this.closeChecked = false;
+    this.inBar = false;
+    this.doneThisBar = false;
+    this.evalIter = -1;
+    this.evalMarketLike = false;
+    this.evalTriggered = false;
+    this.num = num;
+    this.seq = seq;
+    this.id = id;
+    this.clientOrderId = clientOrderId;
+    this.symbolIndex = symbolIndex;
+    this.symbol = symbol;
+    this.side = side;
+    this.type = type;
+    this.tif = tif;
+    this.orderClass = orderClass;
+    this.role = role;
+    this.tag = tag;
+    this.tsInit = tsInit;
     const at = num.claim(seq - 1);
     this.at = at;
     const d = num.d;
@@ -236,7 +277,7 @@ class SimOrder {
   }
 
   snapshot(): Order {
-    const num = (x: number): number | null => (Number.isNaN(x) ? null : x);
+    const num = nullIfNaN;
     return {
       id: this.id,
       clientOrderId: this.clientOrderId,
