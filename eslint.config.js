@@ -11,7 +11,7 @@ const nodeBuiltins = (message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'release/**', 'docs/**', '**/*.cjs'] },
+  { ignores: ['dist/**', 'node_modules/**', 'release/**', 'docs/**', 'scratch/**', '.ci-out/**', '**/*.cjs'] },
   ...tseslint.configs.recommended,
   {
     rules: {
