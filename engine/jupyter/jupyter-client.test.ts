@@ -13,6 +13,9 @@ import { runNotebook, writeOutputNotebook } from '../notebook/headless';
 import { CLIENT_SCRIPT, findJupyterPython, installSourceKernel, MISSING_JUPYTER, sourceKernelArgv } from './test-support';
 
 const python = findJupyterPython();
+// On a developer's machine without Jupyter these tests are skipped with a note; CI installs the
+// referee (.ci/run), so there its absence is a failure, never a silent skip.
+if (!python && process.env.CI) throw new Error(`CI must run the Jupyter client tests: ${MISSING_JUPYTER}`);
 if (!python) console.warn(`skipping the Jupyter client tests: ${MISSING_JUPYTER}`);
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const KERNEL = 'strategy-studio-test';

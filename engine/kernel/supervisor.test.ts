@@ -1,6 +1,8 @@
 // The kernel as a user meets it: state that persists across cells, DevTools-style redeclaration,
 // errors that point at the cell's own lines, and interrupts that work for async and sync code.
 import { afterAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import { KernelSupervisor } from './supervisor';
 import type { JupyterOutput } from '../rpc/contract';
 import type { ExecStatus } from './protocol';
@@ -27,6 +29,15 @@ function run(code: string, cellId = 'c1'): Promise<Ran> {
     }),
   );
 }
+
+/** A live process running the kernel's entry (bundled or source). */
+const isKernel = (pid: number) => {
+  try {
+    return /kernel\.js|child\.ts/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
 
 const result = (r: Ran) => r.outputs.find((o) => o.output_type === 'execute_result');
 const text = (r: Ran) => {
@@ -91,6 +102,36 @@ describe('the TypeScript kernel', () => {
     expect(kernel.pid).not.toBe(pidBefore);
     // A fresh kernel: the old state is gone, new cells run.
     expect((await run('typeof kept')).outputs.find((o) => o.output_type === 'execute_result')).toMatchObject({ data: { 'text/plain': 'undefined' } });
+  });
+
+  it('runs a cell sent the moment the interrupted cell is reported, on the new kernel (as a Jupyter client does)', async () => {
+    await run('const kept = 1');
+    const pidBefore = kernel.pid;
+    const running = untilStarted();
+    let next: Promise<Ran> | null = null;
+    const looped = new Promise<ExecStatus>((resolve) =>
+      kernel.execute('loop', 'while (true) {}', {
+        onStarted: () => started(),
+        onOutput: () => {},
+        onDone: (r) => {
+          // The client sends its next request as soon as it has this reply, while the restart is
+          // still replacing the process.
+          next = run('typeof kept');
+          resolve(r.status);
+        },
+      }),
+    );
+    await running;
+    const interrupted = kernel.interrupt();
+    expect(await looped).toBe('aborted');
+    expect(await interrupted).toBe('restarted');
+    const after = await next!;
+    expect(after.status).toBe('ok');
+    expect(text(after)).toBe('undefined');
+    expect(kernel.pid).not.toBe(pidBefore);
+    // One kernel process, not a second one started beside the restart and left running.
+    const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(process.pid)], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+    expect(children.filter((pid) => pid !== kernel.pid && isKernel(pid))).toEqual([]);
   });
 
   it('lets a cell print 100 MB without flooding the page: a bounded head, a note, and the last lines', async () => {

@@ -81,6 +81,8 @@ export class KernelSupervisor {
 
   /** A process started ahead of need (see keepSpare). */
   private spare: Spawned | null = null;
+  /** Set while a restart replaces the kernel process. */
+  private restarting: Promise<void> | null = null;
   /** Set while an interrupt waits for the child to acknowledge it. */
   private onInterruptAck: (() => void) | null = null;
 
@@ -167,6 +169,12 @@ export class KernelSupervisor {
   }
 
   start(): Promise<void> {
+    // A cell or question arriving while a restart is under way waits for the new kernel; starting
+    // one of its own would race the restart and leave one of the two orphaned.
+    return this.restarting ?? this.startNow();
+  }
+
+  private startNow(): Promise<void> {
     if (this.ready) return this.ready;
     this.setStatus('starting');
     return this.adopt(this.spawn());
@@ -326,14 +334,26 @@ export class KernelSupervisor {
     return 'restarted';
   }
 
-  async restart(reason = 'restart', spare: Spawned | null = this.takeSpare()): Promise<void> {
+  restart(reason = 'restart', spare: Spawned | null = this.takeSpare()): Promise<void> {
+    if (this.restarting) {
+      spare?.child.kill('SIGKILL');
+      return this.restarting;
+    }
+    const done = this.restartNow(reason, spare).finally(() => {
+      this.restarting = null;
+    });
+    this.restarting = done;
+    return done;
+  }
+
+  private async restartNow(reason: string, spare: Spawned | null): Promise<void> {
     this.opts.log?.(`kernel restart: ${reason}`);
     this.killReason = reason;
     await this.kill();
     this.setStatus('restarting');
     if (!spare || spare.child.exitCode !== null || spare.child.signalCode !== null) {
       spare?.child.kill('SIGKILL');
-      await this.start();
+      await this.startNow();
     } else {
       try {
         await this.adopt(spare);
@@ -343,7 +363,7 @@ export class KernelSupervisor {
           this.child = null;
           this.ready = null;
         }
-        await this.start();
+        await this.startNow();
       }
     }
     this.refillSpare();

@@ -11,6 +11,8 @@ import type { OrderSide } from '../orders/types';
 
 /** What the log needs of an order; the exchange's orders are immutable in these fields. */
 export interface LoggedOrder {
+  /** 1-based; `orders[seq - 1]` of the list passed to the log is this order. */
+  readonly seq: number;
   readonly id: string;
   readonly clientOrderId: string;
   readonly symbol: string;
@@ -26,8 +28,12 @@ const FILL_WIDTH = 8;
 
 export class EventLog {
   private kind = new Uint8Array(1024);
-  /** The order (ACCEPTED, fills) or the index in `objects` (OBJECT). */
-  private readonly ref: unknown[] = [];
+  /**
+   * The order's seq (ACCEPTED, fills) or the index in `objects` (OBJECT). Numbers, not
+   * references: a growing array of pointers to young objects is work for every scavenge.
+   */
+  private ref = new Int32Array(1024);
+  private readonly objects: OrderEvent[] = [];
   private ts = new BigInt64Array(1024);
   /** Fill rows, in the order of the fill entries. */
   private fill = new Float64Array(1024 * FILL_WIDTH);
@@ -37,6 +43,9 @@ export class EventLog {
   private readonly out: OrderEvent[] = [];
   private outFills = 0;
 
+  /** `orders[seq - 1]` is the order with that seq. */
+  constructor(private readonly orders: readonly LoggedOrder[]) {}
+
   get length(): number {
     return this.count;
   }
@@ -44,20 +53,21 @@ export class EventLog {
   pushObject(e: OrderEvent): void {
     const k = this.slot();
     this.kind[k] = OBJECT;
-    this.ref.push(e);
+    this.ref[k] = this.objects.length;
+    this.objects.push(e);
   }
 
   pushAccepted(o: LoggedOrder, tsNs: bigint): void {
     const k = this.slot();
     this.kind[k] = ACCEPTED;
-    this.ref.push(o);
+    this.ref[k] = o.seq;
     this.ts[k] = tsNs;
   }
 
   pushFill(o: LoggedOrder, tsNs: bigint, done: boolean, fillNo: number, lastQty: number, lastPx: number, cumQty: number, leavesQty: number, avgPx: number, fee: number, slippage: number): void {
     const k = this.slot();
     this.kind[k] = done ? FILLED : PARTIAL;
-    this.ref.push(o);
+    this.ref[k] = o.seq;
     this.ts[k] = tsNs;
     if ((this.fills + 1) * FILL_WIDTH > this.fill.length) {
       const f = new Float64Array(this.fill.length * 2);
@@ -85,8 +95,8 @@ export class EventLog {
 
   private build(k: number): OrderEvent {
     const kind = this.kind[k];
-    if (kind === OBJECT) return this.ref[k] as OrderEvent;
-    const o = this.ref[k] as LoggedOrder;
+    if (kind === OBJECT) return this.objects[this.ref[k]];
+    const o = this.orders[this.ref[k] - 1];
     const ts = this.ts[k];
     if (kind === ACCEPTED) return { type: 'OrderAccepted', orderId: o.id, clientOrderId: o.clientOrderId, symbol: o.symbol, tsEvent: ts, tsInit: ts };
     const f = this.fill;
@@ -115,6 +125,9 @@ export class EventLog {
       const ts = new BigInt64Array(k * 2);
       ts.set(this.ts);
       this.ts = ts;
+      const ref = new Int32Array(k * 2);
+      ref.set(this.ref);
+      this.ref = ref;
     }
     return k;
   }

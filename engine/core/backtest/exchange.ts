@@ -16,7 +16,7 @@ import {
   type TimeInForce,
   isOpenStatus,
 } from '../orders/types';
-import { normalizeOrderRequest, validateOrderRequest } from '../orders/validate';
+import { type ValidationContext, normalizeOrderRequest, validateOrderRequest } from '../orders/validate';
 import type { Portfolio } from '../portfolio/portfolio';
 import { EventLog } from './event-log';
 import { BarPath } from './intrabar';
@@ -304,6 +304,25 @@ class SimOrder {
   }
 }
 
+/**
+ * The validation context of a new order, reused across orders. Buying power is a sum over every
+ * symbol, so it is worked out only if validation asks (orders that reduce a position never do).
+ */
+class SubmitCheck implements ValidationContext {
+  knownSymbol = false;
+  lastPrice = NaN;
+  positionQty = 0;
+  constructor(
+    private readonly pf: Portfolio,
+    readonly allowShort: boolean,
+    readonly enforceTickSize: boolean,
+  ) {}
+
+  get buyingPower(): number {
+    return this.pf.buyingPower();
+  }
+}
+
 export interface BarInput {
   barIndex: number;
   open: number;
@@ -327,9 +346,9 @@ export class SimulatedExchange {
    * onOrderEvent: nobody would read them, and the log keeps what the result needs.
    */
   deliver = true;
-  private readonly eventLog = new EventLog();
   private readonly keepLog: boolean;
   private readonly orders: SimOrder[] = [];
+  private readonly eventLog = new EventLog(this.orders);
   /**
    * Client order ids chosen by the strategy (or derived for legs) while their order is open. An
    * order whose client id is its own id is not listed: ids are unique by construction, and a
@@ -340,6 +359,7 @@ export class SimulatedExchange {
   private readonly budgetLeft: Float64Array;
   private readonly path = new BarPath();
   private readonly num = new OrderNumbers();
+  private readonly check: SubmitCheck;
   private seq = 0;
   private fills = 0;
   private iter = 0;
@@ -348,6 +368,7 @@ export class SimulatedExchange {
     this.books = opt.symbols.map(() => []);
     this.budgetLeft = new Float64Array(opt.symbols.length);
     this.keepLog = opt.keepLog !== false;
+    this.check = new SubmitCheck(opt.portfolio, opt.allowShort, opt.enforceTickSize);
   }
 
   /** Every event, in order: the run's order log (empty with keepLog false). */
@@ -386,16 +407,15 @@ export class SimulatedExchange {
     const req = typeof request === 'object' && request !== null ? normalizeOrderRequest(request) : request;
     const s = typeof req?.symbol === 'string' ? this.opt.portfolio.indexOf(req.symbol) : -1;
     const pf = this.opt.portfolio;
-    let reason = validateOrderRequest(req, {
-      knownSymbol: s >= 0,
-      lastPrice: s >= 0 ? pf.lastPrices[s] : NaN,
-      positionQty: s >= 0 ? pf.qtys[s] : 0,
-      allowShort: this.opt.allowShort,
-      buyingPower: pf.buyingPower(),
-      enforceTickSize: this.opt.enforceTickSize,
-    });
+    const check = this.check;
+    check.knownSymbol = s >= 0;
+    check.lastPrice = s >= 0 ? pf.lastPrices[s] : NaN;
+    check.positionQty = s >= 0 ? pf.qtys[s] : 0;
+    let reason = validateOrderRequest(req, check);
     const clientOrderId = typeof req?.clientOrderId === 'string' ? req.clientOrderId : id;
-    if (reason === null && this.clientIdInUse(clientOrderId)) reason = `clientOrderId '${clientOrderId}' is already in use by an open order`;
+    // A fresh `O-<seq>` id can only clash with a strategy-chosen one; no order owns it yet.
+    const inUse = clientOrderId === id ? this.openClientIds.has(id) : this.clientIdInUse(clientOrderId);
+    if (reason === null && inUse) reason = `clientOrderId '${clientOrderId}' is already in use by an open order`;
     const tif = (req?.timeInForce ?? 'gtc') as TimeInForce;
     const cls = (req?.orderClass ?? 'simple') as OrderClass;
     const parent = new SimOrder(

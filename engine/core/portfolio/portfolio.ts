@@ -177,7 +177,18 @@ export class Portfolio implements PortfolioView {
   }
 
   buyingPower(): number {
-    return Math.max(0, this.equity() * this.marginMultiplier - this.grossExposure());
+    // One pass for both sums (same order of additions as equity() and grossExposure()): this
+    // runs for every order, over every symbol of the portfolio.
+    let value = 0;
+    let gross = 0;
+    const q = this.qtys;
+    for (let i = 0; i < q.length; i++) {
+      if (q[i] === 0) continue;
+      const v = q[i] * this.lastPrices[i];
+      value += v;
+      gross += Math.abs(v);
+    }
+    return Math.max(0, (this.cash + value) * this.marginMultiplier - gross);
   }
 
   unrealizedPnl(i: number): number {
