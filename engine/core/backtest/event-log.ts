@@ -9,14 +9,18 @@
 import type { OrderEvent } from '../events';
 import type { OrderSide } from '../orders/types';
 
-/** What the log needs of an order; the exchange's orders are immutable in these fields. */
-export interface LoggedOrder {
-  /** 1-based; `orders[seq - 1]` of the list passed to the log is this order. */
-  readonly seq: number;
+/** What an event names of its order; fixed for the order's life. */
+export interface OrderNames {
   readonly id: string;
   readonly clientOrderId: string;
   readonly symbol: string;
   readonly side: OrderSide;
+}
+
+/** An order as the exchange logs it. */
+export interface LoggedOrder extends OrderNames {
+  /** 1-based; entry `seq - 1` of the log's order list is this order. */
+  readonly seq: number;
 }
 
 const OBJECT = 0;
@@ -43,8 +47,16 @@ export class EventLog {
   private readonly out: OrderEvent[] = [];
   private outFills = 0;
 
-  /** `orders[seq - 1]` is the order with that seq. */
-  constructor(private readonly orders: readonly LoggedOrder[]) {}
+  /** `orders[seq - 1]` names the order with that seq. */
+  constructor(private orders: readonly OrderNames[]) {}
+
+  /**
+   * Names orders from `orders` (same order, e.g. the run's order snapshots) from now on, so a
+   * kept log does not keep the exchange's working objects alive.
+   */
+  rebind(orders: readonly OrderNames[]): void {
+    this.orders = orders;
+  }
 
   get length(): number {
     return this.count;

@@ -376,6 +376,15 @@ export class SimulatedExchange {
     return this.eventLog.events;
   }
 
+  /**
+   * The order log, detached from this exchange: events are built from `snapshots` (this
+   * exchange's allOrders(), as taken at the end of a run) when first read.
+   */
+  detachLog(snapshots: readonly Order[]): { readonly events: OrderEvent[] } {
+    this.eventLog.rebind(snapshots);
+    return this.eventLog;
+  }
+
   get fillCount(): number {
     return this.fills;
   }

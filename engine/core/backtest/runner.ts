@@ -441,13 +441,15 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
     exposure: fit(outExposure),
   };
   const lastTs = steps > 0 ? equity.ts[steps - 1] : startNs;
-  const closed = trades.closed;
+  const orders = cfg.keepOrderLog ? exchange.allOrders() : [];
+  // With keepOrderLog false the log is empty, so it needs no names.
+  const log = exchange.detachLog(orders);
   const metrics = computeMetrics({
     ts: equity.ts,
     equity: equity.equity,
     exposure: equity.exposure,
     initialCash: cfg.initialCash,
-    tradePnls: closed.map((t) => t.pnl),
+    tradePnls: trades.closedPnls(),
     tradedNotional: portfolio.tradedNotional,
     riskFreeRate: cfg.riskFreeRate,
     periodsPerYear: cfg.periodsPerYear ?? undefined,
@@ -457,26 +459,60 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
   bh /= nSym;
   return {
     ok: true,
-    result: {
-      strategy: strategy.name,
-      params: params as Record<string, unknown>,
-      config: cfg,
-      symbols,
-      bars: totalBars,
-      equity,
-      trades: closed,
-      openTrades: trades.openTrades(lastTs, lastIndex, portfolio.qtys, portfolio.avgPrices, portfolio.lastPrices),
-      orders: cfg.keepOrderLog ? exchange.allOrders() : [],
-      orderEvents: exchange.log,
-      fills: exchange.fillCount,
-      finalPositions: portfolio.positions(),
-      fees: portfolio.feesPaid,
-      borrowCost: portfolio.borrowPaid,
-      dividends: portfolio.dividends,
-      metrics,
-      benchmark: { totalReturn: bh, cagr: metrics.years > 0 ? Math.pow(1 + bh, 1 / metrics.years) - 1 : NaN },
-      timing: watch !== undefined ? { loopMs, barsPerSecond: loopMs > 0 ? (totalBars / loopMs) * 1000 : Infinity } : null,
+    result: resultOf(
+      {
+        strategy: strategy.name,
+        params: params as Record<string, unknown>,
+        config: cfg,
+        symbols,
+        bars: totalBars,
+        equity,
+        openTrades: trades.openTrades(lastTs, lastIndex, portfolio.qtys, portfolio.avgPrices, portfolio.lastPrices),
+        orders,
+        fills: exchange.fillCount,
+        finalPositions: portfolio.positions(),
+        fees: portfolio.feesPaid,
+        borrowCost: portfolio.borrowPaid,
+        dividends: portfolio.dividends,
+        metrics,
+        benchmark: { totalReturn: bh, cagr: metrics.years > 0 ? Math.pow(1 + bh, 1 / metrics.years) - 1 : NaN },
+        timing: watch !== undefined ? { loopMs, barsPerSecond: loopMs > 0 ? (totalBars / loopMs) * 1000 : Infinity } : null,
+      },
+      trades,
+      log,
+    ),
+  };
+}
+
+/**
+ * The result, with the trade list and order log built from their columns when first read: a
+ * caller that only wants the figures (a sweep, the CLI) never pays for the objects. Outside
+ * runBacktest so the getters hold only the tracker and the log, not the run's exchange.
+ */
+function resultOf(r: Omit<BacktestResult, 'trades' | 'orderEvents'>, trades: TradeTracker, log: { readonly events: OrderEvent[] }): BacktestResult {
+  return {
+    strategy: r.strategy,
+    params: r.params,
+    config: r.config,
+    symbols: r.symbols,
+    bars: r.bars,
+    equity: r.equity,
+    get trades() {
+      return trades.closed;
     },
+    openTrades: r.openTrades,
+    orders: r.orders,
+    get orderEvents() {
+      return log.events;
+    },
+    fills: r.fills,
+    finalPositions: r.finalPositions,
+    fees: r.fees,
+    borrowCost: r.borrowCost,
+    dividends: r.dividends,
+    metrics: r.metrics,
+    benchmark: r.benchmark,
+    timing: r.timing,
   };
 }
 
