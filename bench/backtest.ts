@@ -222,6 +222,10 @@ async function main(): Promise<void> {
   console.log(`\n3. sweep: ${combos.length} combinations × ${fmt(sweepBars)} bars on ${sweep.workers} workers`);
   console.log(`   pool            ${fmt(sweepRate).padStart(14)} bar-evaluations/s (${sweepMs.toFixed(0)} ms wall, worker start-up included)`);
   console.log(`   pool, loops only ${fmt(sweep.barEvaluations / (sweep.loopMs / 1000 / sweep.workers)).padStart(13)} bar-evaluations/s (sum of engine loops / workers)`);
+  // Worker time per combination spent outside the engine loop: start-up, messages, and the run's
+  // own set-up and wrap-up (data check, output buffers, metrics, garbage collection).
+  const outsideMs = (sweepMs * sweep.workers - sweep.loopMs) / combos.length;
+  console.log(`   outside the loop ${outsideMs.toFixed(1).padStart(9)} ms per combination per worker (loop ${(sweep.loopMs / combos.length).toFixed(1)} ms)`);
   console.log(`   bare loop, 1 thread ${fmt(bareSweepRate).padStart(10)} bar-evaluations/s (${bareSweepMs.toFixed(0)} ms)`);
   console.log(`   ratio pool/bare ${(sweepRate / bareSweepRate).toFixed(3)}  (target 200,000,000 on 2 cores: ${sweepRate >= 200e6 ? 'met' : 'not met'})`);
 }

@@ -1,7 +1,7 @@
 // Finding and loading strategies: a .ts file (compiled with esbuild), a file in the workspace's
 // strategies/ folder, or a shipped example by name. Compiled code is plain data, so worker threads
 // evaluate the same bytes the host compiled; errors name the strategy file and line.
-import { build, type BuildFailure } from 'esbuild';
+import type { BuildFailure } from 'esbuild';
 import fs from 'node:fs';
 import { SourceMap } from 'node:module';
 import path from 'node:path';
@@ -82,6 +82,9 @@ export function fromSource(source: StrategySource): LoadedStrategy {
 /** Bundles a strategy file and its relative imports into one CommonJS script with a source map. */
 export async function compileStrategyFile(file: string): Promise<StrategySource & { kind: 'file' }> {
   try {
+    // Loaded on first use: pool workers import this module only to evaluate already-compiled
+    // code, and loading esbuild would add to every worker's start-up.
+    const { build } = await import('esbuild');
     const out = await build({
       entryPoints: [file],
       absWorkingDir: path.dirname(file),

@@ -88,7 +88,8 @@ export function runTask(
   const out = runBacktest({ strategy, params: task.params, data: slice, config: { ...config, keepOrderLog, stopwatch: now, onProgress } });
   if (!out.ok) return { ...base, ok: false, error: out.error.message, failure: out.error, bars: 0, trades: 0, metrics: null, loopMs: 0 };
   const r = out.result;
-  const res: TaskResult = { ...base, ok: true, error: null, bars: r.bars, trades: r.trades.length, metrics: r.metrics, loopMs: r.timing?.loopMs ?? 0 };
+  // The metrics' count, not r.trades.length: reading r.trades builds every trade object.
+  const res: TaskResult = { ...base, ok: true, error: null, bars: r.bars, trades: r.metrics.trades, metrics: r.metrics, loopMs: r.timing?.loopMs ?? 0 };
   if (task.detail) {
     res.equityTs = r.equity.ts;
     res.equity = r.equity.equity;
