@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { TimeEvent } from '../clock';
 import type { Bar, OrderEvent, OrderFill } from '../events';
+import type { Order } from '../orders/types';
 import { defineStrategy } from '../strategy/define';
 import type { StrategyContext } from '../strategy/types';
 import type { BacktestConfig } from './config';
@@ -357,6 +358,42 @@ describe('cancel and replace', () => {
       },
     });
     expect(r.orderEvents.map((e) => e.type)).toEqual(['OrderAccepted', 'OrderModifyRejected', 'OrderCanceled', 'OrderCancelRejected', 'OrderCancelRejected']);
+  });
+
+  it('reads a finished order back whole after it filled, was rejected or canceled', () => {
+    // Finished simple orders are kept as columns, not objects: what get, cancel and replace see
+    // of them must be what they saw of the live order.
+    const got: (Order | undefined)[] = [];
+    const r = run(dailyBars([flat, flat, flat, flat]), {
+      0: (ctx) => {
+        ctx.orders.submit({ symbol: 'X', side: 'buy', qty: 10, type: 'market', clientOrderId: 'mine', tag: 'entry' });
+        ctx.orders.submit({ symbol: 'X', side: 'sell', qty: -1, type: 'market', tag: 'bad' });
+        ctx.orders.submit({ symbol: 'X', side: 'buy', qty: 5, type: 'limit', limitPrice: 90, timeInForce: 'gtc' });
+      },
+      1: (ctx) => void ctx.orders.cancel('O-3'),
+      2: (ctx) => {
+        got.push(ctx.orders.get('O-1'), ctx.orders.get('O-2'), ctx.orders.get('O-3'), ctx.orders.get('O-01'), ctx.orders.get('O-1.0'), ctx.orders.get('O-4'));
+        expect(ctx.orders.cancel('O-1')).toBe(false);
+        expect(ctx.orders.replace('O-2', { qty: 5 })).toBe(false);
+        expect(ctx.orders.cancel('O-3')).toBe(false);
+        expect(ctx.orders.submit({ symbol: 'X', side: 'buy', qty: 1, type: 'market', clientOrderId: 'mine' })).toBe('O-4');
+      },
+    });
+    expect(got.slice(0, 3)).toEqual(r.orders.slice(0, 3));
+    expect(got.slice(3)).toEqual([undefined, undefined, undefined]);
+    expect(r.orders[0]).toEqual({
+      id: 'O-1', clientOrderId: 'mine', symbol: 'X', side: 'buy', type: 'market', timeInForce: 'gtc', orderClass: 'simple', role: 'entry', parentId: null, linkedIds: [],
+      qty: 10, filledQty: 10, avgFillPrice: 100, limitPrice: null, stopPrice: null, trailPrice: null, trailPercent: null, status: 'filled', tag: 'entry', tsInit: dayTs(0), tsLast: dayTs(1),
+    });
+    expect([r.orders[1].status, r.orders[1].tag, r.orders[1].side, r.orders[1].qty]).toEqual(['rejected', 'bad', 'sell', -1]);
+    expect([r.orders[2].status, r.orders[2].limitPrice, r.orders[2].timeInForce, r.orders[2].tsLast]).toEqual(['canceled', 90, 'gtc', dayTs(1)]);
+    expect(r.orders[3].status).toBe('filled');
+    const refusals = r.orderEvents.filter((e) => e.type === 'OrderCancelRejected' || e.type === 'OrderModifyRejected');
+    expect(refusals.map((e) => [e.type, e.orderId, e.clientOrderId, e.symbol, 'reason' in e ? e.reason : ''])).toEqual([
+      ['OrderCancelRejected', 'O-1', 'mine', 'X', 'order is filled'],
+      ['OrderModifyRejected', 'O-2', 'O-2', 'X', 'order is rejected'],
+      ['OrderCancelRejected', 'O-3', 'O-3', 'X', 'order is canceled'],
+    ]);
   });
 
   it('closePosition flattens and cancelAll cancels every open order', () => {

@@ -47,16 +47,8 @@ export class EventLog {
   private readonly out: OrderEvent[] = [];
   private outFills = 0;
 
-  /** `orders[seq - 1]` names the order with that seq. */
-  constructor(private orders: readonly OrderNames[]) {}
-
-  /**
-   * Names orders from `orders` (same order, e.g. the run's order snapshots) from now on, so a
-   * kept log does not keep the exchange's working objects alive.
-   */
-  rebind(orders: readonly OrderNames[]): void {
-    this.orders = orders;
-  }
+  /** `names(seq)` names the order with that seq. */
+  constructor(private readonly names: (seq: number) => OrderNames) {}
 
   get length(): number {
     return this.count;
@@ -108,7 +100,7 @@ export class EventLog {
   private build(k: number): OrderEvent {
     const kind = this.kind[k];
     if (kind === OBJECT) return this.objects[this.ref[k]];
-    const o = this.orders[this.ref[k] - 1];
+    const o = this.names(this.ref[k]);
     const ts = this.ts[k];
     if (kind === ACCEPTED) return { type: 'OrderAccepted', orderId: o.id, clientOrderId: o.clientOrderId, symbol: o.symbol, tsEvent: ts, tsInit: ts };
     const f = this.fill;

@@ -14,11 +14,14 @@ import {
   type OrderStatus,
   type OrderType,
   type TimeInForce,
+  ORDER_SIDES,
+  ORDER_TYPES,
+  TIMES_IN_FORCE,
   isOpenStatus,
 } from '../orders/types';
 import { type ValidationContext, normalizeOrderRequest, validateOrderRequest } from '../orders/validate';
 import type { Portfolio } from '../portfolio/portfolio';
-import { EventLog } from './event-log';
+import { EventLog, type OrderNames } from './event-log';
 import { BarPath } from './intrabar';
 import type { TradeTracker } from './trades';
 
@@ -74,6 +77,11 @@ const ORDER_WIDTH = 12;
 class OrderNumbers {
   d = new Float64Array(256 * ORDER_WIDTH);
 
+  /** Drops capacity beyond `rows` orders. */
+  trim(rows: number): void {
+    if (rows * ORDER_WIDTH < this.d.length) this.d = this.d.slice(0, rows * ORDER_WIDTH);
+  }
+
   /** Base offset of order `row`'s numbers, growing the store as needed. */
   claim(row: number): number {
     const at = row * ORDER_WIDTH;
@@ -83,6 +91,141 @@ class OrderNumbers {
       this.d = d;
     }
     return at;
+  }
+}
+
+const STATUSES: readonly OrderStatus[] = ['accepted', 'held', 'triggered', 'partially_filled', 'filled', 'canceled', 'expired', 'rejected'];
+
+/**
+ * Finished simple orders, as columns indexed by seq - 1 (their numbers stay in OrderNumbers).
+ * A sma-cross run over 10M bars makes ~300k orders; kept as objects to the end of the run for
+ * `get`, `cancel` and the order list, every one was copied out of the young generation, which
+ * was about a third of the loop. Retired here, the object dies young and a snapshot is rebuilt
+ * from the columns when someone asks.
+ */
+class RetiredOrders {
+  /** Status code + 1; 0 for an order that is not retired. */
+  status = new Uint8Array(256);
+  side = new Uint8Array(256);
+  type = new Uint8Array(256);
+  tif = new Uint8Array(256);
+  symbol = new Int32Array(256);
+  tsInit = new BigInt64Array(256);
+  tsLast = new BigInt64Array(256);
+  /** Tag as 1 + its index in `tagNames`, 0 for none: a strategy uses a handful of distinct tags. */
+  tag = new Int32Array(256);
+  private readonly tagNames: string[] = [];
+  private readonly tagCodes = new Map<string, number>();
+  /** Strategy-chosen client ids: usually unique and rarer than not, so kept by seq where set. */
+  readonly clientIds = new Map<number, string>();
+
+  constructor(
+    private readonly num: OrderNumbers,
+    private readonly symbols: readonly string[],
+  ) {}
+
+  /**
+   * Takes `o` over if it is a finished simple order whose every field has a column here (an
+   * order rejected for a malformed request may not); false to keep it as an object.
+   */
+  retire(o: SimOrder): boolean {
+    if (o.orderClass !== 'simple' || o.role !== 'entry' || o.parent !== null || o.group !== null || o.children.length > 0) return false;
+    const status = STATUSES.indexOf(o.status);
+    const side = ORDER_SIDES.indexOf(o.side);
+    const type = ORDER_TYPES.indexOf(o.type);
+    const tif = TIMES_IN_FORCE.indexOf(o.tif);
+    if (status < 4 || side < 0 || type < 0 || tif < 0 || o.symbolIndex < 0 || this.symbols[o.symbolIndex] !== o.symbol) return false;
+    const row = o.seq - 1;
+    if (row >= this.status.length) this.grow(Math.max(row + 1, this.status.length * 2));
+    this.status[row] = status + 1;
+    this.side[row] = side;
+    this.type[row] = type;
+    this.tif[row] = tif;
+    this.symbol[row] = o.symbolIndex;
+    this.tsInit[row] = o.tsInit;
+    this.tsLast[row] = o.tsLast;
+    if (o.clientOrderId !== o.id) this.clientIds.set(o.seq, o.clientOrderId);
+    this.tag[row] = o.tag === null ? 0 : this.tagCode(o.tag);
+    return true;
+  }
+
+  statusOf(seq: number): OrderStatus {
+    return STATUSES[this.status[seq - 1] - 1];
+  }
+
+  names(seq: number): OrderNames {
+    const id = `O-${seq}`;
+    return { id, clientOrderId: this.clientIds.get(seq) ?? id, symbol: this.symbols[this.symbol[seq - 1]], side: ORDER_SIDES[this.side[seq - 1]] };
+  }
+
+  /** The same object, key for key, as SimOrder.snapshot() gave while the order was live. */
+  snapshot(seq: number): Order {
+    const row = seq - 1;
+    const d = this.num.d;
+    const at = row * ORDER_WIDTH;
+    const id = `O-${seq}`;
+    return {
+      id,
+      clientOrderId: this.clientIds.get(seq) ?? id,
+      symbol: this.symbols[this.symbol[row]],
+      side: ORDER_SIDES[this.side[row]],
+      type: ORDER_TYPES[this.type[row]],
+      timeInForce: TIMES_IN_FORCE[this.tif[row]],
+      orderClass: 'simple',
+      role: 'entry',
+      parentId: null,
+      linkedIds: [],
+      qty: d[at + QTY],
+      filledQty: d[at + FILLED_QTY],
+      avgFillPrice: d[at + AVG_FILL],
+      limitPrice: nullIfNaN(d[at + LIMIT]),
+      stopPrice: nullIfNaN(d[at + STOP]),
+      trailPrice: nullIfNaN(d[at + TRAIL_PRICE]),
+      trailPercent: nullIfNaN(d[at + TRAIL_PERCENT]),
+      status: STATUSES[this.status[row] - 1],
+      tag: this.tag[row] === 0 ? null : this.tagNames[this.tag[row] - 1],
+      tsInit: this.tsInit[row],
+      tsLast: this.tsLast[row],
+    };
+  }
+
+  private tagCode(tag: string): number {
+    let code = this.tagCodes.get(tag);
+    if (code === undefined) {
+      code = this.tagNames.push(tag);
+      this.tagCodes.set(tag, code);
+    }
+    return code;
+  }
+
+  /** Drops capacity beyond `rows` orders. */
+  trim(rows: number): void {
+    if (rows < this.status.length) this.grow(rows);
+  }
+
+  private grow(n: number): void {
+    const u8 = (a: Uint8Array) => {
+      const b = new Uint8Array(n);
+      b.set(a.subarray(0, n));
+      return b;
+    };
+    this.status = u8(this.status);
+    this.side = u8(this.side);
+    this.type = u8(this.type);
+    this.tif = u8(this.tif);
+    const i32 = (a: Int32Array) => {
+      const b = new Int32Array(n);
+      b.set(a.subarray(0, n));
+      return b;
+    };
+    this.symbol = i32(this.symbol);
+    this.tag = i32(this.tag);
+    const a = new BigInt64Array(n);
+    a.set(this.tsInit.subarray(0, n));
+    this.tsInit = a;
+    const b = new BigInt64Array(n);
+    b.set(this.tsLast.subarray(0, n));
+    this.tsLast = b;
   }
 }
 
@@ -347,8 +490,11 @@ export class SimulatedExchange {
    */
   deliver = true;
   private readonly keepLog: boolean;
-  private readonly orders: SimOrder[] = [];
-  private readonly eventLog = new EventLog(this.orders);
+  /** orders[seq - 1] is that order while it is live; undefined once it is in `retired`. */
+  private readonly orders: (SimOrder | undefined)[] = [];
+  private readonly num = new OrderNumbers();
+  private readonly retired: RetiredOrders;
+  private readonly eventLog = new EventLog((seq) => this.orders[seq - 1] ?? this.retired.names(seq));
   /**
    * Client order ids chosen by the strategy (or derived for legs) while their order is open. An
    * order whose client id is its own id is not listed: ids are unique by construction, and a
@@ -358,7 +504,6 @@ export class SimulatedExchange {
   private readonly books: SimOrder[][];
   private readonly budgetLeft: Float64Array;
   private readonly path = new BarPath();
-  private readonly num = new OrderNumbers();
   private readonly check: SubmitCheck;
   private seq = 0;
   private fills = 0;
@@ -369,6 +514,7 @@ export class SimulatedExchange {
     this.budgetLeft = new Float64Array(opt.symbols.length);
     this.keepLog = opt.keepLog !== false;
     this.check = new SubmitCheck(opt.portfolio, opt.allowShort, opt.enforceTickSize);
+    this.retired = new RetiredOrders(this.num, opt.symbols);
   }
 
   /** Every event, in order: the run's order log (empty with keepLog false). */
@@ -377,12 +523,26 @@ export class SimulatedExchange {
   }
 
   /**
-   * The order log, detached from this exchange: events are built from `snapshots` (this
-   * exchange's allOrders(), as taken at the end of a run) when first read.
+   * The run's order list and order log, built from this exchange when first read (the run is
+   * over, so they no longer change): a caller that only wants the figures (a sweep, the CLI)
+   * never pays for ~300 bytes per order. With `keep` false the list is empty, as is the log.
    */
-  detachLog(snapshots: readonly Order[]): { readonly events: OrderEvent[] } {
-    this.eventLog.rebind(snapshots);
-    return this.eventLog;
+  detachLog(keep: boolean): { readonly orders: Order[]; readonly events: OrderEvent[] } {
+    if (!keep) return { orders: [], events: [] };
+    // The stores grew by doubling; a kept result should not hold the slack.
+    this.num.trim(this.seq);
+    this.retired.trim(this.seq);
+    let orders: Order[] | null = null;
+    const log = this.eventLog;
+    const all = () => this.allOrders();
+    return {
+      get orders() {
+        return (orders ??= all());
+      },
+      get events() {
+        return log.events;
+      },
+    };
   }
 
   get fillCount(): number {
@@ -394,7 +554,9 @@ export class SimulatedExchange {
   }
 
   get(id: string): Order | undefined {
-    return this.find(id)?.snapshot();
+    const seq = this.seqOf(id);
+    if (seq === 0) return undefined;
+    return this.orders[seq - 1]?.snapshot() ?? this.retired.snapshot(seq);
   }
 
   openOrders(symbol?: string): Order[] {
@@ -404,7 +566,9 @@ export class SimulatedExchange {
   }
 
   allOrders(): Order[] {
-    return this.orders.map((o) => o.snapshot());
+    const out: Order[] = new Array<Order>(this.orders.length);
+    for (let k = 0; k < out.length; k++) out[k] = this.orders[k]?.snapshot() ?? this.retired.snapshot(k + 1);
+    return out;
   }
 
   // ---------------------------------------------------------------- commands
@@ -451,6 +615,7 @@ export class SimulatedExchange {
     if (reason !== null) {
       parent.status = 'rejected';
       this.emit({ type: 'OrderRejected', orderId: parent.id, clientOrderId: parent.clientOrderId, symbol: parent.symbol, tsEvent: this.opt.now(), tsInit: this.opt.now(), reason });
+      if (this.retired.retire(parent)) this.orders[seq - 1] = undefined;
       return id;
     }
     if (clientOrderId !== id) this.openClientIds.add(clientOrderId);
@@ -487,6 +652,12 @@ export class SimulatedExchange {
   cancel(id: string, reason = 'canceled by strategy'): boolean {
     const o = this.find(id);
     if (o === undefined) {
+      const seq = this.seqOf(id);
+      if (seq !== 0) {
+        const n = this.retired.names(seq);
+        this.emit({ type: 'OrderCancelRejected', orderId: n.id, clientOrderId: n.clientOrderId, symbol: n.symbol, tsEvent: this.opt.now(), tsInit: this.opt.now(), reason: `order is ${this.retired.statusOf(seq)}` });
+        return false;
+      }
       this.emit({ type: 'OrderCancelRejected', orderId: id, clientOrderId: id, symbol: '', tsEvent: this.opt.now(), tsInit: this.opt.now(), reason: `unknown order '${id}'` });
       return false;
     }
@@ -506,6 +677,12 @@ export class SimulatedExchange {
     const o = this.find(id);
     const now = this.opt.now();
     if (o === undefined) {
+      const seq = this.seqOf(id);
+      if (seq !== 0) {
+        const n = this.retired.names(seq);
+        this.emit({ type: 'OrderModifyRejected', orderId: n.id, clientOrderId: n.clientOrderId, symbol: n.symbol, tsEvent: this.opt.now(), tsInit: this.opt.now(), reason: `order is ${this.retired.statusOf(seq)}` });
+        return false;
+      }
       this.emit({ type: 'OrderModifyRejected', orderId: id, clientOrderId: id, symbol: '', tsEvent: now, tsInit: now, reason: `unknown order '${id}'` });
       return false;
     }
@@ -961,11 +1138,22 @@ export class SimulatedExchange {
     }
   }
 
-  /** Ids are `O-<seq>` and orders[seq - 1] holds that order: a lookup without a hash map. */
+  /**
+   * Ids are `O-<seq>` and orders[seq - 1] holds that order (or `retired` does): a lookup without
+   * a hash map. The seq of an existing order's id, 0 for anything else.
+   */
+  private seqOf(id: string): number {
+    if (typeof id !== 'string' || !id.startsWith('O-')) return 0;
+    const seq = Number(id.slice(2));
+    if (!Number.isInteger(seq) || seq < 1 || seq > this.orders.length) return 0;
+    const o = this.orders[seq - 1];
+    return (o !== undefined ? o.id : `O-${seq}`) === id ? seq : 0;
+  }
+
+  /** The live (not retired) order with this id. */
   private find(id: string): SimOrder | undefined {
-    if (typeof id !== 'string' || !id.startsWith('O-')) return undefined;
-    const o = this.orders[Number(id.slice(2)) - 1];
-    return o !== undefined && o.id === id ? o : undefined;
+    const seq = this.seqOf(id);
+    return seq === 0 ? undefined : this.orders[seq - 1];
   }
 
   private clientIdInUse(clientOrderId: string): boolean {
@@ -977,7 +1165,11 @@ export class SimulatedExchange {
   private compact(s: number): void {
     const book = this.books[s];
     let w = 0;
-    for (let r = 0; r < book.length; r++) if (book[r].open) book[w++] = book[r];
+    for (let r = 0; r < book.length; r++) {
+      const o = book[r];
+      if (o.open) book[w++] = o;
+      else if (this.retired.retire(o)) this.orders[o.seq - 1] = undefined;
+    }
     book.length = w;
   }
 
