@@ -50,6 +50,18 @@ describe('sweep parameters', () => {
 });
 
 describe('a sweep on the worker pool', () => {
+  it('still rejects bad bars in every combination, though a worker checks its data only once', async () => {
+    const bad = wavy();
+    const sym = Object.keys(bad)[0];
+    const ts = bad[sym].ts.slice();
+    [ts[10], ts[11]] = [ts[11], ts[10]];
+    const data = shareBarData({ [sym]: { ...bad[sym], ts } });
+    const combos = gridCombinations(parseGrid(smaCross, ['fast=3:6:3']));
+    const out = await runSweep({ strategy: { kind: 'example', name: 'sma-cross' }, definition: smaCross, data, config: {}, combos, objective: 'sharpe' }, { workers: 2 });
+    expect(out.results.map((r) => r.ok)).toEqual([false, false]);
+    for (const r of out.results) expect(r.error).toMatch(/data: /);
+  });
+
   it('gives each combination exactly the result of a run on this thread, in order, with progress', async () => {
     const data = shareBarData(wavy());
     const combos = gridCombinations(parseGrid(smaCross, ['fast=3:9:3', 'slow=20:40:10']));

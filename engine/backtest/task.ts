@@ -79,13 +79,15 @@ export function runTask(
   task: SweepTask,
   now: () => number,
   onProgress?: (done: number, total: number) => void,
+  /** `data` passed checkBarData already (a worker checks its shared bars once); slices of it stay valid. */
+  dataChecked = false,
 ): TaskResult {
   const slice = sliceBarData(data, task.fromNs, task.toNs);
   const base = { index: task.index, params: task.params };
   if (Object.keys(slice).length === 0) return { ...base, ok: false, error: 'no bars in the range', bars: 0, trades: 0, metrics: null, loopMs: 0 };
   // Only a full run hands back its orders and event log; the rest need not keep them.
   const keepOrderLog = task.full === true && config.keepOrderLog !== false;
-  const out = runBacktest({ strategy, params: task.params, data: slice, config: { ...config, keepOrderLog, stopwatch: now, onProgress } });
+  const out = runBacktest({ strategy, params: task.params, data: slice, dataChecked, config: { ...config, keepOrderLog, stopwatch: now, onProgress } });
   if (!out.ok) return { ...base, ok: false, error: out.error.message, failure: out.error, bars: 0, trades: 0, metrics: null, loopMs: 0 };
   const r = out.result;
   // The metrics' count, not r.trades.length: reading r.trades builds every trade object.

@@ -2,7 +2,7 @@
 // loads the strategy once, holds the shared bar data, and runs the tasks it is sent one by one.
 import { parentPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import type { BarData } from '../core/backtest/data';
+import { checkBarData, type BarData } from '../core/backtest/data';
 import type { StrategyDefinition } from '../core/strategy/types';
 import { fromSource, type StrategySource } from './strategies';
 import { type PortableConfig, type SweepTask, runTask } from './task';
@@ -20,6 +20,8 @@ export type FromWorker =
 let strategy: StrategyDefinition | null = null;
 let data: BarData = {};
 let config: PortableConfig = {};
+/** The shared bars are checked once here, not once per combination. */
+let dataChecked = false;
 
 const port = parentPort;
 if (port !== null) {
@@ -29,6 +31,7 @@ if (port !== null) {
         strategy = fromSource(msg.strategy).definition;
         data = msg.data;
         config = msg.config;
+        dataChecked = checkBarData(data) === null;
         port.postMessage({ type: 'ready' } satisfies FromWorker);
         return;
       }
@@ -36,7 +39,7 @@ if (port !== null) {
       const index = msg.task.index;
       // Bar-level progress only for a whole single run (a sweep reports per combination).
       const progress = msg.task.full ? (done: number, total: number) => port.postMessage({ type: 'progress', index, done, total } satisfies FromWorker) : undefined;
-      port.postMessage({ type: 'result', result: runTask(strategy, data, config, msg.task, () => performance.now(), progress) } satisfies FromWorker);
+      port.postMessage({ type: 'result', result: runTask(strategy, data, config, msg.task, () => performance.now(), progress, dataChecked) } satisfies FromWorker);
     } catch (e) {
       port.postMessage({ type: 'fatal', message: (e as Error).message } satisfies FromWorker);
     }

@@ -33,6 +33,11 @@ export interface BacktestRequest<S extends ParamsSchema = ParamsSchema> {
   params?: Readonly<Record<string, unknown>>;
   data: BarData;
   config?: BacktestConfig;
+  /**
+   * The caller has validated this very data with checkBarData and will not change it (a sweep
+   * checks its shared bars once instead of once per combination: ~15 ms per million bars).
+   */
+  dataChecked?: boolean;
 }
 
 export interface EquityCurve {
@@ -129,7 +134,7 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
   const cfgResult = resolveConfig(request.config);
   if (!cfgResult.ok) return { ok: false, error: { kind: 'config', message: cfgResult.message } };
   const cfg = cfgResult.config;
-  const dataError = checkBarData(data);
+  const dataError = request.dataChecked === true ? null : checkBarData(data);
   if (dataError !== null) return { ok: false, error: { kind: 'data', message: `data: ${dataError}` } };
   const paramsResult = resolveParams(strategy, request.params ?? {});
   if (!paramsResult.ok) return { ok: false, error: { kind: 'params', message: paramsResult.message, issues: paramsResult.issues } };
