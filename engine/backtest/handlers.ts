@@ -7,12 +7,12 @@ import type { BacktestOutcome } from '../core/backtest/runner';
 import { paramsJsonSchema } from '../core/strategy/define';
 import { type EventBus, type HandlerTable, RpcError } from '../rpc/dispatcher';
 import { BarRequestError } from './bars';
-import { BacktestInputError, type BacktestSpec, type PreparedBacktest, prepareBacktest, runBacktestJob } from './job';
+import { BacktestInputError, type BacktestSpec, type PreparedBacktest, runBacktestJob } from './job';
 import { runOnPool } from './pool';
 import { listRuns, readRun } from './runs';
-import { StrategyLoadError, availableStrategies, loadStrategy, paramLocation } from './strategies';
-import { type Objective, checkCombinations, gridCombinations, parseGrid, randomCombinations, runSweep, runWalkForward } from './sweep';
-import { type PortableConfig, shareBarData } from './task';
+import { StrategyLoadError, availableStrategies, loadStrategy } from './strategies';
+import { runSweep, runWalkForward } from './sweep';
+import { type SweepArgs, prepareSweep } from './sweep-setup';
 import { finite, isoOfNs, monteCarloSummary, runDetail } from './summary';
 import type { Metrics } from '../core/metrics/metrics';
 
@@ -48,16 +48,9 @@ export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, 
     return { jobId, signal: ac.signal, progress, end: () => jobs.delete(jobId) };
   };
 
-  const sweepSetup = async (args: BacktestSpec & { grid: string[]; random?: number; seed: number }) => {
+  const sweepSetup = async (spec: BacktestSpec, args: SweepArgs) => {
     await deps.lakeReady();
-    const prepared = await prepareBacktest(deps.workspaceDir(), args);
-    // File strategies: errors point at the params declaration (file:line).
-    const label = paramLocation(prepared.strategy.source, null);
-    const axes = parseGrid(prepared.strategy.definition, args.grid, label);
-    const combos = args.random !== undefined ? randomCombinations(axes, args.random, args.seed, prepared.params) : gridCombinations(axes, prepared.params);
-    checkCombinations(prepared.strategy.definition, combos, label);
-    const { stopwatch: _omit, onProgress: _none, ...config } = prepared.config;
-    return { prepared, combos, config: config as PortableConfig, data: shareBarData(prepared.data) };
+    return prepareSweep(deps.workspaceDir(), spec, args);
   };
 
   return {
@@ -98,11 +91,9 @@ export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, 
       const job = start('sweep', requested);
       const t0 = performance.now();
       try {
-        const { prepared, combos, config, data } = await sweepSetup({ ...spec, grid, random, seed });
-        const out = await runSweep(
-          { strategy: prepared.strategy.source, definition: prepared.strategy.definition, data, config, combos, objective: objective as Objective },
-          { workers, signal: job.signal, onProgress: (d, n) => job.progress(d, n) },
-        );
+        const { request } = await sweepSetup(spec, { grid, random, seed, objective });
+        const combos = request.combos;
+        const out = await runSweep(request, { workers, signal: job.signal, onProgress: (d, n) => job.progress(d, n) });
         job.progress(out.results.length, combos.length, true);
         return {
           jobId: job.jobId,
@@ -124,19 +115,9 @@ export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, 
       const job = start('walkforward', requested);
       const t0 = performance.now();
       try {
-        const { prepared, combos, config, data } = await sweepSetup({ ...spec, grid, random, seed });
+        const { prepared, request } = await sweepSetup(spec, { grid, random, seed, objective });
         const wf = await runWalkForward(
-          {
-            strategy: prepared.strategy.source,
-            definition: prepared.strategy.definition,
-            data,
-            config,
-            combos,
-            objective: objective as Objective,
-            folds,
-            inSampleFraction: inSample,
-            initialCash: prepared.config.initialCash ?? 100_000,
-          },
+          { ...request, folds, inSampleFraction: inSample, initialCash: prepared.config.initialCash ?? 100_000 },
           { workers, signal: job.signal, onProgress: (d, n) => job.progress(d, n) },
         );
         job.progress(1, 1, true);

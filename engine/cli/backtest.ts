@@ -5,14 +5,14 @@ import type { Command } from 'commander';
 import { openWorkspace } from '../host/workspace';
 import { BarRequestError, checkTimeframe } from '../backtest/bars';
 import { performance } from 'node:perf_hooks';
-import { BacktestInputError, type BacktestSpec, type FillName, parseParamAssignments, prepareBacktest, runBacktestJob } from '../backtest/job';
+import { BacktestInputError, type BacktestSpec, type FillName, parseParamAssignments, runBacktestJob } from '../backtest/job';
 import { checkLookahead } from '../backtest/lookahead';
 import { defaultWorkers } from '../backtest/pool';
-import { StrategyLoadError, paramLocation } from '../backtest/strategies';
+import { StrategyLoadError } from '../backtest/strategies';
 import { type BacktestSummary, finite, isoOfNs } from '../backtest/summary';
 import { listRuns } from '../backtest/runs';
-import { OBJECTIVES, type Objective, checkCombinations, gridCombinations, parseGrid, randomCombinations, runSweep, runWalkForward } from '../backtest/sweep';
-import { shareBarData, type PortableConfig } from '../backtest/task';
+import { OBJECTIVES, type Objective, runSweep, runWalkForward } from '../backtest/sweep';
+import { prepareSweep } from '../backtest/sweep-setup';
 import type { Metrics } from '../core/metrics/metrics';
 import { monteCarloTrades } from '../core/metrics/montecarlo';
 import { fail, workspaceOption, wsDir } from './common';
@@ -165,25 +165,14 @@ function cancelOnSigint(): { signal: AbortSignal; dispose: () => void } {
 
 async function sweepInputs(strategy: string, o: SweepOptions) {
   const spec = specOf(strategy, o);
+  // The flags' own names in the messages; prepareSweep checks the same for the host contract.
   if (!OBJECTIVES.includes(o.objective as Objective)) throw new BacktestInputError(`--objective ${o.objective}: expected one of ${OBJECTIVES.join(', ')}`);
   if (!(Number.isInteger(o.workers) && o.workers >= 1)) throw new BacktestInputError(`--workers ${o.workers}: expected a positive integer`);
   if (o.grid.length === 0) throw new BacktestInputError('give at least one --grid NAME=FROM:TO:STEP');
+  if (o.random !== undefined && !(Number.isInteger(o.random) && o.random > 0)) throw new BacktestInputError(`--random ${o.random}: expected a positive integer`);
   const ws = await openWorkspace(wsDir(o));
   await ws.lakeReady;
-  const prepared = await prepareBacktest(ws.dir, spec);
-  // File strategies: errors point at the params declaration (file:line).
-  const label = paramLocation(prepared.strategy.source, null);
-  const axes = parseGrid(prepared.strategy.definition, o.grid, label);
-  const combos =
-    o.random !== undefined
-      ? (() => {
-          if (!(Number.isInteger(o.random) && o.random > 0)) throw new BacktestInputError(`--random ${o.random}: expected a positive integer`);
-          return randomCombinations(axes, o.random, o.seed, prepared.params);
-        })()
-      : gridCombinations(axes, prepared.params);
-  checkCombinations(prepared.strategy.definition, combos, label);
-  const { stopwatch: _omit, ...config } = prepared.config;
-  return { spec, prepared, combos, config: config as PortableConfig, data: shareBarData(prepared.data) };
+  return prepareSweep(ws.dir, spec, { grid: o.grid, random: o.random, seed: o.seed, objective: o.objective });
 }
 
 export function registerBacktestCommands(program: Command): void {
@@ -235,12 +224,10 @@ export function registerBacktestCommands(program: Command): void {
     .action(async (strategy: string, o: SweepOptions) => {
       try {
         const t0 = performance.now();
-        const { prepared, combos, config, data } = await sweepInputs(strategy, o);
+        const { prepared, request } = await sweepInputs(strategy, o);
+        const combos = request.combos;
         const cancel = cancelOnSigint();
-        const out = await runSweep(
-          { strategy: prepared.strategy.source, definition: prepared.strategy.definition, data, config, combos, objective: o.objective as Objective },
-          { workers: o.workers, signal: cancel.signal, onProgress: progressReporter('sweep') },
-        );
+        const out = await runSweep(request, { workers: o.workers, signal: cancel.signal, onProgress: progressReporter('sweep') });
         cancel.dispose();
         const elapsedMs = performance.now() - t0;
         const ranked = out.ranking.map((i) => ({ params: out.results[i].params, ...metricRow(out.results[i].metrics), error: out.results[i].error }));
@@ -274,20 +261,11 @@ export function registerBacktestCommands(program: Command): void {
     .action(async (strategy: string, o: SweepOptions & { folds: number; inSample: number }) => {
       try {
         const t0 = performance.now();
-        const { prepared, combos, config, data } = await sweepInputs(strategy, o);
+        const { prepared, request } = await sweepInputs(strategy, o);
+        const combos = request.combos;
         const cancel = cancelOnSigint();
         const wf = await runWalkForward(
-          {
-            strategy: prepared.strategy.source,
-            definition: prepared.strategy.definition,
-            data,
-            config,
-            combos,
-            objective: o.objective as Objective,
-            folds: o.folds,
-            inSampleFraction: o.inSample,
-            initialCash: prepared.config.initialCash ?? 100_000,
-          },
+          { ...request, folds: o.folds, inSampleFraction: o.inSample, initialCash: prepared.config.initialCash ?? 100_000 },
           { workers: o.workers, signal: cancel.signal, onProgress: progressReporter('walk-forward') },
         );
         cancel.dispose();

@@ -1,13 +1,5 @@
 // The strategy API: declare parameters and handlers once, run in backtest, paper or live.
+// The same names a strategy file imports as 'strategy-studio', plus the streaming indicators.
 
-export type {
-  BarHistory,
-  IndicatorRegistry,
-  OrderApi,
-  ParamsSchema,
-  StrategyContext,
-  StrategyDefinition,
-  StrategyHandlers,
-} from './types';
-export { defineStrategy, resolveParams, paramsJsonSchema } from './define';
-export type { ParamIssue, ParamsResult } from './define';
+export * from './sdk';
+export * from '../indicators/index';
