@@ -4,17 +4,12 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { dataFile, freshDir } from '../lake/testing';
+import { describe, expect, it } from 'vitest';
+import { dataFile } from '../lake/testing';
+import { tmpDir } from '../../test/support/tmp';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-const workspace = () => {
-  const d = freshDir('studio-cli-lake-');
-  dirs.push(d);
-  return d;
-};
+const workspace = () => tmpDir('studio-cli-lake-');
 
 function studio(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'engine/cli/entry.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });

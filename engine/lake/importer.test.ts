@@ -1,6 +1,6 @@
 // Importing the real price files: each layout, its quirks, time zones, idempotence, appends, and
 // bad input that must leave the lake untouched.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { tableToIPC, tableFromArrays, vectorFromArray, TimestampMillisecond, Table } from 'apache-arrow';
@@ -8,15 +8,10 @@ import { importFile } from './importer';
 import { Lake } from './lake';
 import { ImportError } from './layouts';
 import { withDb, sqlString } from './db';
-import { dataFile, freshDir, snapshot } from './testing';
+import { dataFile, snapshot } from './testing';
+import { tmpDir } from '../../test/support/tmp';
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = freshDir();
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const tmp = () => tmpDir('studio-lake-');
 
 async function sql(lakeDir: string, q: string) {
   const l = await Lake.open(lakeDir);

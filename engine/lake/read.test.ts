@@ -1,23 +1,19 @@
 // Reading bars for the engine from a real lake (the sample dataset written through the writer):
 // typed arrays, bounded chunks, Arrow, adjustments with Alpaca's meaning, and resampling.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import fs from 'node:fs';
 import { Lake } from './lake';
 import { writeSampleLake } from './sample';
-import { freshDir } from './testing';
+import { tmpDir } from '../../test/support/tmp';
 
 let dir: string;
 let lake: Lake;
 
 beforeAll(async () => {
-  dir = freshDir();
+  dir = tmpDir('studio-lake-');
   await writeSampleLake(dir, { symbols: 4, days: 30, seed: 7 });
   lake = await Lake.open(dir);
 });
-afterAll(() => {
-  lake?.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => lake?.close());
 
 const actions = async () => (await lake.query(`select symbol, ex_date, kind, ratio, cash from corporate_actions order by ex_date`)).rows as { symbol: string; ex_date: string; kind: string; ratio: number; cash: number }[];
 const exNs = (date: string) => BigInt(Date.parse(`${date}T05:00:00Z`)) * 1_000_000n;

@@ -1,7 +1,6 @@
 // Shared fixtures for the lake's tests: the real price files in ../shared/data, found from the
-// repository root, and throwaway lake folders.
+// repository root, and folder snapshots.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -9,9 +8,6 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export const DATA_DIR = path.join(REPO_ROOT, '..', 'shared', 'data');
 export const dataFile = (name: string) => path.join(DATA_DIR, name);
 
-export function freshDir(prefix = 'studio-lake-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
 
 /** Bytes of every file under a folder, to show a failed write changed nothing. */
 export function snapshot(dir: string): Record<string, string> {

@@ -1,6 +1,6 @@
 // The lake writer: merging with what is stored, idempotence, crash leftovers, and a lake folder
 // damaged by hand being detected rather than read.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,15 +9,10 @@ import { Lake } from './lake';
 import { checkManifest, readManifest } from './manifest';
 import { writeBars } from './writer';
 import { importFile } from './importer';
-import { dataFile, freshDir, snapshot } from './testing';
+import { dataFile, snapshot } from './testing';
+import { tmpDir } from '../../test/support/tmp';
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = freshDir();
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const tmp = () => tmpDir('studio-lake-');
 
 const T0 = BigInt(Date.parse('2024-01-02T14:30:00Z')) * 1_000_000n;
 const MIN = 60_000_000_000n;
