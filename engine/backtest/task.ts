@@ -72,6 +72,16 @@ export function sliceBarData(data: BarData, fromNs?: bigint, toNs?: bigint): Bar
   return out;
 }
 
+let scratch = new Float64Array(0);
+
+/** This thread's equity scratch column, large enough for any run over `data` (steps <= bars). */
+function scratchFor(data: BarData): Float64Array {
+  let bars = 0;
+  for (const c of Object.values(data)) bars += c.ts.length;
+  if (scratch.length < bars) scratch = new Float64Array(bars);
+  return scratch;
+}
+
 export function runTask(
   strategy: StrategyDefinition,
   data: BarData,
@@ -87,7 +97,10 @@ export function runTask(
   if (Object.keys(slice).length === 0) return { ...base, ok: false, error: 'no bars in the range', bars: 0, trades: 0, metrics: null, loopMs: 0 };
   // Only a full run hands back its orders and event log; the rest need not keep them.
   const keepOrderLog = task.full === true && config.keepOrderLog !== false;
-  const out = runBacktest({ strategy, params: task.params, data: slice, dataChecked, config: { ...config, keepOrderLog, stopwatch: now, onProgress } });
+  // A run whose curve is not handed back writes it into this thread's reused scratch column.
+  const keepsCurve = task.detail === true || task.full === true;
+  const equityScratch = keepsCurve ? undefined : scratchFor(slice);
+  const out = runBacktest({ strategy, params: task.params, data: slice, dataChecked, equityScratch, config: { ...config, keepOrderLog, stopwatch: now, onProgress } });
   if (!out.ok) return { ...base, ok: false, error: out.error.message, failure: out.error, bars: 0, trades: 0, metrics: null, loopMs: 0 };
   const r = out.result;
   // The metrics' count, not r.trades.length: reading r.trades builds every trade object.

@@ -157,7 +157,7 @@ function barsFor(s: { steps: Parameters<typeof walk>[0]; intraday: boolean }): B
 }
 
 describe('invariants over random order sequences (fast-check)', () => {
-  it('cash and positions rebuilt from the fills reconcile with the reported equity; trade P&L sums to the equity change', () => {
+  it('cash, exposure and equity rebuilt from the fills match the reported curve at every step; trade P&L sums to the equity change', () => {
     fc.assert(
       fc.property(scenarioArb, (s) => {
         const bars = barsFor(s);
@@ -165,18 +165,28 @@ describe('invariants over random order sequences (fast-check)', () => {
         if (!out.ok) throw new Error(out.error.message);
         const r = out.result;
         const initial = s.config.initialCash ?? 100_000;
+        // Fills carry their bar's close time, which is the step's time: replay them step by step.
+        const fills = r.orderEvents.filter((e): e is OrderFill => e.type === 'OrderFilled' || e.type === 'OrderPartiallyFilled');
         let cash = initial;
         let qty = 0;
-        for (const e of r.orderEvents) {
-          if (e.type !== 'OrderFilled' && e.type !== 'OrderPartiallyFilled') continue;
-          cash -= (e.side === 'buy' ? 1 : -1) * e.lastQty * e.lastPx + e.fee;
-          qty += (e.side === 'buy' ? 1 : -1) * e.lastQty;
+        let next = 0;
+        expect(r.equity.ts.length).toBe(bars.ts.length);
+        for (let i = 0; i < r.equity.ts.length; i++) {
+          for (; next < fills.length && fills[next].tsEvent <= r.equity.ts[i]; next++) {
+            const e = fills[next];
+            cash -= (e.side === 'buy' ? 1 : -1) * e.lastQty * e.lastPx + e.fee;
+            qty += (e.side === 'buy' ? 1 : -1) * e.lastQty;
+          }
+          const tol = 1e-7 * Math.max(1, Math.abs(cash));
+          expect(Math.abs(r.equity.cash[i] - cash)).toBeLessThan(tol);
+          expect(Math.abs(r.equity.exposure[i] - Math.abs(qty * bars.close[i]))).toBeLessThan(tol);
+          expect(Math.abs(r.equity.equity[i] - (cash + qty * bars.close[i]))).toBeLessThan(tol);
         }
+        expect(next).toBe(fills.length);
+        const inMarket = r.equity.exposure.filter((x) => x !== 0).length;
+        expect(r.metrics.exposure).toBe(inMarket / r.equity.ts.length);
         const last = r.equity.equity.length - 1;
-        const lastClose = bars.close[bars.close.length - 1];
         const tol = 1e-7 * Math.max(1, Math.abs(cash));
-        expect(Math.abs(r.equity.cash[last] - cash)).toBeLessThan(tol);
-        expect(Math.abs(r.equity.equity[last] - (cash + qty * lastClose))).toBeLessThan(tol);
         const tradePnl = [...r.trades, ...r.openTrades].reduce((acc, t) => acc + t.pnl, 0);
         expect(Math.abs(tradePnl - (r.equity.equity[last] - initial))).toBeLessThan(tol);
       }),

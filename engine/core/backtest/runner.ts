@@ -6,7 +6,7 @@
 //   4. histories and registered indicators take in the bars closing at T;
 //   5. onBar runs for each of those symbols (sorted by name);
 //   6. with fill.market = 'signal-close', orders placed in step 5 meet the close of T;
-//   7. equity, cash and exposure are recorded for T.
+//   7. equity is recorded for T (cash and exposure as changes: see curve.ts).
 // Orders placed at time t only meet bars that start at or after t (a bar starts at the previous
 // bar's close), so no fill can use a price from before the decision. The loop allocates nothing
 // per bar — timestamps are compared as 32-bit words, never read as bigints unless a strategy or
@@ -24,6 +24,7 @@ import type { ParamsSchema, StrategyDefinition, StrategyHandlers } from '../stra
 import { type BacktestConfig, type ResolvedConfig, resolveConfig } from './config';
 import { createBacktestContext } from './context';
 import { type BarColumns, type BarData, checkBarData } from './data';
+import { CurveLog } from './curve';
 import { type BarInput, SimulatedExchange } from './exchange';
 import { type TradeRecord, TradeTracker } from './trades';
 
@@ -38,6 +39,13 @@ export interface BacktestRequest<S extends ParamsSchema = ParamsSchema> {
    * checks its shared bars once instead of once per combination: ~15 ms per million bars).
    */
   dataChecked?: boolean;
+  /**
+   * A column the run may write its equity curve into instead of a fresh one, for a caller that
+   * reads only the figures and then starts the next run (a sweep worker reuses one): a fresh
+   * column per run costs its page faults, ~10 ns a bar. The result's curve is then a view of it,
+   * valid until the buffer is reused.
+   */
+  equityScratch?: Float64Array;
 }
 
 export interface EquityCurve {
@@ -129,6 +137,32 @@ class BarView implements Bar {
   }
 }
 
+/** The bar the exchange matches against, with its session flags computed on first read. */
+class LoopBar implements BarInput {
+  sym = 0;
+  barIndex = 0;
+  open = 0;
+  high = 0;
+  low = 0;
+  close = 0;
+  volume = 0;
+  barStartNs = 0n;
+  constructor(
+    private readonly dayAt: (s: number, i: number) => number,
+    private readonly len: Int32Array,
+  ) {}
+
+  get sessionFirst(): boolean {
+    const i = this.barIndex;
+    return i === 0 || this.dayAt(this.sym, i - 1) !== this.dayAt(this.sym, i);
+  }
+
+  get sessionLast(): boolean {
+    const i = this.barIndex;
+    return i + 1 === this.len[this.sym] || this.dayAt(this.sym, i + 1) !== this.dayAt(this.sym, i);
+  }
+}
+
 export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>): BacktestOutcome {
   const { strategy, data } = request;
   const cfgResult = resolveConfig(request.config);
@@ -168,6 +202,13 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
     enforceTickSize: cfg.enforceTickSize,
     keepLog: cfg.keepOrderLog,
   });
+  /**
+   * An open trade's excursions are brought up to bar `upTo` only before its position changes
+   * (fills, splits) and at the end: the trade tracker scans the bars in one go (see scanTo).
+   */
+  const scanTrade = (s: number, upTo: number): void => {
+    if (trades.hasOpen(s)) trades.scanTo(s, upTo, cols[s].high, cols[s].low, portfolio.qtys, portfolio.avgPrices);
+  };
   const histories = symbols.map((s, i) => new ColumnHistory(s, cols[i]));
   const indicators: BarIndicator[][] = symbols.map(() => []);
   const views = symbols.map((s, i) => new BarView(s, cols[i]));
@@ -225,6 +266,7 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
   const applyActions = (s: number, i: number): void => {
     const T = cols[s].ts[i];
     const list = actions[s];
+    scanTrade(s, i - 1);
     for (; actPtr[s] < list.length && list[actPtr[s]].exNs <= T; actPtr[s]++) {
       const a = list[actPtr[s]];
       if (a.kind === 'split') {
@@ -239,9 +281,12 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
     }
     loadAction(s);
   };
-  const bar: BarInput = { barIndex: 0, open: 0, high: 0, low: 0, close: 0, volume: 0, barStartNs: 0n, sessionFirst: false, sessionLast: false };
+  // Session flags are worked out only when an order asks (day, opg and cls orders): three
+  // calendar-day computations per matched bar were ~130 ns of every market order's round trip.
+  const bar = new LoopBar((s, i) => dayAt(s, i), len);
   const setBar = (s: number, i: number): void => {
     const c = cols[s];
+    bar.sym = s;
     bar.barIndex = i;
     bar.open = c.open[i];
     bar.high = c.high[i];
@@ -249,20 +294,19 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
     bar.close = c.close[i];
     bar.volume = c.volume[i];
     bar.barStartNs = i > 0 ? c.ts[i - 1] : startNs;
-    const day = dayAt(s, i);
-    bar.sessionFirst = i === 0 || dayAt(s, i - 1) !== day;
-    bar.sessionLast = i + 1 === len[s] || dayAt(s, i + 1) !== day;
   };
 
   let capacity = 16;
   for (const c of cols) capacity = Math.max(capacity, c.ts.length);
+  // Steps never outnumber bars: a scratch column that holds them all never has to grow.
+  const scratch = request.equityScratch !== undefined && request.equityScratch.length >= totalBars ? request.equityScratch : null;
+  if (scratch !== null) capacity = Math.max(capacity, scratch.length);
   // With one symbol the step times are that symbol's bar times: copied once at the end.
   const oneSymbol = nSym === 1;
   let outTs: BigInt64Array = new BigInt64Array(oneSymbol ? 0 : capacity);
   let outTsWords = new Int32Array(outTs.buffer);
-  let outEquity: Float64Array = new Float64Array(capacity);
-  let outCash: Float64Array = new Float64Array(capacity);
-  let outExposure: Float64Array = new Float64Array(capacity);
+  let outEquity: Float64Array = scratch ?? new Float64Array(capacity);
+  const curveLog = new CurveLog(nSym);
   let steps = 0;
 
   let phase = 'create';
@@ -353,13 +397,12 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
         }
         // With signal-close the close pass needs this bar's volume budget even with no orders yet.
         if (signalClose || exchange.hasWorkingOrders(s)) {
+          scanTrade(s, i - 1);
           setBar(s, i);
           exchange.matchBar(s, bar);
         }
-        const c = cols[s];
         // Direct store, not portfolio.mark(): a double argument to a call would be boxed.
-        portfolio.lastPrices[s] = c.close[i];
-        if (trades.hasOpen(s)) trades.onBar(s, i, c.high, c.low, portfolio.qtys, portfolio.avgPrices);
+        portfolio.lastPrices[s] = cols[s].close[i];
       }
       if (borrow && lastStep >= 0) portfolio.accrueBorrow(Number(tCol[tIdx] - cols[lastStepSym].ts[lastStep]));
       drain();
@@ -385,6 +428,7 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
         for (let j = 0; j < k; j++) {
           const s = stepSyms[j];
           if (!exchange.hasWorkingOrders(s)) continue;
+          scanTrade(s, cursor[s] - 1);
           setBar(s, cursor[s] - 1);
           exchange.matchAtClose(s, bar, clock.timestampNs());
         }
@@ -396,15 +440,14 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
         outTs = grow64(outTs, capacity);
         outTsWords = new Int32Array(outTs.buffer);
         outEquity = growF(outEquity, capacity);
-        outCash = growF(outCash, capacity);
-        outExposure = growF(outExposure, capacity);
       }
       if (!oneSymbol) {
         const w = words[tSym];
         outTsWords[2 * steps] = w[2 * tIdx];
         outTsWords[2 * steps + 1] = w[2 * tIdx + 1];
       }
-      portfolio.writeRow(steps, outEquity, outCash, outExposure);
+      portfolio.writeRow(steps, outEquity);
+      curveLog.record(steps, portfolio);
       steps++;
       barsDone += k;
       if (barsDone >= nextProgress) {
@@ -439,18 +482,26 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
 
   // Trimmed only when the buffers overshoot; with one symbol (the common case) they fit exactly.
   const fit = <T extends Float64Array | BigInt64Array>(a: T): T => (a.length === steps ? a : (a.slice(0, steps) as T));
+  const stepTs = fit(outTs);
+  let cashCol: Float64Array | null = null;
+  let exposureCol: Float64Array | null = null;
   const equity: EquityCurve = {
-    ts: fit(outTs),
-    equity: fit(outEquity),
-    cash: fit(outCash),
-    exposure: fit(outExposure),
+    ts: stepTs,
+    equity: outEquity === scratch ? outEquity.subarray(0, steps) : fit(outEquity),
+    get cash() {
+      return (cashCol ??= curveLog.cashColumn(steps));
+    },
+    get exposure() {
+      return (exposureCol ??= curveLog.exposureColumn(steps, stepTs, cols));
+    },
   };
   const lastTs = steps > 0 ? equity.ts[steps - 1] : startNs;
+  for (let s = 0; s < nSym; s++) scanTrade(s, lastIndex[s]);
   const log = exchange.detachLog(cfg.keepOrderLog);
   const metrics = computeMetrics({
     ts: equity.ts,
     equity: equity.equity,
-    exposure: equity.exposure,
+    inMarketSteps: curveLog.inMarketSteps,
     initialCash: cfg.initialCash,
     tradePnls: trades.closedPnls(),
     tradedNotional: portfolio.tradedNotional,

@@ -38,6 +38,8 @@ interface OpenTrade {
   side: 'long' | 'short';
   entryTs: bigint;
   entryBar: number;
+  /** Last bar whose excursion is counted (see scanTo); starts at the entry bar, which is not. */
+  scanned: number;
   entryQty: number;
   /** Running averages, so a single fill reports its exact price (qty·p/qty is not always p). */
   entryPrice: number;
@@ -135,20 +137,30 @@ export class TradeTracker {
   }
 
   /**
-   * Updates excursions of an open trade with bar `barIndex` of symbol `i`, if it lies wholly after
-   * the entry. Takes the columns, not the numbers, so the per-bar call boxes nothing.
+   * Brings the open trade's excursions up to bar `upTo` of symbol `i`: every bar after the entry
+   * bar and after the last one scanned, valued at the position as it is now. The engine calls it
+   * just before anything changes the position or its average price (a fill, a split) and at the
+   * end, so each bar is valued at the position it was held at after its own fills, exactly as a
+   * per-bar update would, but the loop pays nothing per bar while a trade is open.
    */
-  onBar(i: number, barIndex: number, highs: Float64Array, lows: Float64Array, qtys: Float64Array, avgPrices: Float64Array): void {
+  scanTo(i: number, upTo: number, highs: Float64Array, lows: Float64Array, qtys: Float64Array, avgPrices: Float64Array): void {
     const t = this.open[i];
-    if (t === null || barIndex <= t.entryBar) return;
+    if (t === null || upTo <= t.scanned) return;
     const qty = qtys[i];
     const avgPrice = avgPrices[i];
-    const a = qty * (highs[barIndex] - avgPrice);
-    const b = qty * (lows[barIndex] - avgPrice);
-    const fav = a > b ? a : b;
-    const adv = a > b ? b : a;
-    if (fav > t.mfe) t.mfe = fav;
-    if (adv < t.mae) t.mae = adv;
+    let mfe = t.mfe;
+    let mae = t.mae;
+    for (let b = t.scanned + 1; b <= upTo; b++) {
+      const up = qty * (highs[b] - avgPrice);
+      const down = qty * (lows[b] - avgPrice);
+      const fav = up > down ? up : down;
+      const adv = up > down ? down : up;
+      if (fav > mfe) mfe = fav;
+      if (adv < mae) mae = adv;
+    }
+    t.mfe = mfe;
+    t.mae = mae;
+    t.scanned = upTo;
   }
 
   /** Trades still open, valued at the given marks; the tracker itself is left unchanged. */
@@ -167,6 +179,7 @@ export class TradeTracker {
       side: posAfter > 0 ? 'long' : 'short',
       entryTs: tsNs,
       entryBar: barIndex,
+      scanned: barIndex,
       entryQty: qty,
       entryPrice: price,
       exitQty: 0,

@@ -11,6 +11,8 @@ export interface MetricsInput {
   readonly equity: Float64Array;
   /** Gross position value after each step (for exposure); optional. */
   readonly exposure?: Float64Array;
+  /** Or, instead of the column: how many steps ended with a non-zero gross exposure. */
+  readonly inMarketSteps?: number;
   readonly initialCash: number;
   /** Net P&L of each closed trade. */
   readonly tradePnls: readonly number[];
@@ -129,11 +131,12 @@ export function computeMetrics(input: MetricsInput): Metrics {
     }
   }
 
-  let inMarket = 0;
+  let inMarket = input.inMarketSteps ?? 0;
   let eqSum = 0;
+  const exposure = input.inMarketSteps === undefined ? input.exposure : undefined;
   for (let i = 0; i < n; i++) {
     eqSum += equity[i];
-    if (input.exposure !== undefined && input.exposure[i] !== 0) inMarket++;
+    if (exposure !== undefined && exposure[i] !== 0) inMarket++;
   }
   const meanEquity = n > 0 ? eqSum / n : initialCash;
   const turnover = (input.tradedNotional ?? 0) / meanEquity;
@@ -153,7 +156,7 @@ export function computeMetrics(input: MetricsInput): Metrics {
     winRate: pnls.length > 0 ? wins / pnls.length : NaN,
     profitFactor: grossLoss > 0 ? grossWin / grossLoss : grossWin > 0 ? Infinity : NaN,
     expectancy: pnls.length > 0 ? pnlSum / pnls.length : NaN,
-    exposure: n > 0 && input.exposure !== undefined ? inMarket / n : NaN,
+    exposure: n > 0 && (input.exposure !== undefined || input.inMarketSteps !== undefined) ? inMarket / n : NaN,
     turnover,
     annualTurnover: years > 0 ? turnover / years : NaN,
     periodsPerYear: ppy,

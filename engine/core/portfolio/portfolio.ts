@@ -52,6 +52,10 @@ export class Portfolio implements PortfolioView {
   dividends = 0;
   /** Sum of |qty * price| over all fills: the numerator of turnover. */
   tradedNotional = 0;
+  /** Moves whenever any position changes (fills, splits), so a recorder can tell cheaply. */
+  qtyVersion = 0;
+  /** Gross exposure as of the last writeRow. */
+  gross = 0;
   private readonly index = new Map<string, number>();
 
   constructor(symbols: readonly string[], initialCash: number, options: PortfolioOptions = {}) {
@@ -73,6 +77,7 @@ export class Portfolio implements PortfolioView {
    * price and last mark shrink, so its value (and the equity) does not move.
    */
   applySplit(i: number, ratio: number): void {
+    this.qtyVersion++;
     this.qtys[i] *= ratio;
     this.avgPrices[i] /= ratio;
     this.lastPrices[i] /= ratio;
@@ -92,6 +97,7 @@ export class Portfolio implements PortfolioView {
   /** Books a fill; returns the P&L it realised (before the fee). */
   applyFill(i: number, side: 'buy' | 'sell', qty: number, price: number, fee: number): number {
     const signed = side === 'buy' ? qty : -qty;
+    this.qtyVersion++;
     this.cash -= signed * price + fee;
     this.feesPaid += fee;
     this.tradedNotional += qty * price;
@@ -157,11 +163,11 @@ export class Portfolio implements PortfolioView {
   }
 
   /**
-   * Writes equity, cash and gross exposure into row `row` of the given columns. The backtest
+   * Writes the equity into row `row` and keeps the gross exposure in `gross`. The backtest
    * records every bar this way: returning the numbers from a call that is not inlined would box
    * each into a new heap object.
    */
-  writeRow(row: number, equity: Float64Array, cash: Float64Array, exposure: Float64Array): void {
+  writeRow(row: number, equity: Float64Array): void {
     let value = 0;
     let gross = 0;
     const q = this.qtys;
@@ -172,8 +178,7 @@ export class Portfolio implements PortfolioView {
       gross += v < 0 ? -v : v;
     }
     equity[row] = this.cash + value;
-    cash[row] = this.cash;
-    exposure[row] = gross;
+    this.gross = gross;
   }
 
   buyingPower(): number {
