@@ -10,7 +10,9 @@ import type { Timeframe } from '../core/data/bars';
 import type { FeeModel } from '../core/orders/costs';
 import { resolveParams } from '../core/strategy/define';
 import type { Adjustment } from '../lake/read';
-import { readCorporateActions, readLakeBars } from './bars';
+import { BarRequestError, readCorporateActions, readLakeBars } from './bars';
+import { type TickKind, checkLatency, checkTickKind, parseSlippage, readLakeTicks } from './ticks';
+import type { TickData } from '../core/backtest/ticks';
 import { completeRun, createRun, failRun } from './runs';
 import { type LoadedStrategy, loadStrategy, paramLocation, strategyErrorLocation } from './strategies';
 import { type BacktestSummary, summarize } from './summary';
@@ -39,6 +41,15 @@ export interface BacktestSpec {
   slippageBps?: number;
   /** Price adjustment of the lake read (default all: splits and dividends, as LEAN does). */
   adjustment?: Adjustment;
+  /**
+   * Also read the symbols' trades, quotes or both from the lake: orders then fill from ticks
+   * (engine/core/backtest/ticks.ts); bars of the timeframe, where the lake has them, still feed onBar.
+   */
+  ticks?: TickKind;
+  /** Order latency in ms (orders, cancels and replaces reach the exchange that much later). */
+  latencyMs?: number;
+  /** none | half-spread | fixed-bps[:bps] | volume-share[:impact]; overrides slippageBps. */
+  slippage?: string;
 }
 
 /** Bad input, named: the CLI prints it and exits 2, the host returns it as a bad_input error. */
@@ -78,7 +89,8 @@ export function backtestConfig(spec: BacktestSpec): BacktestConfig {
     initialCash: spec.cash ?? 100_000,
     fill: { market: fill === 'close' ? 'signal-close' : 'next-open', intrabar: spec.intrabar ?? 'adaptive' },
     fees: parseFees(spec.fees),
-    slippage: bps > 0 ? { kind: 'fixed-bps', bps } : { kind: 'none' },
+    slippage: spec.slippage !== undefined ? parseSlippage(spec.slippage) : bps > 0 ? { kind: 'fixed-bps', bps } : { kind: 'none' },
+    ...(spec.latencyMs !== undefined ? { latencyMs: checkLatency(spec.latencyMs) } : {}),
     stopwatch: () => performance.now(),
   };
 }
@@ -118,6 +130,8 @@ export function paramsMessage(strategy: LoadedStrategy, message: string, param: 
 export function outcomeError(strategy: LoadedStrategy, outcome: Extract<BacktestOutcome, { ok: false }>): Error {
   const e = outcome.error;
   if (e.kind === 'params') return new BacktestInputError(paramsMessage(strategy, e.message, e.issues?.[0]?.param ?? null));
+  // A setting the data cannot support (half-spread without quotes): the user's to fix, like a bad flag.
+  if (e.kind === 'config') return new BacktestInputError(e.message);
   if (e.kind === 'strategy') {
     const where = strategyErrorLocation(strategy.source, e.stack) ?? strategy.label;
     const when = e.tsNs !== undefined && e.tsNs > 0n ? ` (${new Date(Number(e.tsNs / 1_000_000n)).toISOString()})` : '';
@@ -150,6 +164,8 @@ export interface PreparedBacktest {
   params: Record<string, unknown>;
   symbols: string[];
   data: BarData;
+  /** Present when the spec asked for ticks. */
+  ticks?: TickData;
   config: BacktestConfig;
 }
 
@@ -163,6 +179,21 @@ export async function prepareBacktest(workspaceDir: string, spec: BacktestSpec, 
   checkParams(strategy, params);
   const lakeDir = path.join(workspaceDir, 'lake');
   const adjustment = spec.adjustment ?? 'all';
+  if (spec.ticks !== undefined) {
+    const kind = checkTickKind(spec.ticks);
+    const ticks = await readLakeTicks(lakeDir, { symbols, kind, from: spec.from, to: spec.to });
+    // Bars are optional next to ticks: a symbol without bars of the timeframe runs on ticks alone.
+    const data: Record<string, BarData[string]> = {};
+    for (const symbol of symbols) {
+      try {
+        Object.assign(data, opts.data !== undefined ? { [symbol]: opts.data[symbol] } : await readLakeBars(lakeDir, { symbols: [symbol], timeframe: spec.timeframe, from: spec.from, to: spec.to, adjustment }));
+      } catch (e) {
+        if (!(e instanceof BarRequestError)) throw e;
+      }
+    }
+    for (const k of Object.keys(data)) if (data[k] === undefined) delete data[k];
+    return { strategy, params, symbols, data, ticks, config };
+  }
   const data = opts.data ?? (await readLakeBars(lakeDir, { symbols, timeframe: spec.timeframe, from: spec.from, to: spec.to, adjustment }));
   // What the read did not fold into prices is applied to positions instead (raw runs).
   if (opts.data === undefined && adjustment !== 'all') config.corporateActions = await readCorporateActions(lakeDir, symbols, adjustment);
@@ -171,11 +202,11 @@ export async function prepareBacktest(workspaceDir: string, spec: BacktestSpec, 
 
 export async function runBacktestJob(workspaceDir: string, spec: BacktestSpec, opts: JobOptions = {}): Promise<JobResult> {
   const t0 = performance.now();
-  const { strategy, params, symbols, data, config } = await prepareBacktest(workspaceDir, spec, opts);
+  const { strategy, params, symbols, data, ticks, config } = await prepareBacktest(workspaceDir, spec, opts);
   const run = opts.save === false ? null : createRun(workspaceDir, strategy.definition.name, { ...spec, symbols, strategyFile: strategy.source.kind === 'file' ? strategy.source.file : null });
   try {
-    const prepared = { strategy, params, symbols, data, config };
-    const outcome = opts.execute !== undefined ? await opts.execute(prepared) : runBacktest({ strategy: strategy.definition, params, data, config: { ...config, onProgress: opts.onProgress } });
+    const prepared = { strategy, params, symbols, data, ticks, config };
+    const outcome = opts.execute !== undefined ? await opts.execute(prepared) : runBacktest({ strategy: strategy.definition, params, data, ticks, config: { ...config, onProgress: opts.onProgress } });
     if (!outcome.ok) throw outcomeError(strategy, outcome);
     const summary = summarize(outcome.result, { timeframe: spec.timeframe, elapsedMs: 0 });
     if (run !== null) await completeRun(run, outcome.result, summary);

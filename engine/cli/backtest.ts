@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { openWorkspace } from '../host/workspace';
 import { BarRequestError, checkTimeframe } from '../backtest/bars';
+import { checkLatency, checkTickKind, parseSlippage } from '../backtest/ticks';
 import { performance } from 'node:perf_hooks';
 import { BacktestInputError, type BacktestSpec, type FillName, parseParamAssignments, runBacktestJob } from '../backtest/job';
 import { checkLookahead } from '../backtest/lookahead';
@@ -180,9 +181,19 @@ export function registerBacktestCommands(program: Command): void {
     .option('--no-save', 'do not store the run under runs/')
     .option('--check-lookahead', 'replay on truncated data and verify every decision is identical (exit 1 if not)')
     .option('--monte-carlo <n>', 'resample the trade sequence N times for confidence intervals', (v) => Number(v))
-    .action(async (strategy: string, o: CommonOptions & { save: boolean; checkLookahead?: boolean; monteCarlo?: number }) => {
+    .option('--ticks <kind>', 'also read trades, quotes or both from the lake: orders fill from ticks (bars, where present, still feed onBar)')
+    .option('--latency <ms>', 'order latency in ms: orders, cancels and replaces reach the simulated exchange that much later')
+    .option('--slippage <model>', 'none, half-spread (needs --ticks quotes|both), fixed-bps[:bps], volume-share[:impact]; overrides --slippage-bps')
+    .action(async (strategy: string, o: CommonOptions & { save: boolean; checkLookahead?: boolean; monteCarlo?: number; ticks?: string; latency?: string; slippage?: string }) => {
       try {
-        const spec = specOf(strategy, o);
+        const spec: BacktestSpec = {
+          ...specOf(strategy, o),
+          ...(o.ticks !== undefined ? { ticks: checkTickKind(o.ticks) } : {}),
+          ...(o.latency !== undefined ? { latencyMs: checkLatency(o.latency) } : {}),
+          ...(o.slippage !== undefined ? { slippage: o.slippage } : {}),
+        };
+        if (o.slippage !== undefined) parseSlippage(o.slippage);
+        if (o.checkLookahead && spec.ticks !== undefined) throw new BacktestInputError('--check-lookahead replays bars only; it cannot be combined with --ticks yet');
         if (o.monteCarlo !== undefined && !(Number.isInteger(o.monteCarlo) && o.monteCarlo > 0)) throw new BacktestInputError(`--monte-carlo ${o.monteCarlo}: expected a positive integer`);
         const ws = await openWorkspace(wsDir(o));
         await ws.lakeReady;

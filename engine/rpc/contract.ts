@@ -295,6 +295,12 @@ export const methods = {
   },
   'backtest.run': {
     args: BacktestSpec.extend({
+      /** Also read these ticks from the lake; orders then fill from them (engine/core/backtest/ticks.ts). */
+      ticks: z.enum(['trades', 'quotes', 'both']).optional(),
+      /** Order latency in ms: orders, cancels and replaces reach the simulated exchange this much later. */
+      latencyMs: z.number().min(0).optional(),
+      /** none | half-spread (needs quotes) | fixed-bps[:bps] | volume-share[:impact]; overrides slippageBps. */
+      slippage: z.string().optional(),
       save: z.boolean().default(true),
       /** Also return the equity curve (downsampled to at most this many points) and the trade list, for charts. */
       detailPoints: z.number().int().min(2).max(100_000).optional(),

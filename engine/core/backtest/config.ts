@@ -66,6 +66,13 @@ export interface BacktestConfig {
   /** Default: inferred from the data. */
   periodsPerYear?: number;
   /**
+   * Order latency in milliseconds (default 0): an order submitted at engine time t reaches the
+   * simulated exchange at t + latencyMs, and meets only ticks at or after that time and bars that
+   * start at or after it (a bar starts at the previous bar's close). Cancels and replaces travel
+   * as long; until one arrives the order can still fill. See ticks.ts.
+   */
+  latencyMs?: number;
+  /**
    * Monotonic milliseconds (e.g. performance.now), injected because engine/core may not read
    * time itself. Only used to report loop timing, which is kept out of the deterministic result.
    */
@@ -92,6 +99,8 @@ export interface ResolvedConfig {
   riskFreeRate: number;
   periodsPerYear: number | null;
   keepOrderLog: boolean;
+  /** config.latencyMs in ns, rounded to whole ns. */
+  latencyNs: bigint;
 }
 
 const HOUR_NS = 3_600_000_000_000n;
@@ -113,6 +122,7 @@ export function resolveConfig(config: BacktestConfig = {}): { ok: true; config: 
     riskFreeRate: config.riskFreeRate ?? 0,
     periodsPerYear: config.periodsPerYear ?? null,
     keepOrderLog: config.keepOrderLog ?? true,
+    latencyNs: 0n,
   };
   const fail = (message: string) => ({ ok: false as const, message: `config: ${message}` });
   if (!(Number.isFinite(r.initialCash) && r.initialCash > 0)) return fail(`initialCash must be a positive number, got ${r.initialCash}`);
@@ -124,6 +134,9 @@ export function resolveConfig(config: BacktestConfig = {}): { ok: true; config: 
   if (!Number.isFinite(r.riskFreeRate)) return fail(`riskFreeRate must be a number, got ${r.riskFreeRate}`);
   if (r.periodsPerYear !== null && !(r.periodsPerYear > 0)) return fail(`periodsPerYear must be positive, got ${r.periodsPerYear}`);
   if (typeof r.sessionOffsetNs !== 'bigint') return fail('sessionOffsetNs must be a bigint (ns)');
+  const latency = config.latencyMs ?? 0;
+  if (!(typeof latency === 'number' && Number.isFinite(latency) && latency >= 0)) return fail(`latencyMs must be a number of milliseconds >= 0, got ${String(latency)}`);
+  r.latencyNs = BigInt(Math.round(latency * 1e6));
   for (const [k, a] of (config.corporateActions ?? []).entries()) {
     const where = `corporateActions[${k}] (${String(a?.symbol)})`;
     if (typeof a?.symbol !== 'string' || typeof a.exNs !== 'bigint') return fail(`${where}: expected { symbol, exNs: bigint, kind, ratio, cash }`);

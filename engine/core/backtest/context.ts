@@ -21,6 +21,7 @@ import type { Portfolio, PortfolioView, Position } from '../portfolio/portfolio'
 import type { ColumnHistory } from '../strategy/history';
 import type { IndicatorRegistry, OrderApi, StrategyContext } from '../strategy/types';
 import type { SimulatedExchange } from './exchange';
+import type { DelayedCommands } from './latency';
 
 export interface ContextParts {
   symbols: readonly string[];
@@ -30,6 +31,12 @@ export interface ContextParts {
   histories: readonly ColumnHistory[];
   /** Per symbol, the indicators the engine feeds before each onBar. */
   indicators: BarIndicator[][];
+  /**
+   * Order latency in ns (0 or absent: none). With it, new orders reach the exchange that much
+   * later, and cancels/replaces go through `delayed` (the event loop delivers them on arrival).
+   */
+  latencyNs?: bigint;
+  delayed?: DelayedCommands;
 }
 
 export function createBacktestContext(parts: ContextParts): StrategyContext {
@@ -80,16 +87,47 @@ export function createBacktestContext(parts: ContextParts): StrategyContext {
     positions: () => portfolio.positions(),
   };
 
+  const latencyNs = parts.latencyNs ?? 0n;
+  const delayed = latencyNs > 0n ? parts.delayed : undefined;
+  const submit: OrderApi['submit'] =
+    delayed === undefined
+      ? (request) => exchange.submit(request)
+      : (request) => {
+          const id = exchange.submit(request);
+          exchange.setArrival(id, clock.timestampNs() + latencyNs);
+          return id;
+        };
+  // A delayed cancel/replace of an open order answers true ("sent"); whether it worked shows in
+  // the order events when it arrives. Anything else is answered (rejected) at once.
+  const cancel: OrderApi['cancel'] =
+    delayed === undefined
+      ? (id) => exchange.cancel(id)
+      : (id) => {
+          const s = exchange.openSymbolOf(id);
+          if (s < 0) return exchange.cancel(id);
+          delayed.send(s, clock.timestampNs() + latencyNs, () => exchange.cancel(id));
+          return true;
+        };
+  const replace: OrderApi['replace'] =
+    delayed === undefined
+      ? (id, change) => exchange.replace(id, change)
+      : (id, change) => {
+          const s = exchange.openSymbolOf(id);
+          if (s < 0) return exchange.replace(id, change);
+          delayed.send(s, clock.timestampNs() + latencyNs, () => exchange.replace(id, change));
+          return true;
+        };
+
   const orders: OrderApi = {
-    submit: (request) => exchange.submit(request),
-    cancel: (id) => exchange.cancel(id),
-    replace: (id, change) => exchange.replace(id, change),
+    submit,
+    cancel,
+    replace,
     cancelAll: (symbol) => {
       let n = 0;
       for (const o of exchange.openOrders(symbol)) {
         // Canceling one leg cancels its group, so later entries may already be closed.
         const current = exchange.get(o.id);
-        if (current !== undefined && isOpenStatus(current.status) && exchange.cancel(o.id)) n++;
+        if (current !== undefined && isOpenStatus(current.status) && cancel(o.id)) n++;
       }
       return n;
     },
@@ -97,7 +135,7 @@ export function createBacktestContext(parts: ContextParts): StrategyContext {
       const q = portfolio.qty(symbol);
       if (q === 0) return null;
       const qty = Math.abs(q);
-      return exchange.submit({
+      return submit({
         symbol,
         side: q > 0 ? 'sell' : 'buy',
         qty,

@@ -471,6 +471,30 @@ class SubmitCheck implements ValidationContext {
   }
 }
 
+/**
+ * One trade or quote of one symbol, as the tick loop (ticks.ts) hands it to the exchange. The
+ * symbol's flags say what else it has: with quotes, marketable orders fill only against a quote;
+ * with trades, stops trigger only on trade prints.
+ */
+export interface TickInput {
+  /** 0: a trade (price, size); 1: a quote (bid, ask and their sizes). */
+  kind: 0 | 1;
+  /** Position in the symbol's merged tick stream: the "bar" index of trade records. */
+  index: number;
+  tsNs: bigint;
+  price: number;
+  /** NaN where unknown: no cap. */
+  size: number;
+  bid: number;
+  ask: number;
+  bidSize: number;
+  askSize: number;
+  quoted: boolean;
+  traded: boolean;
+  /** Offset added before taking the session date (config.sessionOffsetNs), for day orders. */
+  sessionOffsetNs: bigint;
+}
+
 export interface BarInput {
   barIndex: number;
   open: number;
@@ -485,6 +509,10 @@ export interface BarInput {
 }
 
 const num = (x: unknown): number => (typeof x === 'number' ? x : NaN);
+
+const NS_PER_DAY = 86_400_000_000_000n;
+/** Session date number of a time, for day orders on ticks (sessions never cross the offset midnight). */
+const sessionDay = (ns: bigint, offsetNs: bigint): bigint => (ns + offsetNs) / NS_PER_DAY;
 
 export class SimulatedExchange {
   /** Events not yet delivered to the strategy. */
@@ -513,6 +541,10 @@ export class SimulatedExchange {
   private seq = 0;
   private fills = 0;
   private iter = 0;
+  /** Tick matching: orders that met a tick without filling (later limit fills are at their limit). */
+  private readonly rested = new WeakSet<SimOrder>();
+  /** Quantity left at this tick: [trade size, bid size, ask size]. */
+  private readonly tickLeft = new Float64Array(3);
 
   constructor(private readonly opt: ExchangeOptions) {
     this.books = opt.symbols.map(() => []);
@@ -745,6 +777,213 @@ export class SimulatedExchange {
       stopPrice: Number.isNaN(o.stopPrice) ? null : o.stopPrice,
     });
     return true;
+  }
+
+    // ---------------------------------------------------------------- latency and ticks (ticks.ts)
+
+  /**
+   * The latency model: the order, and an OCO's working leg, reach the exchange at `arrivalNs`
+   * instead of when submitted, so they meet no tick before it and no bar that starts before it.
+   */
+  setArrival(id: string, arrivalNs: bigint): void {
+    const o = this.find(id);
+    if (o === undefined || !o.open) return;
+    o.submittedNs = arrivalNs;
+    if (o.group !== null) for (const m of o.group) if (m.status !== 'held') m.submittedNs = arrivalNs;
+  }
+
+  /** Symbol index of an open order, -1 for anything else (a delayed cancel waits on that symbol). */
+  openSymbolOf(id: string): number {
+    const o = this.find(id);
+    return o !== undefined && o.open ? o.symbolIndex : -1;
+  }
+
+  /**
+   * Matches the symbol's working orders, in submission order, against one trade or quote.
+   * Orders that reach the exchange at or before the tick meet it; legs released by a fill here
+   * start at the next tick. Rules (see ticks.ts for the whole model):
+   * - market-like orders (market, triggered stop/trailing stop) fill at the ask (buys) or bid
+   *   (sells) of a quote; a symbol without quotes fills them at the next trade's price;
+   * - limits take the market (the touch; without quotes, a trade at or through the limit) until
+   *   they rest: once a quote (a trade, without quotes) finds them not marketable, they fill at
+   *   their limit when a trade prints through it or the opposite quote reaches it;
+   * - stops trigger on trade prices, on the quote (ask for buys, bid for sells) without trades;
+   * - each fill is capped by what is left of the trade's size or the quote side's size.
+   */
+  matchTick(s: number, t: TickInput): void {
+    const book = this.books[s];
+    if (book.length === 0) return;
+    const left = this.tickLeft;
+    left[0] = t.kind === 0 && t.size >= 0 ? t.size : Infinity;
+    left[1] = t.kind === 1 && t.bidSize >= 0 ? t.bidSize : Infinity;
+    left[2] = t.kind === 1 && t.askSize >= 0 ? t.askSize : Infinity;
+    for (let k = 0; k < book.length; k++) {
+      const o = book[k];
+      o.inBar = o.working && o.submittedNs <= t.tsNs;
+    }
+    for (let k = 0; k < book.length; k++) {
+      const o = book[k];
+      if (o.inBar && o.working) this.tickOrder(o, s, t);
+    }
+    for (let k = 0; k < book.length; k++) book[k].inBar = false;
+    this.compact(s);
+  }
+
+  private tickOrder(o: SimOrder, s: number, t: TickInput): void {
+    const buy = o.side === 'buy';
+    if (o.tif === 'opg' || o.tif === 'cls') {
+      this.terminate(o, 'canceled', `${o.tif}: auction orders need bars (an opening or closing price); this symbol fills from ticks`, false);
+      return;
+    }
+    if (o.tif === 'day' && sessionDay(t.tsNs, t.sessionOffsetNs) > sessionDay(o.tsInit, t.sessionOffsetNs)) {
+      this.terminate(o, 'expired', '', true);
+      return;
+    }
+    const quote = t.kind === 1;
+    // Where a market-like order fills at this tick; NaN where it cannot (a trade, with quotes).
+    const mkt = quote ? (buy ? t.ask : t.bid) : t.quoted ? NaN : t.price;
+    // The price that triggers stops and moves trailing stops at this tick (NaN: not this tick).
+    const trig = !quote ? t.price : t.traded ? NaN : buy ? t.ask : t.bid;
+    const fresh = !this.rested.has(o);
+    let price = NaN;
+    let marketLike = false;
+    switch (o.type) {
+      case 'market':
+        price = mkt;
+        marketLike = true;
+        break;
+      case 'limit':
+        price = this.tickLimitPrice(o, t, buy, fresh);
+        break;
+      case 'stop':
+        if (!o.triggered && (buy ? trig >= o.stopPrice : trig <= o.stopPrice)) this.tickTrigger(o);
+        if (o.triggered) {
+          price = mkt;
+          marketLike = true;
+        }
+        break;
+      case 'stop_limit':
+        if (!o.triggered && (buy ? trig >= o.stopPrice : trig <= o.stopPrice)) {
+          this.tickTrigger(o);
+          // Just triggered: the limit arrives at the book now, so it may take the market.
+          price = this.tickLimitPrice(o, t, buy, true);
+        } else if (o.triggered) {
+          price = this.tickLimitPrice(o, t, buy, fresh);
+        }
+        break;
+      case 'trailing_stop':
+        if (!o.triggered && !Number.isNaN(trig)) {
+          if (Number.isNaN(o.watermark)) this.startTrailing(o, trig);
+          if (buy ? trig >= o.stopPrice : trig <= o.stopPrice) this.tickTrigger(o);
+          else if (buy ? trig < o.watermark : trig > o.watermark) this.startTrailing(o, trig);
+        }
+        if (o.triggered) {
+          price = mkt;
+          marketLike = true;
+        }
+        break;
+    }
+    const once = o.tif === 'ioc' || o.tif === 'fok';
+    if (Number.isNaN(price)) {
+      // Only a tick that shows the market (a quote; a trade when there are no quotes) can find
+      // an order not marketable: ioc/fok end there, and other limits rest from then on.
+      if (t.quoted && !quote) return;
+      if (once) this.terminate(o, 'canceled', `${o.tif}: not marketable at arrival`, true);
+      else this.rested.add(o);
+      return;
+    }
+    // Marketable but capped by size: the rest is still taking, not resting (it has not seen the
+    // market move away from its limit), so it keeps taking the market price while that lasts.
+    this.tickFill(o, s, t, price, marketLike, quote ? (buy ? 2 : 1) : 0);
+    if (once && o.working) this.terminate(o, 'canceled', `${o.tif}: unfilled quantity canceled`, true);
+  }
+
+  /** A limit's fill price at this tick, NaN if it does not fill here. */
+  private tickLimitPrice(o: SimOrder, t: TickInput, buy: boolean, fresh: boolean): number {
+    const limit = o.limitPrice;
+    if (t.kind === 1) {
+      const touch = buy ? t.ask : t.bid;
+      if (buy ? touch > limit : touch < limit) return NaN;
+      return fresh ? touch : limit;
+    }
+    const p = t.price;
+    // A limit that has not rested yet takes the market where it is marketable: against the quote
+    // when there are quotes, else at a trade at or through its limit.
+    if (fresh) return t.quoted ? NaN : (buy ? p <= limit : p >= limit) ? p : NaN;
+    // A resting limit is filled only by a print through it (at the limit, others were first in line).
+    return (buy ? p < limit : p > limit) ? limit : NaN;
+  }
+
+  private tickTrigger(o: SimOrder): void {
+    o.triggered = true;
+    this.rested.delete(o);
+    o.status = o.filledQty > 0 ? 'partially_filled' : 'triggered';
+    o.tsLast = this.opt.now();
+    this.emit({ type: 'OrderTriggered', orderId: o.id, clientOrderId: o.clientOrderId, symbol: o.symbol, tsEvent: this.opt.now(), tsInit: this.opt.now() });
+  }
+
+  /** Books a fill from a tick; `slot` is the size it draws on: 0 trade, 1 bid, 2 ask. */
+  private tickFill(o: SimOrder, s: number, t: TickInput, price: number, marketLike: boolean, slot: number): void {
+    const leaves = o.leaves;
+    let qty = Math.min(leaves, this.tickLeft[slot]);
+    if (Number.isInteger(o.qty)) qty = Math.floor(qty + QTY_EPS);
+    if (o.tif === 'fok' && qty < leaves - QTY_EPS) {
+      this.terminate(o, 'canceled', `fok: only ${Math.max(0, qty)} of ${leaves} could fill`, true);
+      return;
+    }
+    if (qty <= QTY_EPS) return;
+    let px = price;
+    let slippage = 0;
+    if (marketLike && t.kind === 1 && this.opt.slippage.kind === 'half-spread') {
+      // mid ± half the spread is the touch again (clamped against rounding): same price, but the
+      // half spread is reported as what the fill paid against the mid.
+      const half = (t.ask - t.bid) / 2;
+      px = Math.min(t.ask, Math.max(t.bid, slippedPrice(this.opt.slippage, o.side, (t.bid + t.ask) / 2, qty, NaN, half)));
+      slippage = half;
+    }
+    const pf = this.opt.portfolio;
+    const fee = computeFee(this.opt.fees, o.side, qty, px);
+    const before = pf.qtys[s];
+    const realized = pf.applyFill(s, o.side, qty, px, fee);
+    const now = this.opt.now();
+    this.opt.trades.onFill(s, qty, px, fee, realized, before, pf.qtys[s], now, t.index);
+    o.avgFillPrice = o.filledQty === 0 ? px : (o.avgFillPrice * o.filledQty + px * qty) / (o.filledQty + qty);
+    o.filledQty += qty;
+    const done = o.leaves <= QTY_EPS;
+    o.status = done ? 'filled' : 'partially_filled';
+    o.tsLast = now;
+    this.tickLeft[slot] -= qty;
+    this.fills++;
+    if (this.deliver) {
+      this.emit({
+        type: done ? 'OrderFilled' : 'OrderPartiallyFilled',
+        orderId: o.id, clientOrderId: o.clientOrderId, symbol: o.symbol, tsEvent: now, tsInit: now,
+        fillId: `F-${this.fills}`,
+        side: o.side,
+        lastQty: qty,
+        lastPx: px,
+        cumQty: o.filledQty,
+        leavesQty: done ? 0 : o.leaves,
+        avgPx: o.avgFillPrice,
+        fee,
+        slippage,
+      });
+    } else if (this.keepLog) {
+      this.eventLog.pushFill(o, now, done, this.fills, qty, px, o.filledQty, done ? 0 : o.leaves, o.avgFillPrice, fee, slippage);
+    }
+    if (done && o.clientOrderId !== o.id) this.openClientIds.delete(o.clientOrderId);
+    if (o.group !== null) {
+      for (const m of o.group) {
+        if (m === o || !m.open) continue;
+        if (done) this.terminate(m, 'canceled', `oco: linked order ${o.id} filled`, false);
+        else this.shrink(m, qty);
+      }
+    }
+    if (done && o.children.length > 0) {
+      // Position 3 of a flat path: the exits start from this price, at the next tick.
+      this.path.setFlat(px);
+      this.release(o, 3);
+    }
   }
 
   // ---------------------------------------------------------------- matching

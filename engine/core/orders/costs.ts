@@ -11,7 +11,15 @@ export type SlippageModel =
    * Zipline's volume-share model: the price moves by priceImpact * (fill qty / bar volume)^2 of
    * itself, so a fill that takes a larger share of the bar pays quadratically more.
    */
-  | { kind: 'volume-share'; priceImpact: number };
+  | { kind: 'volume-share'; priceImpact: number }
+  /**
+   * Pays half the quoted spread over the mid: a buy at mid + spread/2, a sell at mid − spread/2,
+   * i.e. at the touch. Needs quotes (a tick run with quotes for every symbol; bars carry no
+   * spread, so a run without them is a config error). On a quote fill this is the same price as
+   * filling at the quote, which the tick model does anyway: it is not charged twice; the half
+   * spread is reported as the fill's slippage (its cost against the mid) instead of 0.
+   */
+  | { kind: 'half-spread' };
 
 export type FeeModel =
   | { kind: 'none' }
@@ -64,11 +72,15 @@ export function computeFee(model: FeeModel, side: OrderSide, qty: number, price:
  * The slipped price of a market-like fill (market, stop, trailing stop), before it is clamped
  * to the bar's range by the exchange. `barVolume` NaN means unknown: volume-share adds nothing.
  */
-export function slippedPrice(model: SlippageModel, side: OrderSide, price: number, qty: number, barVolume: number): number {
+export function slippedPrice(model: SlippageModel, side: OrderSide, price: number, qty: number, barVolume: number, halfSpread = NaN): number {
   let frac = 0;
   switch (model.kind) {
     case 'none':
       return price;
+    case 'half-spread':
+      // `price` is the mid here; without a known spread there is nothing to add.
+      if (!(halfSpread >= 0)) return price;
+      return side === 'buy' ? price + halfSpread : price - halfSpread;
     case 'fixed-bps':
       frac = model.bps / 10_000;
       break;
@@ -85,6 +97,7 @@ export function checkCostModels(fees: FeeModel, slippage: SlippageModel): string
   const bad = (name: string, v: unknown): boolean => v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0);
   switch (slippage.kind) {
     case 'none':
+    case 'half-spread':
       break;
     case 'fixed-bps':
       if (bad('bps', slippage.bps) || slippage.bps === undefined) return `slippage.bps must be a non-negative number, got ${String(slippage.bps)}`;
@@ -95,7 +108,7 @@ export function checkCostModels(fees: FeeModel, slippage: SlippageModel): string
       }
       break;
     default:
-      return `unknown slippage model '${String((slippage as { kind: unknown }).kind)}' (expected none, fixed-bps, volume-share)`;
+      return `unknown slippage model '${String((slippage as { kind: unknown }).kind)}' (expected none, fixed-bps, volume-share, half-spread)`;
   }
   switch (fees.kind) {
     case 'none':

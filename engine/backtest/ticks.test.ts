@@ -1,0 +1,108 @@
+// `studio backtest --ticks …` as a user runs it: a real tick file from ../shared/data imported into
+// a new workspace's lake, a strategy trading it, fills hand-checked against the file's quotes, and
+// bad flags refused with exit 2 naming the flag.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkLatency, checkTickKind, parseSlippage } from './ticks';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+const DATA = path.resolve(root, '..', 'shared', 'data');
+let ws: string;
+
+function studio(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'engine/cli/entry.ts', ...args, '--workspace', ws], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function json(r: { code: number | null; out: string; err: string }): Record<string, unknown> {
+  if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.err}`);
+  return JSON.parse(r.out) as Record<string, unknown>;
+}
+
+let strategy: string;
+
+beforeAll(() => {
+  ws = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-ticks-'));
+  strategy = path.join(ws, 'strategies', 'tick-flip.ts');
+  fs.mkdirSync(path.dirname(strategy), { recursive: true });
+  fs.writeFileSync(
+    strategy,
+    [
+      "import { z } from 'zod';",
+      "import { defineStrategy } from 'strategy-studio';",
+      'export default defineStrategy({',
+      "  name: 'tick-flip',",
+      '  params: z.object({ qty: z.number().default(1000), exitAfter: z.number().default(3) }),',
+      '  create(ctx, p) {',
+      '    let n = 0;',
+      '    const symbol = ctx.symbols[0];',
+      '    const step = () => {',
+      "      if (n === 0) ctx.orders.submit({ symbol, side: 'buy', qty: p.qty, type: 'market' });",
+      '      if (n === p.exitAfter) ctx.orders.closePosition(symbol);',
+      '      n++;',
+      '    };',
+      '    return { onQuote: step, onTrade: step };',
+      '  },',
+      '});',
+    ].join('\n'),
+  );
+  const imp = studio('lake', 'import', path.join(DATA, 'bidask.csv'), '--symbol', 'EURX');
+  if (imp.code !== 0) throw new Error(imp.err);
+  const imp2 = studio('lake', 'import', path.join(DATA, 'ticksample.csv'), '--symbol', 'FUT', '--format', 'trades');
+  if (imp2.code !== 0) throw new Error(imp2.err);
+});
+
+afterAll(() => {
+  fs.rmSync(ws, { recursive: true, force: true });
+});
+
+describe('studio backtest --ticks', () => {
+  it('trades the imported bid/ask file at the touch, and repeats exactly', () => {
+    const a = json(studio('backtest', strategy, '--symbols', 'EURX', '--ticks', 'quotes', '--slippage', 'half-spread', '--json'));
+    // Buy 1000 on the first quote → filled at the next quote's ask (0.5347, 16:53:51); close on
+    // the fourth → the next quote is the first of two at 16:53:54: bid 0.5245. P&L −10.20.
+    expect(a).toMatchObject({ bars: 0, orders: 2, fills: 2, trades: 1, openTrades: 0 });
+    expect(a.finalEquity).toBeCloseTo(100_000 + 1000 * (0.5245 - 0.5347), 9);
+    const b = json(studio('backtest', strategy, '--symbols', 'EURX', '--ticks', 'quotes', '--slippage', 'half-spread', '--json'));
+    const strip = (o: Record<string, unknown>) => ({ ...o, elapsedMs: 0, barsPerSecond: 0, runId: '' });
+    expect(strip(b)).toEqual(strip(a));
+  });
+
+  it('runs on the tick sample with latency, with fills capped by trade size', () => {
+    const r = json(studio('backtest', strategy, '--symbols', 'FUT', '--ticks', 'trades', '--latency', '5000', '--param', 'qty=2', '--no-save', '--json'));
+    // Buy 2 at the 20:57:42.146 print; it arrives 5 s later and meets the 1-lot print at 53.821
+    // (a partial fill) and the 55.073 print for the other lot. The close, sent at 55.073, arrives
+    // at 20:58:00.073 and fills whole at the 168-lot print of 00.079: 3 fills.
+    expect(r).toMatchObject({ bars: 0, orders: 2, fills: 3, trades: 1 });
+  });
+
+  it('refuses bad values naming the flag, and half-spread without quotes naming the symbol', () => {
+    const bad = studio('backtest', strategy, '--symbols', 'EURX', '--ticks', 'bogus', '--json');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--ticks bogus: expected trades, quotes, both');
+    const lat = studio('backtest', strategy, '--symbols', 'EURX', '--ticks', 'quotes', '--latency', '-3', '--json');
+    expect(lat.code).toBe(2);
+    expect(lat.err).toContain('--latency -3: expected a number of milliseconds >= 0');
+    const none = studio('backtest', strategy, '--symbols', 'FUT', '--ticks', 'quotes', '--json');
+    expect(none.code).toBe(2);
+    expect(none.err).toContain('--ticks quotes: no quotes for FUT');
+    const hs = studio('backtest', strategy, '--symbols', 'FUT', '--ticks', 'trades', '--slippage', 'half-spread', '--no-save', '--json');
+    expect(hs.code).toBe(2);
+    expect(hs.err).toContain('slippage half-spread needs quotes for every symbol; FUT has none');
+  });
+});
+
+describe('tick option parsing', () => {
+  it('names the flag and what was expected', () => {
+    expect(checkTickKind('both')).toBe('both');
+    expect(() => checkTickKind('ticks')).toThrow('--ticks ticks: expected trades, quotes, both');
+    expect(checkLatency('12.5')).toBe(12.5);
+    expect(() => checkLatency('soon')).toThrow('--latency soon: expected a number of milliseconds >= 0');
+    expect(parseSlippage('half-spread')).toEqual({ kind: 'half-spread' });
+    expect(parseSlippage('fixed-bps:3')).toEqual({ kind: 'fixed-bps', bps: 3 });
+    expect(() => parseSlippage('quarter-spread')).toThrow('--slippage quarter-spread: expected none, half-spread (quotes needed), fixed-bps[:bps] or volume-share[:impact]');
+  });
+});
