@@ -117,3 +117,85 @@ export class CurveLog {
     return out;
   }
 }
+
+/** A stretch of a streamed run's per-step rows (steps firstStep … firstStep + count − 1). */
+export interface CurveRows {
+  readonly firstStep: number;
+  readonly count: number;
+  readonly ts: BigInt64Array;
+  readonly equity: Float64Array;
+  readonly cash: Float64Array;
+  readonly exposure: Float64Array;
+}
+
+/**
+ * At most `points` rows of a curve too long to keep: every `stride`-th step, the stride doubling
+ * (and every other kept row dropped) whenever the buffer fills. The last step is always kept.
+ */
+export class ThinCurve {
+  private stride = 1;
+  private n = 0;
+  private ts: BigInt64Array;
+  private equity: Float64Array;
+  private cash: Float64Array;
+  private exposure: Float64Array;
+  private last = -1;
+  private lastRow: { ts: bigint; equity: number; cash: number; exposure: number } | null = null;
+
+  constructor(private readonly points: number) {
+    this.ts = new BigInt64Array(points);
+    this.equity = new Float64Array(points);
+    this.cash = new Float64Array(points);
+    this.exposure = new Float64Array(points);
+  }
+
+  push(firstStep: number, ts: BigInt64Array, equity: Float64Array, cash: Float64Array, exposure: Float64Array, count: number): void {
+    for (let k = 0; k < count; k++) {
+      const step = firstStep + k;
+      if (step % this.stride !== 0) continue;
+      if (this.n === this.points - 1) this.halve();
+      if (step % this.stride !== 0) continue;
+      this.ts[this.n] = ts[k];
+      this.equity[this.n] = equity[k];
+      this.cash[this.n] = cash[k];
+      this.exposure[this.n] = exposure[k];
+      this.n++;
+      this.last = step;
+    }
+    if (count > 0) this.lastRow = { ts: ts[count - 1], equity: equity[count - 1], cash: cash[count - 1], exposure: exposure[count - 1] };
+    this.lastStep = firstStep + count - 1;
+  }
+
+  private lastStep = -1;
+
+  private halve(): void {
+    let w = 0;
+    for (let r = 0; r < this.n; r += 2) {
+      this.ts[w] = this.ts[r];
+      this.equity[w] = this.equity[r];
+      this.cash[w] = this.cash[r];
+      this.exposure[w] = this.exposure[r];
+      w++;
+    }
+    this.n = w;
+    this.stride *= 2;
+  }
+
+  lastTs(fallback: bigint): bigint {
+    return this.lastRow?.ts ?? fallback;
+  }
+
+  /** The kept rows, with the run's last step appended if the stride skipped it. */
+  curve(): { ts: BigInt64Array; equity: Float64Array; cash: Float64Array; exposure: Float64Array } {
+    const tail = this.lastRow !== null && this.last !== this.lastStep ? 1 : 0;
+    const n = this.n + tail;
+    const out = { ts: this.ts.slice(0, n), equity: this.equity.slice(0, n), cash: this.cash.slice(0, n), exposure: this.exposure.slice(0, n) };
+    if (tail === 1 && this.lastRow !== null) {
+      out.ts[n - 1] = this.lastRow.ts;
+      out.equity[n - 1] = this.lastRow.equity;
+      out.cash[n - 1] = this.lastRow.cash;
+      out.exposure[n - 1] = this.lastRow.exposure;
+    }
+    return out;
+  }
+}

@@ -15,18 +15,19 @@
 import { NEVER_NS, TestClock } from '../clock';
 import type { Bar, OrderEvent } from '../events';
 import type { BarIndicator } from '../indicators/index';
-import { type Metrics, computeMetrics } from '../metrics/metrics';
+import { type Metrics, MetricsStream, computeMetrics } from '../metrics/metrics';
 import type { Order } from '../orders/types';
 import { Portfolio, type Position } from '../portfolio/portfolio';
 import { type ParamIssue, resolveParams } from '../strategy/define';
-import { ColumnHistory, advanceHistory } from '../strategy/history';
+import { ColumnHistory, advanceHistory, rebindHistory } from '../strategy/history';
 import type { ParamsSchema, StrategyDefinition, StrategyHandlers } from '../strategy/types';
 import { type BacktestConfig, type ResolvedConfig, resolveConfig } from './config';
 import { createBacktestContext } from './context';
 import { type BarColumns, type BarData, checkBarData } from './data';
-import { CurveLog } from './curve';
+import { type CurveRows, CurveLog, ThinCurve } from './curve';
 import { type BarInput, SimulatedExchange } from './exchange';
 import { type TradeRecord, TradeTracker } from './trades';
+import { type TickData, needsEventLoop, runEventBacktest } from './ticks';
 
 export interface BacktestRequest<S extends ParamsSchema = ParamsSchema> {
   strategy: StrategyDefinition<S>;
@@ -39,6 +40,11 @@ export interface BacktestRequest<S extends ParamsSchema = ParamsSchema> {
    * checks its shared bars once instead of once per combination: ~15 ms per million bars).
    */
   dataChecked?: boolean;
+  /**
+   * Trades and/or quotes per symbol, next to (or instead of: pass `data: {}`) the bars. Such a
+   * run, or one with latency or half-spread slippage, takes the event loop in ticks.ts.
+   */
+  ticks?: TickData;
   /**
    * A column the run may write its equity curve into instead of a fresh one, for a caller that
    * reads only the figures and then starts the next run (a sweep worker reuses one): a fresh
@@ -99,6 +105,8 @@ export type BacktestOutcome = { ok: true; result: BacktestResult } | { ok: false
 /** A strategy that keeps reacting to its own events without end is a bug, not a workload. */
 const MAX_EVENTS_PER_DISPATCH = 1_000_000;
 const NS_PER_DAY = 86_400e9;
+/** Steps a streamed run buffers before handing them on (to metrics, the thinned curve, onRows). */
+const STREAM_BUFFER_STEPS = 1 << 16;
 
 /** Every supported platform is little-endian; checked rather than assumed. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -164,27 +172,47 @@ class LoopBar implements BarInput {
 }
 
 export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>): BacktestOutcome {
-  const { strategy, data } = request;
+  // Decided once per run: bar-only runs never pay for ticks or latency.
+  if (needsEventLoop(request as BacktestRequest)) return runEventBacktest(request);
+  const dataError = request.dataChecked === true ? null : checkBarData(request.data);
+  if (dataError !== null) return { ok: false, error: { kind: 'data', message: `data: ${dataError}` } };
+  // Sorted so the run does not depend on the caller's key order.
+  const symbols = Object.keys(request.data).sort();
+  // With all the bars at hand the loop never asks for more: one step of the generator is the run.
+  return runBars(request, symbols, symbols.map((s) => request.data[s]), null).next().value as BacktestOutcome;
+}
+
+/** What a streamed run needs besides the request: see runBacktestStream. */
+interface StreamState {
+  lookback: number;
+  curvePoints: number;
+  onRows: ((rows: CurveRows) => void) | undefined;
+  totalBars: number;
+}
+
+/**
+ * The loop over bars. Given all bars (`stream` null) it runs to the end; streamed, it yields when
+ * its window of bars is used up and takes the next chunk (or null at the end) from `next()`.
+ */
+function* runBars<S extends ParamsSchema>(request: Omit<BacktestRequest<S>, 'data'>, symbols: readonly string[], cols: BarColumns[], stream: StreamState | null): Generator<void, BacktestOutcome, BarData | null> {
+  const { strategy } = request;
   const cfgResult = resolveConfig(request.config);
   if (!cfgResult.ok) return { ok: false, error: { kind: 'config', message: cfgResult.message } };
   const cfg = cfgResult.config;
-  const dataError = request.dataChecked === true ? null : checkBarData(data);
-  if (dataError !== null) return { ok: false, error: { kind: 'data', message: `data: ${dataError}` } };
   const paramsResult = resolveParams(strategy, request.params ?? {});
   if (!paramsResult.ok) return { ok: false, error: { kind: 'params', message: paramsResult.message, issues: paramsResult.issues } };
   const params = paramsResult.params;
-
-  // Sorted so the run does not depend on the caller's key order.
-  const symbols = Object.keys(data).sort();
   const nSym = symbols.length;
-  const cols = symbols.map((s) => data[s]);
   let firstTs = NEVER_NS;
   let totalBars = 0;
   for (const c of cols) {
-    if (c.ts[0] < firstTs) firstTs = c.ts[0];
+    if (c.ts.length > 0 && c.ts[0] < firstTs) firstTs = c.ts[0];
     totalBars += c.ts.length;
   }
+  if (stream !== null && Number.isFinite(stream.totalBars)) totalBars = stream.totalBars;
   const startNs = firstTs - 1n;
+  // First and last close of each symbol, for the buy-and-hold benchmark (a streamed run lets go of its bars).
+  const firstClose = cols.map((c) => (c.close.length > 0 ? c.close[0] : NaN));
 
   const clock = new TestClock(startNs);
   const portfolio = new Portfolio(symbols, cfg.initialCash, { marginMultiplier: cfg.marginMultiplier, borrowRateAnnual: cfg.borrowRateAnnual });
@@ -218,7 +246,8 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
   // columns (high word signed, low word unsigned), because every bigint read allocates.
   const hiAt = LITTLE_ENDIAN ? 1 : 0;
   const loAt = 1 - hiAt;
-  const words = cols.map((c) => new Int32Array(c.ts.buffer, c.ts.byteOffset, c.ts.length * 2));
+  const wordsOf = (c: BarColumns) => new Int32Array(c.ts.buffer, c.ts.byteOffset, c.ts.length * 2);
+  const words = cols.map(wordsOf);
   const len = new Int32Array(nSym);
   const cursor = new Int32Array(nSym);
   const lastIndex = new Int32Array(nSym).fill(-1);
@@ -238,14 +267,14 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
   };
   for (let s = 0; s < nSym; s++) {
     len[s] = cols[s].ts.length;
-    loadNext(s, 0);
+    if (len[s] > 0) loadNext(s, 0);
   }
   const stepSyms = new Int32Array(nSym);
 
   // Corporate actions per symbol, in ex-date order; those at or before a symbol's first bar are
   // already in its prices. The loop compares the next one's time as 32-bit words, like bar times.
   const actions = symbols.map((sym, s) =>
-    (request.config?.corporateActions ?? []).filter((a) => a.symbol === sym && a.exNs > cols[s].ts[0]).sort((a, b) => (a.exNs < b.exNs ? -1 : a.exNs > b.exNs ? 1 : 0)),
+    (request.config?.corporateActions ?? []).filter((a) => a.symbol === sym && (cols[s].ts.length === 0 || a.exNs > cols[s].ts[0])).sort((a, b) => (a.exNs < b.exNs ? -1 : a.exNs > b.exNs ? 1 : 0)),
   );
   const hasActions = actions.some((a) => a.length > 0);
   const actPtr = new Int32Array(nSym);
@@ -303,11 +332,72 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
   if (scratch !== null) capacity = Math.max(capacity, scratch.length);
   // With one symbol the step times are that symbol's bar times: copied once at the end.
   const oneSymbol = nSym === 1;
-  let outTs: BigInt64Array = new BigInt64Array(oneSymbol ? 0 : capacity);
+  // A streamed run writes every step's time, cash and exposure into buffers it hands on when full.
+  const streamed = stream !== null;
+  if (streamed) capacity = STREAM_BUFFER_STEPS;
+  const writeTs = !oneSymbol || streamed;
+  let outTs: BigInt64Array = new BigInt64Array(writeTs ? capacity : 0);
   let outTsWords = new Int32Array(outTs.buffer);
   let outEquity: Float64Array = scratch ?? new Float64Array(capacity);
+  const outCash = new Float64Array(streamed ? capacity : 0);
+  const outExposure = new Float64Array(streamed ? capacity : 0);
   const curveLog = new CurveLog(nSym);
+  const metricsStream = streamed ? new MetricsStream(cfg.initialCash, cfg.riskFreeRate, cfg.periodsPerYear ?? undefined) : null;
+  const thin = streamed ? new ThinCurve(stream.curvePoints) : null;
+  let streamedSteps = 0;
+  let inMarketSteps = 0;
   let steps = 0;
+  /** Hands the buffered steps on (streamed runs only) and empties the buffers. */
+  const flushSteps = (): void => {
+    if (steps === 0 || metricsStream === null || thin === null) return;
+    metricsStream.push(outTs, outEquity, steps);
+    thin.push(streamedSteps, outTs, outEquity, outCash, outExposure, steps);
+    stream?.onRows?.({ firstStep: streamedSteps, count: steps, ts: outTs.subarray(0, steps), equity: outEquity.subarray(0, steps), cash: outCash.subarray(0, steps), exposure: outExposure.subarray(0, steps) });
+    streamedSteps += steps;
+    steps = 0;
+  };
+  /**
+   * Moves each symbol's window on to the next chunk: the last `lookback` bars stay (for history
+   * windows), the rest go. Everything that holds a bar index into a window moves with it.
+   */
+  const slide = (chunk: BarData): string | null => {
+    for (let s = 0; s < nSym; s++) {
+      const c = cols[s];
+      const add = chunk[symbols[s]];
+      const n = add === undefined ? 0 : add.ts.length;
+      const keep = Math.min(len[s], (stream as StreamState).lookback);
+      const dropped = len[s] - keep;
+      if (n > 0 && len[s] > 0) {
+        const prevTs = c.ts[len[s] - 1];
+        if (add.ts[0] <= prevTs) return `${symbols[s]}: the chunk starts at ${add.ts[0]}, not after the previous chunk's last bar (${prevTs})`;
+        if (dayAt(s, len[s] - 1) === Math.floor((Number(add.ts[0]) + offset) / NS_PER_DAY)) {
+          return `${symbols[s]}: the chunk starting at ${add.ts[0]} splits a session day with the previous chunk: cut chunks between session days`;
+        }
+      }
+      if (n === 0 && dropped === 0) continue;
+      scanTrade(s, lastIndex[s]);
+      const w: BarColumns = {
+        ts: joinTs(c.ts, dropped, len[s], add?.ts, n),
+        open: joinF(c.open, dropped, len[s], add?.open, n),
+        high: joinF(c.high, dropped, len[s], add?.high, n),
+        low: joinF(c.low, dropped, len[s], add?.low, n),
+        close: joinF(c.close, dropped, len[s], add?.close, n),
+        volume: joinF(c.volume, dropped, len[s], add?.volume, n),
+      };
+      if (len[s] === 0 && n > 0 && Number.isNaN(firstClose[s])) firstClose[s] = w.close[0];
+      cols[s] = w;
+      words[s] = wordsOf(w);
+      views[s] = new BarView(symbols[s], w);
+      rebindHistory(histories[s], w, dropped);
+      trades.shiftBars(s, dropped);
+      if (lastStepSym === s && lastStep >= 0) lastStep -= dropped;
+      lastIndex[s] -= dropped;
+      cursor[s] = keep;
+      len[s] = keep + n;
+      if (n > 0) loadNext(s, keep);
+    }
+    return null;
+  };
 
   let phase = 'create';
   let handlers: StrategyHandlers = {};
@@ -329,6 +419,9 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
 
   const watch = request.config?.stopwatch;
   let loopMs = 0;
+  let lastStep = -1;
+  let lastStepSym = 0;
+  let barsDoneAll = 0;
   try {
     handlers = strategy.create(ctx, params);
     // Without a listener, order events are not built per order; the log still has them all.
@@ -337,15 +430,14 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
     handlers.onStart?.();
     drain();
 
-    const t0 = watch !== undefined ? watch() : 0;
-    let lastStep = -1;
-    let lastStepSym = 0;
+    let t0 = watch !== undefined ? watch() : 0;
     const signalClose = cfg.market === 'signal-close';
     const borrow = cfg.borrowRateAnnual > 0;
     const onProgress = request.config?.onProgress;
     const progressEvery = Math.max(1, Math.floor(totalBars / 100));
     let barsDone = 0;
     let nextProgress = onProgress !== undefined ? progressEvery : Infinity;
+    for (;;) {
     for (;;) {
       // The earliest next bar across symbols defines this step's time T = ts of (tSym, tIdx).
       // One symbol (the common case) needs no search: its next bar is the step.
@@ -435,19 +527,26 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
         drain();
       }
 
+      if (steps === capacity && streamed) flushSteps();
       if (steps === capacity) {
         capacity *= 2;
         outTs = grow64(outTs, capacity);
         outTsWords = new Int32Array(outTs.buffer);
         outEquity = growF(outEquity, capacity);
       }
-      if (!oneSymbol) {
+      if (writeTs) {
         const w = words[tSym];
         outTsWords[2 * steps] = w[2 * tIdx];
         outTsWords[2 * steps + 1] = w[2 * tIdx + 1];
       }
       portfolio.writeRow(steps, outEquity);
-      curveLog.record(steps, portfolio);
+      if (streamed) {
+        outCash[steps] = portfolio.cash;
+        outExposure[steps] = portfolio.gross;
+        if (portfolio.gross !== 0) inMarketSteps++;
+      } else {
+        curveLog.record(steps, portfolio);
+      }
       steps++;
       barsDone += k;
       if (barsDone >= nextProgress) {
@@ -457,14 +556,25 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
       lastStep = tIdx;
       lastStepSym = tSym;
     }
-    if (watch !== undefined) loopMs = watch() - t0;
+    if (!streamed) break;
+    // The window is used up: take the next chunk, or stop at the end of the stream.
+    if (watch !== undefined) loopMs += watch() - t0;
+    const chunk = yield;
+    if (watch !== undefined) t0 = watch();
+    if (chunk === null) break;
+    const chunkError = slide(chunk);
+    if (chunkError !== null) return { ok: false, error: { kind: 'data', message: `data: ${chunkError}` } };
+    }
+    if (watch !== undefined && !streamed) loopMs = watch() - t0;
+    barsDoneAll = barsDone;
     if (onProgress !== undefined && nextProgress - progressEvery < barsDone) onProgress(barsDone, totalBars);
     // Shared, not copied: with one symbol the step times are exactly its bar times.
-    if (oneSymbol) outTs = steps === cols[0].ts.length ? cols[0].ts : cols[0].ts.slice(0, steps);
+    if (!writeTs) outTs = steps === cols[0].ts.length ? cols[0].ts : cols[0].ts.slice(0, steps);
 
     phase = 'onStop';
     handlers.onStop?.();
     drain();
+    flushSteps();
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
     const ts = clock.timestampNs();
@@ -485,31 +595,37 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
   const stepTs = fit(outTs);
   let cashCol: Float64Array | null = null;
   let exposureCol: Float64Array | null = null;
-  const equity: EquityCurve = {
-    ts: stepTs,
-    equity: outEquity === scratch ? outEquity.subarray(0, steps) : fit(outEquity),
-    get cash() {
-      return (cashCol ??= curveLog.cashColumn(steps));
-    },
-    get exposure() {
-      return (exposureCol ??= curveLog.exposureColumn(steps, stepTs, cols));
-    },
-  };
-  const lastTs = steps > 0 ? equity.ts[steps - 1] : startNs;
+  const equity: EquityCurve =
+    thin !== null
+      ? thin.curve()
+      : {
+          ts: stepTs,
+          equity: outEquity === scratch ? outEquity.subarray(0, steps) : fit(outEquity),
+          get cash() {
+            return (cashCol ??= curveLog.cashColumn(steps));
+          },
+          get exposure() {
+            return (exposureCol ??= curveLog.exposureColumn(steps, stepTs, cols));
+          },
+        };
+  const lastTs = thin !== null ? thin.lastTs(startNs) : steps > 0 ? equity.ts[steps - 1] : startNs;
   for (let s = 0; s < nSym; s++) scanTrade(s, lastIndex[s]);
   const log = exchange.detachLog(cfg.keepOrderLog);
-  const metrics = computeMetrics({
-    ts: equity.ts,
-    equity: equity.equity,
-    inMarketSteps: curveLog.inMarketSteps,
-    initialCash: cfg.initialCash,
-    tradePnls: trades.closedPnls(),
-    tradedNotional: portfolio.tradedNotional,
-    riskFreeRate: cfg.riskFreeRate,
-    periodsPerYear: cfg.periodsPerYear ?? undefined,
-  });
+  const metrics =
+    metricsStream !== null
+      ? metricsStream.finish(inMarketSteps, trades.closedPnls(), portfolio.tradedNotional)
+      : computeMetrics({
+          ts: equity.ts,
+          equity: equity.equity,
+          inMarketSteps: curveLog.inMarketSteps,
+          initialCash: cfg.initialCash,
+          tradePnls: trades.closedPnls(),
+          tradedNotional: portfolio.tradedNotional,
+          riskFreeRate: cfg.riskFreeRate,
+          periodsPerYear: cfg.periodsPerYear ?? undefined,
+        });
   let bh = 0;
-  for (const c of cols) bh += c.close[c.close.length - 1] / c.close[0] - 1;
+  for (let s = 0; s < nSym; s++) bh += cols[s].close[len[s] - 1] / firstClose[s] - 1;
   bh /= nSym;
   return {
     ok: true,
@@ -519,7 +635,7 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
         params: params as Record<string, unknown>,
         config: cfg,
         symbols,
-        bars: totalBars,
+        bars: barsDoneAll,
         equity,
         openTrades: trades.openTrades(lastTs, lastIndex, portfolio.qtys, portfolio.avgPrices, portfolio.lastPrices),
         fills: exchange.fillCount,
@@ -529,7 +645,7 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
         dividends: portfolio.dividends,
         metrics,
         benchmark: { totalReturn: bh, cagr: metrics.years > 0 ? Math.pow(1 + bh, 1 / metrics.years) - 1 : NaN },
-        timing: watch !== undefined ? { loopMs, barsPerSecond: loopMs > 0 ? (totalBars / loopMs) * 1000 : Infinity } : null,
+        timing: watch !== undefined ? { loopMs, barsPerSecond: loopMs > 0 ? (barsDoneAll / loopMs) * 1000 : Infinity } : null,
       },
       trades,
       log,
@@ -581,4 +697,100 @@ function growF(a: Float64Array, n: number): Float64Array {
   const b = new Float64Array(n);
   b.set(a);
   return b;
+}
+
+/** `a[from, to)` followed by `b[0, n)`, as one new column. */
+function joinF(a: Float64Array, from: number, to: number, b: Float64Array | undefined, n: number): Float64Array {
+  const out = new Float64Array(to - from + n);
+  out.set(a.subarray(from, to));
+  if (b !== undefined) out.set(b.subarray(0, n), to - from);
+  return out;
+}
+
+function joinTs(a: BigInt64Array, from: number, to: number, b: BigInt64Array | undefined, n: number): BigInt64Array {
+  const out = new BigInt64Array(to - from + n);
+  out.set(a.subarray(from, to));
+  if (b !== undefined) out.set(b.subarray(0, n), to - from);
+  return out;
+}
+
+export interface StreamOptions {
+  /**
+   * Bars of each symbol kept behind the newest when the next chunk comes in, for history windows
+   * (default 10,000). Reading further back is an error naming this setting. Indicators are not
+   * limited by it: they carry their state.
+   */
+  lookback?: number;
+  /** Points the result's equity curve keeps (default 100,000): every k-th step, k doubling as needed. */
+  curvePoints?: number;
+  /** Every step's row, in pieces of up to 65,536 steps (views valid during the call): to write the whole curve out. */
+  onRows?: (rows: CurveRows) => void;
+  /** Bars expected in all, for progress events (without it, progress is not reported). */
+  totalBars?: number;
+}
+
+export interface BacktestStreamRequest<S extends ParamsSchema = ParamsSchema> extends Omit<BacktestRequest<S>, 'data' | 'dataChecked' | 'equityScratch' | 'ticks'> {
+  /** Every symbol of the run, known up front (the strategy is told them at the start). */
+  symbols: readonly string[];
+  /**
+   * Consecutive time windows of bars: every bar of a chunk is later than every bar of the chunk
+   * before, and no chunk splits a session day (cut between days, as the lake reader does), so
+   * day, opening and closing orders behave as in a run over all the bars. A chunk may leave out
+   * symbols that have no bars in its window.
+   */
+  chunks: AsyncIterable<BarData> | Iterable<BarData>;
+  stream?: StreamOptions;
+}
+
+/**
+ * A backtest over bars that arrive in chunks and are let go of as the run moves on, so its memory
+ * does not grow with its length: the loop, orders, fills, trades and metrics are the ones of
+ * runBacktest over the same bars (the metrics to rounding: their variance is computed in one
+ * pass); the result's equity curve is thinned to `curvePoints` (every step goes to `onRows`).
+ */
+export async function runBacktestStream<S extends ParamsSchema>(request: BacktestStreamRequest<S>): Promise<BacktestOutcome> {
+  const symbols = [...new Set(request.symbols)].sort();
+  if (symbols.length === 0) return { ok: false, error: { kind: 'data', message: 'data: a streamed run needs at least one symbol' } };
+  const lookback = request.stream?.lookback ?? 10_000;
+  const curvePoints = request.stream?.curvePoints ?? 100_000;
+  if (!(Number.isInteger(lookback) && lookback >= 1)) return { ok: false, error: { kind: 'config', message: `config: stream.lookback must be an integer >= 1, got ${lookback}` } };
+  if (!(Number.isInteger(curvePoints) && curvePoints >= 2)) return { ok: false, error: { kind: 'config', message: `config: stream.curvePoints must be an integer >= 2, got ${curvePoints}` } };
+  if ((request.config?.riskFreeRate ?? 0) !== 0 && request.config?.periodsPerYear === undefined) {
+    return { ok: false, error: { kind: 'config', message: 'config: a streamed run with riskFreeRate needs periodsPerYear (the downside deviation is summed as the run goes)' } };
+  }
+  const state: StreamState = { lookback, curvePoints, onRows: request.stream?.onRows, totalBars: request.stream?.totalBars ?? NaN };
+  const empty = (): BarColumns => ({ ts: new BigInt64Array(0), open: new Float64Array(0), high: new Float64Array(0), low: new Float64Array(0), close: new Float64Array(0), volume: new Float64Array(0) });
+  const checked = (chunk: BarData, k: number): string | null => {
+    for (const sym of Object.keys(chunk)) if (!symbols.includes(sym)) return `chunk ${k}: symbol '${sym}' is not one of the run's symbols (${symbols.join(', ')})`;
+    const nonEmpty: Record<string, BarColumns> = {};
+    for (const [sym, c] of Object.entries(chunk)) if (c.ts.length > 0) nonEmpty[sym] = c;
+    const err = Object.keys(nonEmpty).length > 0 ? checkBarData(nonEmpty) : null;
+    return err === null ? null : `chunk ${k}: ${err}`;
+  };
+  const iterator = Symbol.asyncIterator in request.chunks ? request.chunks[Symbol.asyncIterator]() : request.chunks[Symbol.iterator]();
+  let k = 0;
+  let first = await iterator.next();
+  // The run starts with the first chunk that has bars: its first bar sets the clock's start.
+  while (!first.done && Object.values(first.value).every((c) => c.ts.length === 0)) first = await iterator.next();
+  if (first.done) return { ok: false, error: { kind: 'data', message: 'data: the stream has no bars' } };
+  const firstError = checked(first.value, k);
+  if (firstError !== null) return { ok: false, error: { kind: 'data', message: `data: ${firstError}` } };
+  const run = runBars(request, symbols, symbols.map((s) => first.value[s] ?? empty()), state);
+  try {
+    let step = run.next();
+    while (!step.done) {
+      const next = await iterator.next();
+      k++;
+      const chunk = next.done ? null : next.value;
+      const error = chunk === null ? null : checked(chunk, k);
+      if (error !== null) {
+        run.return({ ok: false, error: { kind: 'data', message: `data: ${error}` } });
+        return { ok: false, error: { kind: 'data', message: `data: ${error}` } };
+      }
+      step = run.next(chunk);
+    }
+    return step.value;
+  } finally {
+    await iterator.return?.();
+  }
 }

@@ -96,6 +96,17 @@ export class TradeTracker {
     if (t !== null) t.realized += amount;
   }
 
+  /**
+   * A streamed run dropped the first `dropped` bars of symbol `i`'s window: bar indexes held for
+   * its open trade move with the window (its excursions must already be scanned to the window's end).
+   */
+  shiftBars(i: number, dropped: number): void {
+    const t = this.open[i];
+    if (t === null) return;
+    t.entryBar -= dropped;
+    t.scanned -= dropped;
+  }
+
   hasOpen(i: number): boolean {
     return this.open[i] !== null;
   }

@@ -66,7 +66,6 @@ export interface Metrics {
 export function computeMetrics(input: MetricsInput): Metrics {
   const { ts, equity, initialCash } = input;
   const n = equity.length;
-  const finalEquity = n > 0 ? equity[n - 1] : initialCash;
   const years = n > 1 ? Number(ts[n - 1] - ts[0]) / NS_PER_YEAR : 0;
   const ppy = input.periodsPerYear ?? (years > 0 ? (n - 1) / years : NaN);
   const rf = input.riskFreeRate ?? 0;
@@ -89,17 +88,14 @@ export function computeMetrics(input: MetricsInput): Metrics {
     const ex = r - rfStep;
     if (ex < 0) down += ex * ex;
   }
-  const sd = n > 1 ? Math.sqrt(sq / (n - 1)) : NaN;
-  const dd = n > 0 ? Math.sqrt(down / n) : NaN;
-  const excess = mean - rfStep;
-  const annual = Math.sqrt(ppy);
 
   // Drawdown depth and the longest stretch spent below a running peak.
   let peak = initialCash;
   let peakIdx = -1;
   let maxDd = 0;
   let longestBars = 0;
-  let longestNs = 0;
+  let longestEnd = 0;
+  let longestPeak = 0;
   for (let i = 0; i < n; i++) {
     const e = equity[i];
     if (e >= peak) {
@@ -111,12 +107,69 @@ export function computeMetrics(input: MetricsInput): Metrics {
     if (d > maxDd) maxDd = d;
     const bars = i - peakIdx;
     if (bars > longestBars) {
+      // Indexes only: bigint arithmetic here allocated on every step of a long drawdown.
       longestBars = bars;
-      longestNs = Number(ts[i] - ts[Math.max(0, peakIdx)]);
+      longestEnd = i;
+      longestPeak = Math.max(0, peakIdx);
     }
   }
 
-  const pnls = input.tradePnls;
+  let inMarket = input.inMarketSteps ?? 0;
+  let eqSum = 0;
+  const exposure = input.inMarketSteps === undefined ? input.exposure : undefined;
+  for (let i = 0; i < n; i++) {
+    eqSum += equity[i];
+    if (exposure !== undefined && exposure[i] !== 0) inMarket++;
+  }
+  return assemble({
+    n,
+    years,
+    ppy,
+    rfStep,
+    mean,
+    sumSqDev: sq,
+    sumSqDown: down,
+    maxDd,
+    longestBars,
+    longestNs: longestBars > 0 ? Number(ts[longestEnd] - ts[longestPeak]) : 0,
+    inMarket: input.exposure !== undefined || input.inMarketSteps !== undefined ? inMarket : NaN,
+    eqSum,
+    finalEquity: n > 0 ? equity[n - 1] : initialCash,
+    initialCash,
+    tradePnls: input.tradePnls,
+    tradedNotional: input.tradedNotional ?? 0,
+  });
+}
+
+interface Moments {
+  n: number;
+  years: number;
+  ppy: number;
+  rfStep: number;
+  mean: number;
+  /** Σ (r − mean)² and Σ min(0, r − rfStep)² over the step returns. */
+  sumSqDev: number;
+  sumSqDown: number;
+  maxDd: number;
+  longestBars: number;
+  longestNs: number;
+  /** Steps in the market; NaN when unknown. */
+  inMarket: number;
+  eqSum: number;
+  finalEquity: number;
+  initialCash: number;
+  tradePnls: readonly number[];
+  tradedNotional: number;
+}
+
+/** The figures from the sums either way of computing them (whole columns or a stream) arrives at. */
+function assemble(m: Moments): Metrics {
+  const { n, years, ppy, finalEquity, initialCash } = m;
+  const sd = n > 1 ? Math.sqrt(m.sumSqDev / (n - 1)) : NaN;
+  const dd = n > 0 ? Math.sqrt(m.sumSqDown / n) : NaN;
+  const excess = m.mean - m.rfStep;
+  const annual = Math.sqrt(ppy);
+  const pnls = m.tradePnls;
   let wins = 0;
   let grossWin = 0;
   let grossLoss = 0;
@@ -130,37 +183,127 @@ export function computeMetrics(input: MetricsInput): Metrics {
       grossLoss -= p;
     }
   }
-
-  let inMarket = input.inMarketSteps ?? 0;
-  let eqSum = 0;
-  const exposure = input.inMarketSteps === undefined ? input.exposure : undefined;
-  for (let i = 0; i < n; i++) {
-    eqSum += equity[i];
-    if (exposure !== undefined && exposure[i] !== 0) inMarket++;
-  }
-  const meanEquity = n > 0 ? eqSum / n : initialCash;
-  const turnover = (input.tradedNotional ?? 0) / meanEquity;
+  const meanEquity = n > 0 ? m.eqSum / n : initialCash;
+  const turnover = m.tradedNotional / meanEquity;
   const cagr = years > 0 && finalEquity > 0 ? Math.pow(finalEquity / initialCash, 1 / years) - 1 : NaN;
-
   return {
     totalReturn: finalEquity / initialCash - 1,
     cagr,
     volatility: sd * annual,
     sharpe: sd > 0 ? (excess / sd) * annual : NaN,
     sortino: dd > 0 ? (excess / dd) * annual : NaN,
-    calmar: maxDd > 0 ? cagr / maxDd : NaN,
-    maxDrawdown: maxDd,
-    maxDrawdownDurationBars: longestBars,
-    maxDrawdownDurationDays: longestNs / NS_PER_DAY,
+    calmar: m.maxDd > 0 ? cagr / m.maxDd : NaN,
+    maxDrawdown: m.maxDd,
+    maxDrawdownDurationBars: m.longestBars,
+    maxDrawdownDurationDays: m.longestNs / NS_PER_DAY,
     trades: pnls.length,
     winRate: pnls.length > 0 ? wins / pnls.length : NaN,
     profitFactor: grossLoss > 0 ? grossWin / grossLoss : grossWin > 0 ? Infinity : NaN,
     expectancy: pnls.length > 0 ? pnlSum / pnls.length : NaN,
-    exposure: n > 0 && (input.exposure !== undefined || input.inMarketSteps !== undefined) ? inMarket / n : NaN,
+    exposure: n > 0 ? m.inMarket / n : NaN,
     turnover,
     annualTurnover: years > 0 ? turnover / years : NaN,
     periodsPerYear: ppy,
     years,
     finalEquity,
   };
+}
+
+/**
+ * The same metrics from an equity curve that arrives in pieces and is never held whole (a run
+ * streamed in chunks). Variance is Welford's running form rather than the two passes above, so the
+ * figures agree with computeMetrics to rounding, not bit for bit. With a risk-free rate the
+ * periods per year must be given: the downside sum needs the per-step rate before the end.
+ */
+export class MetricsStream {
+  private n = 0;
+  private prev: number;
+  private sum = 0;
+  private wMean = 0;
+  private wM2 = 0;
+  private down = 0;
+  private peak: number;
+  private peakIdx = -1;
+  private peakTs = 0n;
+  private maxDd = 0;
+  private longestBars = 0;
+  private longestNs = 0;
+  private eqSum = 0;
+  private firstTs = 0n;
+  private lastTs = 0n;
+  private last: number;
+  private readonly rfStep: number;
+
+  constructor(
+    private readonly initialCash: number,
+    private readonly riskFreeRate = 0,
+    private readonly periodsPerYear?: number,
+  ) {
+    if (riskFreeRate !== 0 && !(periodsPerYear !== undefined && periodsPerYear > 0)) {
+      throw new RangeError('a streamed run with a risk-free rate needs periodsPerYear');
+    }
+    this.prev = initialCash;
+    this.peak = initialCash;
+    this.last = initialCash;
+    this.rfStep = riskFreeRate === 0 ? 0 : riskFreeRate / (periodsPerYear as number);
+  }
+
+  /** Steps [0, count) of these columns, in time order after every step pushed before. */
+  push(ts: BigInt64Array, equity: Float64Array, count: number): void {
+    if (count <= 0) return;
+    if (this.n === 0) this.firstTs = ts[0];
+    let prev = this.prev;
+    for (let k = 0; k < count; k++) {
+      const e = equity[k];
+      const r = e / prev - 1;
+      prev = e;
+      const i = this.n++;
+      this.sum += r;
+      const delta = r - this.wMean;
+      this.wMean += delta / (i + 1);
+      this.wM2 += delta * (r - this.wMean);
+      const ex = r - this.rfStep;
+      if (ex < 0) this.down += ex * ex;
+      this.eqSum += e;
+      if (e >= this.peak) {
+        this.peak = e;
+        this.peakIdx = i;
+        this.peakTs = ts[k];
+        continue;
+      }
+      const d = 1 - e / this.peak;
+      if (d > this.maxDd) this.maxDd = d;
+      const bars = i - this.peakIdx;
+      if (bars > this.longestBars) {
+        this.longestBars = bars;
+        this.longestNs = Number(ts[k] - (this.peakIdx < 0 ? this.firstTs : this.peakTs));
+      }
+    }
+    this.prev = prev;
+    this.last = prev;
+    this.lastTs = ts[count - 1];
+  }
+
+  finish(inMarketSteps: number, tradePnls: readonly number[], tradedNotional: number): Metrics {
+    const n = this.n;
+    const years = n > 1 ? Number(this.lastTs - this.firstTs) / NS_PER_YEAR : 0;
+    return assemble({
+      n,
+      years,
+      ppy: this.periodsPerYear ?? (years > 0 ? (n - 1) / years : NaN),
+      rfStep: this.rfStep,
+      mean: n > 0 ? this.sum / n : NaN,
+      sumSqDev: this.wM2,
+      sumSqDown: this.down,
+      maxDd: this.maxDd,
+      longestBars: this.longestBars,
+      longestNs: this.longestNs,
+      inMarket: inMarketSteps,
+      eqSum: this.eqSum,
+      finalEquity: n > 0 ? this.last : this.initialCash,
+      initialCash: this.initialCash,
+      tradePnls,
+      tradedNotional,
+    });
+  }
 }

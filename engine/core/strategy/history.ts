@@ -15,10 +15,20 @@ export interface BarColumnsView {
 }
 
 let moveCursor: (history: ColumnHistory, index: number) => void;
+let rebind: (history: ColumnHistory, cols: BarColumnsView, dropped: number) => void;
 
 /** Engine only: bar `index` of this history's symbol has closed. Not reachable from a BarHistory. */
 export function advanceHistory(history: ColumnHistory, index: number): void {
   moveCursor(history, index);
+}
+
+/**
+ * Engine only, for runs streamed in chunks: the history now reads `cols`, a window whose first
+ * `dropped` bars of the previous window are gone (older bars than that cannot be read: asking for
+ * them is an error naming the window, not a silent NaN).
+ */
+export function rebindHistory(history: ColumnHistory, cols: BarColumnsView, dropped: number): void {
+  rebind(history, cols, dropped);
 }
 
 export class ColumnHistory implements BarHistory {
@@ -26,11 +36,18 @@ export class ColumnHistory implements BarHistory {
     moveCursor = (h, index) => {
       h.#last = index;
     };
+    rebind = (h, cols, dropped) => {
+      h.#cols = cols;
+      h.#last -= dropped;
+      h.#dropped += dropped;
+    };
   }
 
-  readonly #cols: BarColumnsView;
+  #cols: BarColumnsView;
   /** Index of the newest delivered bar; -1 before the first. */
   #last = -1;
+  /** Bars before the window (streamed runs): counted in `length`, no longer readable. */
+  #dropped = 0;
 
   constructor(
     readonly symbol: string,
@@ -40,12 +57,16 @@ export class ColumnHistory implements BarHistory {
   }
 
   get length(): number {
-    return this.#last + 1;
+    return this.#dropped + this.#last + 1;
   }
 
   #at(ago: number): number {
     // Integer check without allocation: `ago | 0` differs for fractions, NaN and huge values.
-    return ago >= 0 && ago === (ago | 0) && ago <= this.#last ? this.#last - ago : -1;
+    if (ago >= 0 && ago === (ago | 0) && ago <= this.#last) return this.#last - ago;
+    if (this.#dropped > 0 && ago > this.#last && ago < this.length) {
+      throw new RangeError(`${this.symbol}: bar ${ago} bars ago is outside this streamed run's history window of ${this.#last + 1} bars (raise the stream's lookback)`);
+    }
+    return -1;
   }
 
   open(ago = 0): number {
@@ -80,6 +101,7 @@ export class ColumnHistory implements BarHistory {
   }
 
   closes(n: number, out?: Float64Array): Float64Array {
+    if (this.#dropped > 0 && Math.floor(n) > this.#last + 1) this.#at(Math.min(Math.floor(n), this.length) - 1);
     const k = Math.max(0, Math.min(Math.floor(n), this.#last + 1));
     const dst = out !== undefined && out.length >= k ? out : new Float64Array(k);
     const start = this.#last + 1 - k;
