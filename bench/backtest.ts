@@ -10,7 +10,7 @@ import vm from 'node:vm';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { BarColumns, BarData } from '../engine/core/backtest/data';
-import { runBacktest } from '../engine/core/backtest/runner';
+import { runBacktest, runBacktestStream } from '../engine/core/backtest/runner';
 import { defineStrategy } from '../engine/core/strategy/define';
 import { smaCross } from '../engine/core/strategy/examples/index';
 import { gridCombinations, parseGrid, runSweep } from '../engine/backtest/sweep';
@@ -23,6 +23,7 @@ const arg = (name: string, dflt: number) => {
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 const MINUTE = 60_000_000_000n;
 const START = 1_704_205_860_000_000_000n;
+const DAY_NS = 86_400_000_000_000n;
 
 /** A seeded random walk of one-minute bars, continuous minutes (no sessions). */
 function walk(n: number, seed: number): BarColumns {
@@ -144,6 +145,7 @@ async function main(): Promise<void> {
   const nSym = arg('--symbols', 100);
   const symBars = arg('--symbol-bars', 100_000);
   const sweepBars = arg('--sweep-bars', 1_000_000);
+  const streamBars = arg('--stream-bars', 200_000_000);
   const cores = os.availableParallelism();
   console.log(`backtest bench: node ${process.version}, ${cores} cores (${os.cpus()[0]?.model ?? 'cpu'})`);
 
@@ -185,8 +187,7 @@ async function main(): Promise<void> {
   const withResult = (liveRun - liveData) / nBars;
   console.log(`   bars held       ${held.toFixed(1)} bytes/bar resident (columns ts, open, high, low, close, volume = 48 bytes/bar; ratio ${(held / 48).toFixed(2)})  (target <= 64: ${held <= 64 ? 'met' : 'not met'})`);
   console.log(`   one result      ${withResult.toFixed(1)} bytes/bar more, live heap + buffers (equity, cash, exposure = 24 bytes/step, step times shared with the input; orders, order log and trades; the bare loop's 8-byte equity)`);
-  console.log('   chunked streaming: not yet. A run holds its whole date range in memory (48 bytes/bar), so 1 billion bars');
-  console.log('   would need ~48 GB; the lake reader already reads by date range, the engine loop does not yet take chunks.');
+  console.log('   a run over more bars than memory holds streams them (section 5): its memory does not grow with its length');
 
   // 2. 100 symbols × 100k bars in one portfolio.
   const many: Record<string, BarColumns> = {};
@@ -228,6 +229,51 @@ async function main(): Promise<void> {
   console.log(`   outside the loop ${outsideMs.toFixed(1).padStart(9)} ms per combination per worker (loop ${(sweep.loopMs / combos.length).toFixed(1)} ms)`);
   console.log(`   bare loop, 1 thread ${fmt(bareSweepRate).padStart(10)} bar-evaluations/s (${bareSweepMs.toFixed(0)} ms)`);
   console.log(`   ratio pool/bare ${(sweepRate / bareSweepRate).toFixed(3)}  (target 200,000,000 on 2 cores: ${sweepRate >= 200e6 ? 'met' : 'not met'})`);
+
+  // 5. A run streamed in day-aligned chunks that are made as it goes, so no more than a chunk (and
+  // the engine's lookback window) is ever held: resident memory must stay flat over the run.
+  const DAY = 1440;
+  const chunkDays = 64;
+  const streamDays = Math.ceil(streamBars / DAY);
+  const chunkBars = chunkDays * DAY;
+  const template = walk(chunkBars, 13);
+  function* chunks(): Generator<BarData> {
+    for (let d = 0; d < streamDays; d += chunkDays) {
+      const n = Math.min(chunkDays, streamDays - d) * DAY;
+      // Prices repeat the template (scaled so windows join without a jump); times move on.
+      // Day d runs from 05:00 UTC (midnight at UTC−5, where session days are cut) to 04:59 the next day.
+      const base = (START / DAY_NS) * DAY_NS + 5n * 60n * MINUTE + BigInt(d) * DAY_NS;
+      const c = { ts: new BigInt64Array(n), open: template.open.slice(0, n), high: template.high.slice(0, n), low: template.low.slice(0, n), close: template.close.slice(0, n), volume: template.volume.slice(0, n) };
+      for (let i = 0; i < n; i++) c.ts[i] = base + BigInt(i) * MINUTE;
+      yield { BENCH: c };
+    }
+  }
+  gc();
+  const rssBefore = process.memoryUsage().rss;
+  let rssPeak = rssBefore;
+  let rows = 0;
+  const t5 = performance.now();
+  const streamed = await runBacktestStream({
+    strategy: smaCross,
+    symbols: ['BENCH'],
+    chunks: chunks(),
+    params: { fast: 10, slow: 30, size: 100 },
+    config: { initialCash: 1e6, stopwatch: () => performance.now(), fill: { maxVolumeShare: null }, keepOrderLog: false },
+    stream: {
+      onRows: (r) => {
+        rows += r.count;
+        if ((rows & 0xfffff) < r.count) rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+      },
+    },
+  });
+  const wall5 = performance.now() - t5;
+  if (!streamed.ok) throw new Error(streamed.error.message);
+  const loop5 = streamed.result.timing?.loopMs ?? wall5;
+  const n5 = streamed.result.bars;
+  console.log(`\n5. streamed run: sma-cross over ${fmt(n5)} one-minute bars in ${chunkDays}-day chunks made as it goes (${fmt(streamed.result.metrics.trades)} trades)`);
+  console.log(`   engine loop     ${fmt(n5 / (loop5 / 1000)).padStart(14)} bars/s   (${(loop5 / 1000).toFixed(1)} s; ${(wall5 / 1000).toFixed(1)} s wall with making the chunks); ratio to the in-memory run of section 1: ${(n5 / (loop5 / 1000) / engRate1).toFixed(3)}`);
+  console.log(`   resident memory  ${((rssPeak - rssBefore) / 1e6).toFixed(0)} MB peak growth over the run = ${((rssPeak - rssBefore) / n5).toFixed(2)} bytes/bar (in memory the bars alone would be ${fmt((n5 * 48) / 1e6)} MB); ${fmt(rows)} equity rows handed to onRows, ${fmt(streamed.result.equity.ts.length)} kept`);
+  console.log(`   1 billion bars: npx tsx bench/backtest.ts --stream-bars 1000000000 (about ${fmt(1e9 / (n5 / (wall5 / 1000)) / 60)} min here)`);
 }
 
 await main();

@@ -5,12 +5,12 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { BacktestConfig } from '../core/backtest/config';
 import type { BarData } from '../core/backtest/data';
-import { type BacktestOutcome, type BacktestResult, runBacktest } from '../core/backtest/runner';
+import { type BacktestOutcome, type BacktestResult, runBacktest, runBacktestStream } from '../core/backtest/runner';
 import type { Timeframe } from '../core/data/bars';
 import type { FeeModel } from '../core/orders/costs';
 import { resolveParams } from '../core/strategy/define';
 import type { Adjustment } from '../lake/read';
-import { BarRequestError, readCorporateActions, readLakeBars } from './bars';
+import { BarRequestError, lakeBarWindows, readCorporateActions, readLakeBars } from './bars';
 import { type TickKind, checkLatency, checkTickKind, parseSlippage, readLakeTicks } from './ticks';
 import type { TickData } from '../core/backtest/ticks';
 import { completeRun, createRun, failRun } from './runs';
@@ -50,6 +50,12 @@ export interface BacktestSpec {
   latencyMs?: number;
   /** none | half-spread | fixed-bps[:bps] | volume-share[:impact]; overrides slippageBps. */
   slippage?: string;
+  /**
+   * Stream the bars from the lake in windows of `chunkDays` dates instead of reading them all
+   * first (runBacktestStream): memory stays flat however long the run; history reads reach back
+   * `lookback` bars; runs/ keeps a thinned equity curve.
+   */
+  stream?: { chunkDays?: number; lookback?: number };
 }
 
 /** Bad input, named: the CLI prints it and exits 2, the host returns it as a bad_input error. */
@@ -169,16 +175,20 @@ export interface PreparedBacktest {
   config: BacktestConfig;
 }
 
-/** Loads the strategy, checks the params and reads the bars: everything short of running. */
-export async function prepareBacktest(workspaceDir: string, spec: BacktestSpec, opts: JobOptions = {}): Promise<PreparedBacktest> {
+/** The spec's symbols and settings, its strategy loaded and its params checked: no data read yet. */
+async function loadSpec(workspaceDir: string, spec: BacktestSpec, opts: JobOptions) {
   if (spec.symbols.length === 0) throw new BacktestInputError('--symbols: give at least one symbol');
   const symbols = [...new Set(spec.symbols)];
   const config = backtestConfig(spec);
   const strategy = await loadStrategy(spec.strategy, workspaceDir, opts.cwd);
   const params = spec.params ?? {};
   checkParams(strategy, params);
-  const lakeDir = path.join(workspaceDir, 'lake');
-  const adjustment = spec.adjustment ?? 'all';
+  return { symbols, config, strategy, params, lakeDir: path.join(workspaceDir, 'lake'), adjustment: spec.adjustment ?? 'all' };
+}
+
+/** Loads the strategy, checks the params and reads the bars: everything short of running. */
+export async function prepareBacktest(workspaceDir: string, spec: BacktestSpec, opts: JobOptions = {}): Promise<PreparedBacktest> {
+  const { symbols, config, strategy, params, lakeDir, adjustment } = await loadSpec(workspaceDir, spec, opts);
   if (spec.ticks !== undefined) {
     const kind = checkTickKind(spec.ticks);
     const ticks = await readLakeTicks(lakeDir, { symbols, kind, from: spec.from, to: spec.to });
@@ -201,6 +211,7 @@ export async function prepareBacktest(workspaceDir: string, spec: BacktestSpec, 
 }
 
 export async function runBacktestJob(workspaceDir: string, spec: BacktestSpec, opts: JobOptions = {}): Promise<JobResult> {
+  if (spec.stream !== undefined) return runStreamedJob(workspaceDir, spec, spec.stream, opts);
   const t0 = performance.now();
   const { strategy, params, symbols, data, ticks, config } = await prepareBacktest(workspaceDir, spec, opts);
   const run = opts.save === false ? null : createRun(workspaceDir, strategy.definition.name, { ...spec, symbols, strategyFile: strategy.source.kind === 'file' ? strategy.source.file : null });
@@ -212,6 +223,44 @@ export async function runBacktestJob(workspaceDir: string, spec: BacktestSpec, o
     if (run !== null) await completeRun(run, outcome.result, summary);
     summary.elapsedMs = performance.now() - t0;
     return { summary, result: outcome.result, runId: run?.id ?? null, prepared };
+  } catch (e) {
+    if (run !== null && run.record.status === 'running') failRun(run, (e as Error).message);
+    throw e;
+  }
+}
+
+/** A backtest whose bars come from the lake window by window (BacktestSpec.stream). */
+async function runStreamedJob(workspaceDir: string, spec: BacktestSpec, stream: NonNullable<BacktestSpec['stream']>, opts: JobOptions): Promise<JobResult> {
+  const t0 = performance.now();
+  if (spec.ticks !== undefined) throw new BacktestInputError('--stream reads bars only; it cannot be combined with --ticks yet');
+  if (opts.data !== undefined) throw new BacktestInputError('a streamed run reads its bars from the lake');
+  const chunkDays = stream.chunkDays ?? 64;
+  const lookback = stream.lookback ?? 10_000;
+  if (!(Number.isInteger(chunkDays) && chunkDays >= 1)) throw new BacktestInputError(`--chunk-days ${chunkDays}: expected an integer >= 1`);
+  if (!(Number.isInteger(lookback) && lookback >= 1)) throw new BacktestInputError(`--lookback ${lookback}: expected an integer >= 1`);
+  const { symbols, config, strategy, params, lakeDir, adjustment } = await loadSpec(workspaceDir, spec, opts);
+  if (adjustment !== 'all') config.corporateActions = await readCorporateActions(lakeDir, symbols, adjustment);
+  let source;
+  try {
+    source = await lakeBarWindows(lakeDir, { symbols, timeframe: spec.timeframe, from: spec.from, to: spec.to, adjustment }, chunkDays);
+  } catch (e) {
+    throw e instanceof BarRequestError ? new BacktestInputError(e.message) : e;
+  }
+  const run = opts.save === false ? null : createRun(workspaceDir, strategy.definition.name, { ...spec, symbols, strategyFile: strategy.source.kind === 'file' ? strategy.source.file : null });
+  try {
+    const outcome = await runBacktestStream({
+      strategy: strategy.definition,
+      symbols,
+      chunks: source.windows,
+      params,
+      config: { ...config, onProgress: opts.onProgress },
+      stream: { lookback, totalBars: source.totalBars },
+    });
+    if (!outcome.ok) throw outcomeError(strategy, outcome);
+    const summary = summarize(outcome.result, { timeframe: spec.timeframe, elapsedMs: 0 });
+    if (run !== null) await completeRun(run, outcome.result, summary);
+    summary.elapsedMs = performance.now() - t0;
+    return { summary, result: outcome.result, runId: run?.id ?? null, prepared: { strategy, params, symbols, data: {}, config } };
   } catch (e) {
     if (run !== null && run.record.status === 'running') failRun(run, (e as Error).message);
     throw e;

@@ -95,6 +95,41 @@ describe('studio backtest in a new workspace', () => {
     expect(adjusted.dividends).toBe(0);
   });
 
+  it('streams the lake window by window with the orders, fills and figures of a run over all the bars', () => {
+    strategyFile(
+      'pair.ts',
+      [
+        "import { z } from 'zod';",
+        "import { defineStrategy } from 'strategy-studio';",
+        '// Trades both symbols on a fast/slow SMA cross of minute bars, with day orders, and reads history.',
+        "export default defineStrategy({ name: 'pair', params: z.object({}), create(ctx) {",
+        '  const f = new Map(ctx.symbols.map((s) => [s, ctx.indicators.sma(s, 5)]));',
+        '  const w = new Map(ctx.symbols.map((s) => [s, ctx.indicators.sma(s, 40)]));',
+        '  return { onBar(bar) {',
+        '    const a = f.get(bar.symbol), b = w.get(bar.symbol), h = ctx.history(bar.symbol);',
+        '    if (!a.ready || !b.ready || h.length < 60) return;',
+        '    const held = ctx.portfolio.qty(bar.symbol);',
+        "    if (a.value > b.value && h.close(59) < bar.close && held === 0) ctx.orders.submit({ symbol: bar.symbol, side: 'buy', qty: 50, type: 'market', timeInForce: 'day' });",
+        '    else if (a.value < b.value && held > 0) ctx.orders.closePosition(bar.symbol);',
+        '  } };',
+        '} });',
+      ].join('\n'),
+    );
+    const args = ['backtest', 'pair', '--symbols', 'ZIND,ZALF', '--timeframe', '1Min', '--from', '2024-03-01', '--to', '2024-05-31', '--adjustment', 'raw', '--no-save', '--json'];
+    const whole = json(studio(...args));
+    const streamed = json(studio(...args, '--stream', '--chunk-days', '5', '--lookback', '100'));
+    expect(whole.trades as number).toBeGreaterThan(50);
+    for (const k of ['bars', 'orders', 'fills', 'trades', 'finalEquity', 'totalReturn', 'winRate', 'profitFactor', 'maxDrawdown']) expect(streamed[k], k).toBe(whole[k]);
+    for (const k of ['sharpe', 'sortino', 'cagr']) expect(streamed[k] as number, k).toBeCloseTo(whole[k] as number, 9);
+    // A look further back than the window is refused, naming the setting.
+    const short = studio(...args, '--stream', '--chunk-days', '5', '--lookback', '30');
+    expect(short.code).toBe(1);
+    expect(short.err).toMatch(/pair\.ts:\d+.*outside this streamed run's history window of \d+ bars \(raise the stream's lookback\)/);
+    const bad = studio(...args, '--stream', '--chunk-days', '0');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--chunk-days 0: expected an integer >= 1/);
+  });
+
   it('names the file and line of a bad parameter, a compile error and a throw, and marks the failed run', () => {
     const bad = studio('backtest', 'sma-cross', '--symbols', 'ZALF', '--param', 'slow=1');
     expect(bad.code).toBe(2);

@@ -184,14 +184,19 @@ export function registerBacktestCommands(program: Command): void {
     .option('--ticks <kind>', 'also read trades, quotes or both from the lake: orders fill from ticks (bars, where present, still feed onBar)')
     .option('--latency <ms>', 'order latency in ms: orders, cancels and replaces reach the simulated exchange that much later')
     .option('--slippage <model>', 'none, half-spread (needs --ticks quotes|both), fixed-bps[:bps], volume-share[:impact]; overrides --slippage-bps')
-    .action(async (strategy: string, o: CommonOptions & { save: boolean; checkLookahead?: boolean; monteCarlo?: number; ticks?: string; latency?: string; slippage?: string }) => {
+    .option('--stream', 'read the bars window by window instead of all at once: memory stays flat however long the run (runs/ keeps a thinned curve)')
+    .option('--chunk-days <n>', 'with --stream: dates per window', (v) => Number(v), 64)
+    .option('--lookback <n>', 'with --stream: bars of history a strategy can read back', (v) => Number(v), 10_000)
+    .action(async (strategy: string, o: CommonOptions & { save: boolean; checkLookahead?: boolean; monteCarlo?: number; ticks?: string; latency?: string; slippage?: string; stream?: boolean; chunkDays: number; lookback: number }) => {
       try {
         const spec: BacktestSpec = {
           ...specOf(strategy, o),
           ...(o.ticks !== undefined ? { ticks: checkTickKind(o.ticks) } : {}),
           ...(o.latency !== undefined ? { latencyMs: checkLatency(o.latency) } : {}),
           ...(o.slippage !== undefined ? { slippage: o.slippage } : {}),
+          ...(o.stream === true ? { stream: { chunkDays: o.chunkDays, lookback: o.lookback } } : {}),
         };
+        if (o.checkLookahead && spec.stream !== undefined) throw new BacktestInputError('--check-lookahead replays bars held in memory; it cannot be combined with --stream');
         if (o.slippage !== undefined) parseSlippage(o.slippage);
         if (o.checkLookahead && spec.ticks !== undefined) throw new BacktestInputError('--check-lookahead replays bars only; it cannot be combined with --ticks yet');
         if (o.monteCarlo !== undefined && !(Number.isInteger(o.monteCarlo) && o.monteCarlo > 0)) throw new BacktestInputError(`--monte-carlo ${o.monteCarlo}: expected a positive integer`);

@@ -12,12 +12,12 @@
 // per bar — timestamps are compared as 32-bit words, never read as bigints unless a strategy or
 // an order event asks for the time — and order events allocate only as they happen.
 
-import { NEVER_NS, TestClock } from '../clock';
+import { NEVER_NS } from '../clock';
 import type { Bar, OrderEvent } from '../events';
 import type { BarIndicator } from '../indicators/index';
 import { type Metrics, MetricsStream, computeMetrics } from '../metrics/metrics';
 import type { Order } from '../orders/types';
-import { Portfolio, type Position } from '../portfolio/portfolio';
+import type { Position } from '../portfolio/portfolio';
 import { type ParamIssue, resolveParams } from '../strategy/define';
 import { ColumnHistory, advanceHistory, rebindHistory } from '../strategy/history';
 import type { ParamsSchema, StrategyDefinition, StrategyHandlers } from '../strategy/types';
@@ -25,8 +25,9 @@ import { type BacktestConfig, type ResolvedConfig, resolveConfig } from './confi
 import { createBacktestContext } from './context';
 import { type BarColumns, type BarData, checkBarData } from './data';
 import { type CurveRows, CurveLog, ThinCurve } from './curve';
-import { type BarInput, SimulatedExchange } from './exchange';
-import { type TradeRecord, TradeTracker } from './trades';
+import type { BarInput } from './exchange';
+import { engineParts, resultOf, strategyFailure } from './parts';
+import type { TradeRecord } from './trades';
 import { type TickData, needsEventLoop, runEventBacktest } from './ticks';
 
 export interface BacktestRequest<S extends ParamsSchema = ParamsSchema> {
@@ -214,22 +215,7 @@ function* runBars<S extends ParamsSchema>(request: Omit<BacktestRequest<S>, 'dat
   // First and last close of each symbol, for the buy-and-hold benchmark (a streamed run lets go of its bars).
   const firstClose = cols.map((c) => (c.close.length > 0 ? c.close[0] : NaN));
 
-  const clock = new TestClock(startNs);
-  const portfolio = new Portfolio(symbols, cfg.initialCash, { marginMultiplier: cfg.marginMultiplier, borrowRateAnnual: cfg.borrowRateAnnual });
-  const trades = new TradeTracker(symbols);
-  const exchange = new SimulatedExchange({
-    symbols,
-    portfolio,
-    trades,
-    now: () => clock.timestampNs(),
-    intrabar: cfg.intrabar,
-    maxVolumeShare: cfg.maxVolumeShare,
-    slippage: cfg.slippage,
-    fees: cfg.fees,
-    allowShort: cfg.allowShort,
-    enforceTickSize: cfg.enforceTickSize,
-    keepLog: cfg.keepOrderLog,
-  });
+  const { clock, portfolio, trades, exchange } = engineParts(symbols, cfg, startNs);
   /**
    * An open trade's excursions are brought up to bar `upTo` only before its position changes
    * (fills, splits) and at the end: the trade tracker scans the bars in one go (see scanTo).
@@ -576,18 +562,7 @@ function* runBars<S extends ParamsSchema>(request: Omit<BacktestRequest<S>, 'dat
     drain();
     flushSteps();
   } catch (err) {
-    const e = err instanceof Error ? err : new Error(String(err));
-    const ts = clock.timestampNs();
-    return {
-      ok: false,
-      error: {
-        kind: 'strategy',
-        message: `strategy '${strategy.name}' threw in ${phase} at ts ${ts}: ${e.message}`,
-        handler: phase,
-        tsNs: ts,
-        stack: e.stack,
-      },
-    };
+    return strategyFailure(strategy.name, phase, clock, err);
   }
 
   // Trimmed only when the buffers overshoot; with one symbol (the common case) they fit exactly.
@@ -630,60 +605,10 @@ function* runBars<S extends ParamsSchema>(request: Omit<BacktestRequest<S>, 'dat
   return {
     ok: true,
     result: resultOf(
-      {
-        strategy: strategy.name,
-        params: params as Record<string, unknown>,
-        config: cfg,
-        symbols,
-        bars: barsDoneAll,
-        equity,
-        openTrades: trades.openTrades(lastTs, lastIndex, portfolio.qtys, portfolio.avgPrices, portfolio.lastPrices),
-        fills: exchange.fillCount,
-        finalPositions: portfolio.positions(),
-        fees: portfolio.feesPaid,
-        borrowCost: portfolio.borrowPaid,
-        dividends: portfolio.dividends,
-        metrics,
-        benchmark: { totalReturn: bh, cagr: metrics.years > 0 ? Math.pow(1 + bh, 1 / metrics.years) - 1 : NaN },
-        timing: watch !== undefined ? { loopMs, barsPerSecond: loopMs > 0 ? (barsDoneAll / loopMs) * 1000 : Infinity } : null,
-      },
-      trades,
+      { strategy: strategy.name, params: params as Record<string, unknown>, config: cfg, symbols, bars: barsDoneAll, equity, metrics, buyAndHold: bh, loopMs: watch !== undefined ? loopMs : null, events: barsDoneAll, lastTs, lastIndex },
+      { clock, portfolio, trades, exchange },
       log,
     ),
-  };
-}
-
-/**
- * The result, with the trade list, order list and order log built from their columns when first
- * read: a caller that only wants the figures (a sweep) never pays for the objects. The getters
- * hold the tracker and the run's exchange, whose finished orders are columns (~130 bytes each).
- */
-function resultOf(r: Omit<BacktestResult, 'trades' | 'orders' | 'orderEvents'>, trades: TradeTracker, log: { readonly orders: Order[]; readonly events: OrderEvent[] }): BacktestResult {
-  return {
-    strategy: r.strategy,
-    params: r.params,
-    config: r.config,
-    symbols: r.symbols,
-    bars: r.bars,
-    equity: r.equity,
-    get trades() {
-      return trades.closed;
-    },
-    openTrades: r.openTrades,
-    get orders() {
-      return log.orders;
-    },
-    get orderEvents() {
-      return log.events;
-    },
-    fills: r.fills,
-    finalPositions: r.finalPositions,
-    fees: r.fees,
-    borrowCost: r.borrowCost,
-    dividends: r.dividends,
-    metrics: r.metrics,
-    benchmark: r.benchmark,
-    timing: r.timing,
   };
 }
 
@@ -755,6 +680,9 @@ export async function runBacktestStream<S extends ParamsSchema>(request: Backtes
   const curvePoints = request.stream?.curvePoints ?? 100_000;
   if (!(Number.isInteger(lookback) && lookback >= 1)) return { ok: false, error: { kind: 'config', message: `config: stream.lookback must be an integer >= 1, got ${lookback}` } };
   if (!(Number.isInteger(curvePoints) && curvePoints >= 2)) return { ok: false, error: { kind: 'config', message: `config: stream.curvePoints must be an integer >= 2, got ${curvePoints}` } };
+  if ((request.config?.latencyMs ?? 0) > 0 || request.config?.slippage?.kind === 'half-spread') {
+    return { ok: false, error: { kind: 'config', message: 'config: latency and half-spread slippage run on the event loop (ticks.ts), which does not stream yet' } };
+  }
   if ((request.config?.riskFreeRate ?? 0) !== 0 && request.config?.periodsPerYear === undefined) {
     return { ok: false, error: { kind: 'config', message: 'config: a streamed run with riskFreeRate needs periodsPerYear (the downside deviation is summed as the run goes)' } };
   }

@@ -27,22 +27,20 @@
 // tick time. Trade records of tick-filled symbols count their duration in ticks, not bars, and
 // take excursions (MAE/MFE) from trade prices and quote mids.
 
-import { NEVER_NS, TestClock } from '../clock';
+import { NEVER_NS } from '../clock';
 import type { Bar, OrderEvent, Quote, Trade } from '../events';
 import type { BarIndicator } from '../indicators/index';
 import { computeMetrics } from '../metrics/metrics';
-import type { Order } from '../orders/types';
-import { Portfolio } from '../portfolio/portfolio';
 import { resolveParams } from '../strategy/define';
 import { ColumnHistory, advanceHistory } from '../strategy/history';
 import type { ParamsSchema, StrategyHandlers } from '../strategy/types';
 import { resolveConfig } from './config';
 import { createBacktestContext } from './context';
 import { type BarColumns, checkBarData } from './data';
-import { type BarInput, SimulatedExchange, type TickInput } from './exchange';
+import type { BarInput, TickInput } from './exchange';
 import { DelayedCommands } from './latency';
-import type { BacktestOutcome, BacktestRequest, BacktestResult, EquityCurve } from './runner';
-import { TradeTracker } from './trades';
+import { engineParts, resultOf, strategyFailure } from './parts';
+import type { BacktestOutcome, BacktestRequest, EquityCurve } from './runner';
 
 /** Trade prints of one symbol. */
 export interface TradeColumns {
@@ -254,22 +252,7 @@ export function runEventBacktest<S extends ParamsSchema>(request: BacktestReques
   const startNs = firstTs - 1n;
   const hasBars = totalBars > 0;
 
-  const clock = new TestClock(startNs);
-  const portfolio = new Portfolio(symbols, cfg.initialCash, { marginMultiplier: cfg.marginMultiplier, borrowRateAnnual: cfg.borrowRateAnnual });
-  const trades = new TradeTracker(symbols);
-  const exchange = new SimulatedExchange({
-    symbols,
-    portfolio,
-    trades,
-    now: () => clock.timestampNs(),
-    intrabar: cfg.intrabar,
-    maxVolumeShare: cfg.maxVolumeShare,
-    slippage: cfg.slippage,
-    fees: cfg.fees,
-    allowShort: cfg.allowShort,
-    enforceTickSize: cfg.enforceTickSize,
-    keepLog: cfg.keepOrderLog,
-  });
+  const { clock, portfolio, trades, exchange } = engineParts(symbols, cfg, startNs);
   const delayed = new DelayedCommands(nSym);
   const histories = symbols.map((s, i) => new ColumnHistory(s, cols[i]));
   const indicators: BarIndicator[][] = symbols.map(() => []);
@@ -529,12 +512,7 @@ export function runEventBacktest<S extends ParamsSchema>(request: BacktestReques
     handlers.onStop?.();
     drain();
   } catch (err) {
-    const e = err instanceof Error ? err : new Error(String(err));
-    const ts = clock.timestampNs();
-    return {
-      ok: false,
-      error: { kind: 'strategy', message: `strategy '${strategy.name}' threw in ${phase} at ts ${ts}: ${e.message}`, handler: phase, tsNs: ts, stack: e.stack },
-    };
+    return strategyFailure(strategy.name, phase, clock, err);
   }
 
   const equity: EquityCurve = {
@@ -568,32 +546,10 @@ export function runEventBacktest<S extends ParamsSchema>(request: BacktestReques
     bh += m[m.length - 1] / m[0] - 1;
   }
   bh /= nSym;
-  const tradeList = trades;
-  const result: BacktestResult = {
-    strategy: strategy.name,
-    params: params as Record<string, unknown>,
-    config: cfg,
-    symbols,
-    bars: totalBars,
-    equity,
-    get trades() {
-      return tradeList.closed;
-    },
-    openTrades: trades.openTrades(lastTs, lastIndex, portfolio.qtys, portfolio.avgPrices, portfolio.lastPrices),
-    get orders(): readonly Order[] {
-      return log.orders;
-    },
-    get orderEvents(): readonly OrderEvent[] {
-      return log.events;
-    },
-    fills: exchange.fillCount,
-    finalPositions: portfolio.positions(),
-    fees: portfolio.feesPaid,
-    borrowCost: portfolio.borrowPaid,
-    dividends: portfolio.dividends,
-    metrics,
-    benchmark: { totalReturn: bh, cagr: metrics.years > 0 ? Math.pow(1 + bh, 1 / metrics.years) - 1 : NaN },
-    timing: watch !== undefined ? { loopMs, barsPerSecond: loopMs > 0 ? (totalEvents / loopMs) * 1000 : Infinity } : null,
-  };
+  const result = resultOf(
+    { strategy: strategy.name, params: params as Record<string, unknown>, config: cfg, symbols, bars: totalBars, equity, metrics, buyAndHold: bh, loopMs: watch !== undefined ? loopMs : null, events: totalEvents, lastTs, lastIndex },
+    { clock, portfolio, trades, exchange },
+    log,
+  );
   return { ok: true, result };
 }

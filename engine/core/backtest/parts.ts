@@ -1,0 +1,105 @@
+// What the bar loop (runner.ts) and the event loop (ticks.ts) build alike: the clock, portfolio,
+// trade tracker and simulated exchange of a run, the outcome of a strategy that threw, and the
+// result object whose trade and order lists are built from their columns when first read.
+
+import { TestClock } from '../clock';
+import type { OrderEvent } from '../events';
+import type { Order } from '../orders/types';
+import { Portfolio } from '../portfolio/portfolio';
+import type { ResolvedConfig } from './config';
+import { SimulatedExchange } from './exchange';
+import type { Metrics } from '../metrics/metrics';
+import type { BacktestOutcome, BacktestResult, EquityCurve } from './runner';
+import { TradeTracker } from './trades';
+
+export interface EngineParts {
+  clock: TestClock;
+  portfolio: Portfolio;
+  trades: TradeTracker;
+  exchange: SimulatedExchange;
+}
+
+export function engineParts(symbols: readonly string[], cfg: ResolvedConfig, startNs: bigint): EngineParts {
+  const clock = new TestClock(startNs);
+  const portfolio = new Portfolio(symbols, cfg.initialCash, { marginMultiplier: cfg.marginMultiplier, borrowRateAnnual: cfg.borrowRateAnnual });
+  const trades = new TradeTracker(symbols);
+  const exchange = new SimulatedExchange({
+    symbols,
+    portfolio,
+    trades,
+    now: () => clock.timestampNs(),
+    intrabar: cfg.intrabar,
+    maxVolumeShare: cfg.maxVolumeShare,
+    slippage: cfg.slippage,
+    fees: cfg.fees,
+    allowShort: cfg.allowShort,
+    enforceTickSize: cfg.enforceTickSize,
+    keepLog: cfg.keepOrderLog,
+  });
+  return { clock, portfolio, trades, exchange };
+}
+
+/** A strategy handler threw: the run fails, naming the handler and the clock time. */
+export function strategyFailure(strategyName: string, phase: string, clock: TestClock, err: unknown): BacktestOutcome {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const ts = clock.timestampNs();
+  return {
+    ok: false,
+    error: { kind: 'strategy', message: `strategy '${strategyName}' threw in ${phase} at ts ${ts}: ${e.message}`, handler: phase, tsNs: ts, stack: e.stack },
+  };
+}
+
+/** What a loop knows at its end, besides the parts: the figures of the result. */
+export interface RunFigures {
+  strategy: string;
+  params: Record<string, unknown>;
+  config: ResolvedConfig;
+  symbols: readonly string[];
+  bars: number;
+  equity: EquityCurve;
+  metrics: Metrics;
+  /** Equal-weight buy-and-hold return of the symbols. */
+  buyAndHold: number;
+  /** The loop's time when a stopwatch was given, and the events (bars or ticks) it handled. */
+  loopMs: number | null;
+  events: number;
+  /** Time of the last step and each symbol's last bar index, where open trades are valued. */
+  lastTs: bigint;
+  lastIndex: Int32Array;
+}
+
+/**
+ * The result, with the trade list, order list and order log built from their columns when first
+ * read: a caller that only wants the figures (a sweep) never pays for the objects. The getters
+ * hold the tracker and the run's exchange, whose finished orders are columns (~130 bytes each).
+ */
+export function resultOf(f: RunFigures, parts: EngineParts, log: { readonly orders: Order[]; readonly events: OrderEvent[] }): BacktestResult {
+  const { portfolio, trades } = parts;
+  const { metrics, loopMs } = f;
+  return {
+    strategy: f.strategy,
+    params: f.params,
+    config: f.config,
+    symbols: f.symbols,
+    bars: f.bars,
+    equity: f.equity,
+    get trades() {
+      return trades.closed;
+    },
+    openTrades: trades.openTrades(f.lastTs, f.lastIndex, portfolio.qtys, portfolio.avgPrices, portfolio.lastPrices),
+    get orders() {
+      return log.orders;
+    },
+    get orderEvents() {
+      return log.events;
+    },
+    fills: parts.exchange.fillCount,
+    finalPositions: portfolio.positions(),
+    fees: portfolio.feesPaid,
+    borrowCost: portfolio.borrowPaid,
+    dividends: portfolio.dividends,
+    metrics,
+    benchmark: { totalReturn: f.buyAndHold, cagr: metrics.years > 0 ? Math.pow(1 + f.buyAndHold, 1 / metrics.years) - 1 : NaN },
+    timing: loopMs === null ? null : { loopMs, barsPerSecond: loopMs > 0 ? (f.events / loopMs) * 1000 : Infinity },
+  };
+}
