@@ -88,6 +88,29 @@ describe('the TypeScript kernel', () => {
     expect(text(await run('kept'))).toBe('still here');
   });
 
+  it.skipIf(!fs.existsSync('/proc/self/stat'))('gives a kernel starved of CPU (a loaded machine) more time to answer an interrupt instead of restarting it', async () => {
+    await run('const survivor = "kept"');
+    const running = untilStarted();
+    const pending = run('await new Promise((resolve) => setTimeout(resolve, 60_000))');
+    await running;
+    const pid = kernel.pid as number;
+    // Stopped, the child cannot answer, as if the machine gave it no CPU: it uses none, so it is
+    // not spinning in a loop. Three grace periods later it runs again and answers.
+    process.kill(pid, 'SIGSTOP');
+    const resume = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        process.kill(pid, 'SIGCONT');
+        resolve();
+      }, 3_000),
+    );
+    const outcome = await kernel.interrupt();
+    await resume;
+    expect(outcome).toBe('aborted');
+    expect((await pending).status).toBe('aborted');
+    expect(kernel.pid).toBe(pid);
+    expect(text(await run('survivor'))).toBe('kept');
+  });
+
   it('interrupts a synchronous infinite loop by restarting the kernel, and says so', async () => {
     const pidBefore = kernel.pid;
     const running = untilStarted();

@@ -38,6 +38,25 @@ export const INTERRUPT_GRACE_MS = 1000;
  * throws the user's state away.
  */
 export const INTERRUPT_ACKED_MS = 15_000;
+/**
+ * Below this share of one core used over the grace period, an unanswered child is starved (a
+ * busy machine), not spinning in a synchronous loop, which takes a whole core: it gets more time.
+ */
+const SPINNING_CPU_SHARE = 0.25;
+
+/** CPU time (user + system) a process has used, in ms; null where /proc is not there (macOS, Windows). */
+function processCpuMs(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (USER_HZ, 100 on Linux).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
 
 /** The kernel entry: the bundled file next to the CLI, or the TypeScript source under tsx. */
 export function resolveKernelEntry(): { entry: string; execArgv: string[] } {
@@ -309,9 +328,25 @@ export class KernelSupervisor {
     // The replacement starts now, alongside the grace period: if the cell is stuck in synchronous
     // code, recovery costs the grace period rather than the grace period plus a cold start.
     const spare = this.takeSpare() ?? this.spawn();
+    const pid = this.child?.pid;
     const settled = new Promise<boolean>((resolve) => {
       const original = target.onDone;
-      let timer = setTimeout(() => resolve(false), INTERRUPT_GRACE_MS);
+      const started = Date.now();
+      let cpuBefore = processCpuMs(pid);
+      // No answer within the grace period: restart, unless the child barely ran (starved on a
+      // loaded machine rather than stuck in a loop), which buys it another period, up to the
+      // acknowledged limit.
+      const expire = (): void => {
+        const cpuNow = processCpuMs(pid);
+        const starved = cpuBefore !== null && cpuNow !== null && cpuNow - cpuBefore < SPINNING_CPU_SHARE * INTERRUPT_GRACE_MS;
+        if (starved && Date.now() - started < INTERRUPT_ACKED_MS) {
+          cpuBefore = cpuNow;
+          timer = setTimeout(expire, INTERRUPT_GRACE_MS);
+        } else {
+          resolve(false);
+        }
+      };
+      let timer = setTimeout(expire, INTERRUPT_GRACE_MS);
       this.onInterruptAck = () => {
         clearTimeout(timer);
         timer = setTimeout(() => resolve(false), INTERRUPT_ACKED_MS);
