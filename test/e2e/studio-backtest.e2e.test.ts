@@ -20,13 +20,13 @@ beforeAll(async () => {
 afterAll(() => studio?.close());
 
 /** The finished runs the host stored, read from the workspace's runs/ folder. */
-function storedRuns(): { id: string; summary: { trades: number; finalEquity: number; params: Record<string, unknown>; symbols: string[] } }[] {
+function storedRuns(): { id: string; summary: { trades: number; finalEquity: number; fees: number; params: Record<string, unknown>; symbols: string[] }; request: Record<string, unknown> }[] {
   const dir = path.join(served.workspace, 'runs');
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir)
     .filter((id) => JSON.parse(fs.readFileSync(path.join(dir, id, 'run.json'), 'utf8')).status === 'done')
-    .map((id) => ({ id, summary: JSON.parse(fs.readFileSync(path.join(dir, id, 'summary.json'), 'utf8')) }));
+    .map((id) => ({ id, summary: JSON.parse(fs.readFileSync(path.join(dir, id, 'summary.json'), 'utf8')), request: JSON.parse(fs.readFileSync(path.join(dir, id, 'run.json'), 'utf8')).request }));
 }
 
 describe('the Studio view', () => {
@@ -88,5 +88,23 @@ describe('the Studio view', () => {
     const z = storedRuns().find((r) => r.summary.params.period === 20);
     expect(z).toBeDefined();
     expect(await page.getByTestId('metric-trades').locator('.metric-value').textContent()).toBe(String(z?.summary.trades));
+  });
+
+  it('charges the fees and slippage chosen in the form and sends the latency', async () => {
+    expect(await page.getByTestId('metric-fees').locator('.metric-value').textContent()).toBe('0.00');
+    await page.getByTestId('bt-fees').selectOption('percent:0.001');
+    await page.getByTestId('bt-slippage').selectOption('fixed-bps:5');
+    await page.getByTestId('bt-latency').fill('250');
+    await page.getByTestId('bt-run').click();
+    await expect.poll(() => storedRuns().length, { timeout: 60_000 }).toBe(3);
+    const costly = storedRuns().find((r) => r.request.fees === 'percent:0.001');
+    expect(costly?.request).toMatchObject({ slippage: 'fixed-bps:5', latencyMs: 250 });
+    expect(costly?.summary.fees).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('metric-fees').locator('.metric-value').textContent()).not.toBe('0.00');
+    const shown = Number((await page.getByTestId('metric-fees').locator('.metric-value').textContent())?.replace(/,/g, ''));
+    expect(shown).toBeCloseTo(costly?.summary.fees ?? NaN, 2);
+    await page.getByTestId('bt-latency').fill('-3');
+    await page.getByTestId('bt-run').click();
+    expect(await page.getByTestId('bt-error').textContent()).toBe('latency: expected milliseconds >= 0, got "-3"');
   });
 });

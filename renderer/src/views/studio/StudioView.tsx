@@ -30,6 +30,9 @@ export function StudioView({ connection }: { connection: Connection }) {
   const [timeframe, setTimeframe] = useState<Tf>('1Day');
   const [cash, setCash] = useState('100000');
   const [fill, setFill] = useState<'next-open' | 'close' | 'intrabar'>('next-open');
+  const [fees, setFees] = useState('none');
+  const [slippage, setSlippage] = useState('none');
+  const [latency, setLatency] = useState('0');
   const [jobId, setJobId] = useState<string | null>(null);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const [run, setRun] = useState<Run | null>(null);
@@ -78,12 +81,26 @@ export function StudioView({ connection }: { connection: Connection }) {
     const cashN = Number(cash);
     if (list.length === 0) return setErr('symbols: give at least one symbol, e.g. SPY or SPY,QQQ');
     if (!(cashN > 0)) return setErr(`cash: expected a positive number, got "${cash}"`);
+    const latencyMs = Number(latency);
+    if (!(latencyMs >= 0)) return setErr(`latency: expected milliseconds >= 0, got "${latency}"`);
     setJobId(id);
     setProgress({ done: 0, total: 1 });
     setErr(null);
     setRun(null);
     rpc
-      .call('backtest.run', { strategy: strategy.name, symbols: list, timeframe, cash: cashN, fill, params: toParams(schema, values), jobId: id, detailPoints: CHART_POINTS })
+      .call('backtest.run', {
+        strategy: strategy.name,
+        symbols: list,
+        timeframe,
+        cash: cashN,
+        fill,
+        fees,
+        slippage,
+        ...(latencyMs > 0 ? { latencyMs } : {}),
+        params: toParams(schema, values),
+        jobId: id,
+        detailPoints: CHART_POINTS,
+      })
       .then(
         (r) => setRun(r),
         (e: Error) => setErr(e.message),
@@ -130,6 +147,7 @@ export function StudioView({ connection }: { connection: Connection }) {
         ['profit-factor', 'Profit factor', fix(s.profitFactor)],
         ['trades', 'Trades', String(s.trades)],
         ['exposure', 'Exposure', pct(s.exposure)],
+        ['fees', 'Fees', money(s.fees)],
         ['bars', 'Bars', s.bars.toLocaleString('en-US')],
         ['speed', 'Engine', `${Math.round(s.barsPerSecond).toLocaleString('en-US')} bars/s`],
       ]
@@ -212,6 +230,26 @@ export function StudioView({ connection }: { connection: Connection }) {
                     <option value="intrabar">intrabar</option>
                     <option value="close">signal close (optimistic)</option>
                   </select>
+                </label>
+                <label>
+                  fees{' '}
+                  <select data-testid="bt-fees" value={fees} onChange={(e) => setFees(e.target.value)}>
+                    <option value="none">none</option>
+                    <option value="alpaca">Alpaca (SEC + TAF)</option>
+                    <option value="per-share:0.005">$0.005 / share</option>
+                    <option value="percent:0.001">0.1% of notional</option>
+                  </select>
+                </label>
+                <label>
+                  slippage{' '}
+                  <select data-testid="bt-slippage" value={slippage} onChange={(e) => setSlippage(e.target.value)}>
+                    <option value="none">none</option>
+                    <option value="fixed-bps:5">5 bps</option>
+                    <option value="volume-share:0.1">volume share</option>
+                  </select>
+                </label>
+                <label title="orders, cancels and replaces reach the simulated exchange this much later">
+                  latency ms <input data-testid="bt-latency" value={latency} onChange={(e) => setLatency(e.target.value)} size={5} />
                 </label>
               </div>
               <ParamForm schema={schema} values={values} onChange={setValues} />
