@@ -232,8 +232,11 @@ async function main(): Promise<void> {
 
   // 5. A run streamed in day-aligned chunks that are made as it goes, so no more than a chunk (and
   // the engine's lookback window) is ever held: resident memory must stay flat over the run.
-  const DAY = 1440;
-  const chunkDays = 64;
+  // One-second bars: a billion one-minute bars would span 1,900 years, past what nanosecond
+  // timestamps can hold; a billion seconds is 32 years.
+  const SECOND = 1_000_000_000n;
+  const DAY = 86_400;
+  const chunkDays = 4;
   const streamDays = Math.ceil(streamBars / DAY);
   const chunkBars = chunkDays * DAY;
   const template = walk(chunkBars, 13);
@@ -241,10 +244,10 @@ async function main(): Promise<void> {
     for (let d = 0; d < streamDays; d += chunkDays) {
       const n = Math.min(chunkDays, streamDays - d) * DAY;
       // Prices repeat the template (scaled so windows join without a jump); times move on.
-      // Day d runs from 05:00 UTC (midnight at UTC−5, where session days are cut) to 04:59 the next day.
+      // Day d runs from 05:00 UTC (midnight at UTC−5, where session days are cut) to 04:59:59 the next day.
       const base = (START / DAY_NS) * DAY_NS + 5n * 60n * MINUTE + BigInt(d) * DAY_NS;
       const c = { ts: new BigInt64Array(n), open: template.open.slice(0, n), high: template.high.slice(0, n), low: template.low.slice(0, n), close: template.close.slice(0, n), volume: template.volume.slice(0, n) };
-      for (let i = 0; i < n; i++) c.ts[i] = base + BigInt(i) * MINUTE;
+      for (let i = 0; i < n; i++) c.ts[i] = base + BigInt(i) * SECOND;
       yield { BENCH: c };
     }
   }
@@ -270,7 +273,7 @@ async function main(): Promise<void> {
   if (!streamed.ok) throw new Error(streamed.error.message);
   const loop5 = streamed.result.timing?.loopMs ?? wall5;
   const n5 = streamed.result.bars;
-  console.log(`\n5. streamed run: sma-cross over ${fmt(n5)} one-minute bars in ${chunkDays}-day chunks made as it goes (${fmt(streamed.result.metrics.trades)} trades)`);
+  console.log(`\n5. streamed run: sma-cross over ${fmt(n5)} one-second bars in ${chunkDays}-day chunks made as it goes (${fmt(streamed.result.metrics.trades)} trades)`);
   console.log(`   engine loop     ${fmt(n5 / (loop5 / 1000)).padStart(14)} bars/s   (${(loop5 / 1000).toFixed(1)} s; ${(wall5 / 1000).toFixed(1)} s wall with making the chunks); ratio to the in-memory run of section 1: ${(n5 / (loop5 / 1000) / engRate1).toFixed(3)}`);
   console.log(`   resident memory  ${((rssPeak - rssBefore) / 1e6).toFixed(0)} MB peak growth over the run = ${((rssPeak - rssBefore) / n5).toFixed(2)} bytes/bar (in memory the bars alone would be ${fmt((n5 * 48) / 1e6)} MB); ${fmt(rows)} equity rows handed to onRows, ${fmt(streamed.result.equity.ts.length)} kept`);
   console.log(`   1 billion bars: npx tsx bench/backtest.ts --stream-bars 1000000000 (about ${fmt(1e9 / (n5 / (wall5 / 1000)) / 60)} min here)`);

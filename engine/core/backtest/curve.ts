@@ -32,15 +32,19 @@ class RowLog {
 export class CurveLog {
   /** Cash from each logged row on (row 0 is always logged). */
   private readonly cash = new RowLog();
-  /** Every symbol's position from each logged row on: `nSym` values per entry. */
+  /** Position changes: from row `rows[k]` on, symbol `qtySymbols[k]` holds `values[k]`. */
   private readonly qtyRows = new RowLog();
-  private qtys = new Float64Array(0);
+  private qtySymbols = new Int32Array(64);
+  /** The positions as last logged. */
+  private readonly held: Float64Array;
   private lastCash = NaN;
   private lastQtyVersion = -1;
   /** Steps that ended with a non-zero gross exposure (the exposure metric). */
   inMarketSteps = 0;
 
-  constructor(private readonly nSym: number) {}
+  constructor(private readonly nSym: number) {
+    this.held = new Float64Array(nSym);
+  }
 
   /**
    * Logs what changed in step `row`, after the portfolio wrote the step's equity (and with it its
@@ -58,14 +62,21 @@ export class CurveLog {
     }
     if (qtyVersion !== this.lastQtyVersion) {
       this.lastQtyVersion = qtyVersion;
-      const k = this.qtyRows.length;
-      this.qtyRows.push(row, 0);
-      if ((k + 1) * this.nSym > this.qtys.length) {
-        const grown = new Float64Array(Math.max(64, this.qtys.length * 2, (k + 1) * this.nSym));
-        grown.set(this.qtys);
-        this.qtys = grown;
+      // Only the symbols whose position moved: a portfolio of many symbols fills some of them on
+      // most steps, and copying every position each time grew the log by the portfolio's width.
+      const held = this.held;
+      for (let s = 0; s < held.length; s++) {
+        if (qtys[s] === held[s]) continue;
+        held[s] = qtys[s];
+        const k = this.qtyRows.length;
+        this.qtyRows.push(row, qtys[s]);
+        if (k >= this.qtySymbols.length) {
+          const grown = new Int32Array(this.qtySymbols.length * 2);
+          grown.set(this.qtySymbols);
+          this.qtySymbols = grown;
+        }
+        this.qtySymbols[k] = s;
       }
-      this.qtys.set(qtys, k * this.nSym);
     }
   }
 
@@ -102,10 +113,7 @@ export class CurveLog {
           ptr[s] = p;
         }
       }
-      while (next < log.length && log.rows[next] === row) {
-        held.set(this.qtys.subarray(next * n, (next + 1) * n));
-        next++;
-      }
+      for (; next < log.length && log.rows[next] === row; next++) held[this.qtySymbols[next]] = log.values[next];
       let gross = 0;
       for (let s = 0; s < n; s++) {
         if (held[s] === 0) continue;

@@ -2,6 +2,7 @@
 // each field because every engine defines these slightly differently.
 
 const NS_PER_DAY = 86_400e9;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const NS_PER_YEAR = 365.25 * NS_PER_DAY;
 
 export interface MetricsInput {
@@ -224,12 +225,14 @@ export class MetricsStream {
   private down = 0;
   private peak: number;
   private peakIdx = -1;
-  private peakTs = 0n;
+  /** Step times as ms-precise doubles (read from the words, as bigints they would allocate per step). */
+  private peakMs = 0;
   private maxDd = 0;
   private longestBars = 0;
   private longestNs = 0;
   private eqSum = 0;
   private firstTs = 0n;
+  private firstMs = 0;
   private lastTs = 0n;
   private last: number;
   private readonly rfStep: number;
@@ -251,7 +254,14 @@ export class MetricsStream {
   /** Steps [0, count) of these columns, in time order after every step pushed before. */
   push(ts: BigInt64Array, equity: Float64Array, count: number): void {
     if (count <= 0) return;
-    if (this.n === 0) this.firstTs = ts[0];
+    const words = new Int32Array(ts.buffer, ts.byteOffset, count * 2);
+    const hi = LITTLE_ENDIAN ? 1 : 0;
+    // ns as a double loses ~256 ns at today's epoch: nothing next to a drawdown measured in days.
+    const msAt = (k: number): number => (words[2 * k + hi] * 4294967296 + (words[2 * k + 1 - hi] >>> 0)) / 1e6;
+    if (this.n === 0) {
+      this.firstTs = ts[0];
+      this.firstMs = msAt(0);
+    }
     let prev = this.prev;
     for (let k = 0; k < count; k++) {
       const e = equity[k];
@@ -268,7 +278,7 @@ export class MetricsStream {
       if (e >= this.peak) {
         this.peak = e;
         this.peakIdx = i;
-        this.peakTs = ts[k];
+        this.peakMs = msAt(k);
         continue;
       }
       const d = 1 - e / this.peak;
@@ -276,7 +286,7 @@ export class MetricsStream {
       const bars = i - this.peakIdx;
       if (bars > this.longestBars) {
         this.longestBars = bars;
-        this.longestNs = Number(ts[k] - (this.peakIdx < 0 ? this.firstTs : this.peakTs));
+        this.longestNs = (msAt(k) - (this.peakIdx < 0 ? this.firstMs : this.peakMs)) * 1e6;
       }
     }
     this.prev = prev;
