@@ -47,9 +47,22 @@ export interface ExchangeOptions {
   enforceTickSize: boolean;
   /** Keep every event in `log` (default true); sweeps turn it off, they only need the figures. */
   keepLog?: boolean;
+  /**
+   * Forget orders once they are finished (default false: they stay queryable by id and in the
+   * order list). A streamed run that keeps only its figures sets it, so its memory does not grow
+   * with its orders; `get` of a finished order then gives undefined.
+   */
+  forgetFinished?: boolean;
 }
 
 const QTY_EPS = 1e-9;
+
+/** The orders linked to `o`: its entry, the entry's legs, its one-cancels-other group. */
+function relatives(o: SimOrder): SimOrder[] {
+  const root = o.parent ?? o;
+  const out = [root, ...root.children, ...(o.group ?? [])];
+  return out.filter((m, k) => m !== o && out.indexOf(m) === k);
+}
 
 const NO_CHILDREN: readonly SimOrder[] = [];
 
@@ -76,6 +89,17 @@ const ORDER_WIDTH = 12;
 /** Growable numeric columns of all orders of one exchange. */
 class OrderNumbers {
   d = new Float64Array(256 * ORDER_WIDTH);
+  /** Rows of forgotten orders, for reuse (only when finished orders are forgotten). */
+  readonly free: number[] = [];
+  private rows = 0;
+
+  constructor(private readonly forget: boolean) {}
+
+  /** Order `seq`'s row: seq − 1 while finished orders are kept (their columns are read by seq), else any free row. */
+  rowFor(seq: number): number {
+    if (!this.forget) return seq - 1;
+    return this.free.pop() ?? this.rows++;
+  }
 
   /** Drops capacity beyond `rows` orders. */
   trim(rows: number): void {
@@ -126,13 +150,21 @@ class RetiredOrders {
   constructor(
     private readonly num: OrderNumbers,
     private readonly symbols: readonly string[],
+    /** Finished orders are dropped, not kept as columns (ExchangeOptions.forgetFinished). */
+    readonly forget: boolean,
   ) {}
 
   /**
    * Takes `o` over if it is a finished simple order whose every field has a column here (an
-   * order rejected for a malformed request may not); false to keep it as an object.
+   * order rejected for a malformed request may not); false to keep it as an object. Forgetting,
+   * it takes any finished order whose group is finished too, and keeps nothing of it.
    */
   retire(o: SimOrder): boolean {
+    if (this.forget) {
+      if (o.open || o.parent?.open === true || o.children.some((c) => c.open) || (o.group !== null && o.group.some((m) => m.open))) return false;
+      this.num.free.push(o.row);
+      return true;
+    }
     if (o.orderClass !== 'simple' || o.role !== 'entry' || o.parent !== null || o.group !== null || o.children.length > 0) return false;
     // Lookups in small frozen maps rather than four Array.indexOf scans per retired order.
     const status = STATUS_CODE.get(o.status) ?? -1;
@@ -154,17 +186,20 @@ class RetiredOrders {
     return true;
   }
 
-  statusOf(seq: number): OrderStatus {
-    return STATUSES[this.status[seq - 1] - 1];
+  /** For messages about a finished order: its status, or that it was forgotten. */
+  statusOf(seq: number): string {
+    return this.forget ? 'finished (finished orders are not kept in this run)' : STATUSES[this.status[seq - 1] - 1];
   }
 
   names(seq: number): OrderNames {
     const id = `O-${seq}`;
+    if (this.forget) return { id, clientOrderId: id, symbol: '', side: 'buy' };
     return { id, clientOrderId: this.clientIds.get(seq) ?? id, symbol: this.symbols[this.symbol[seq - 1]], side: ORDER_SIDES[this.side[seq - 1]] };
   }
 
   /** The same object, key for key, as SimOrder.snapshot() gave while the order was live. */
-  snapshot(seq: number): Order {
+  snapshot(seq: number): Order | undefined {
+    if (this.forget) return undefined;
     const row = seq - 1;
     const d = this.num.d;
     const at = row * ORDER_WIDTH;
@@ -257,6 +292,8 @@ class SimOrder {
   declare private readonly num: OrderNumbers;
   /** Offset of this order's numbers in `num.d`. */
   declare private readonly at: number;
+  /** This order's row in `num` (its seq − 1 unless finished orders are forgotten). */
+  declare readonly row: number;
   declare readonly seq: number;
   declare readonly id: string;
   declare readonly clientOrderId: string;
@@ -316,8 +353,10 @@ class SimOrder {
     this.role = role;
     this.tag = tag;
     this.tsInit = tsInit;
-    const at = num.claim(seq - 1);
+    const row = num.rowFor(seq);
+    const at = num.claim(row);
     this.at = at;
+    this.row = row;
     const d = num.d;
     d[at + QTY] = qty;
     d[at + LIMIT] = limitPrice;
@@ -525,7 +564,7 @@ export class SimulatedExchange {
   private readonly keepLog: boolean;
   /** orders[seq - 1] is that order while it is live; undefined once it is in `retired`. */
   private readonly orders: (SimOrder | undefined)[] = [];
-  private readonly num = new OrderNumbers();
+  private readonly num: OrderNumbers;
   private readonly retired: RetiredOrders;
   private readonly eventLog = new EventLog((seq) => this.orders[seq - 1] ?? this.retired.names(seq));
   /**
@@ -551,7 +590,8 @@ export class SimulatedExchange {
     this.budgetLeft = new Float64Array(opt.symbols.length);
     this.keepLog = opt.keepLog !== false;
     this.check = new SubmitCheck(opt.portfolio, opt.allowShort, opt.enforceTickSize);
-    this.retired = new RetiredOrders(this.num, opt.symbols);
+    this.num = new OrderNumbers(opt.forgetFinished === true);
+    this.retired = new RetiredOrders(this.num, opt.symbols, opt.forgetFinished === true);
   }
 
   /** Every event, in order: the run's order log (empty with keepLog false). */
@@ -604,7 +644,8 @@ export class SimulatedExchange {
 
   allOrders(): Order[] {
     const out: Order[] = new Array<Order>(this.orders.length);
-    for (let k = 0; k < out.length; k++) out[k] = this.orders[k]?.snapshot() ?? this.retired.snapshot(k + 1);
+    // Only a run that keeps its finished orders lists them (one that forgets them keeps no log).
+    for (let k = 0; k < out.length; k++) out[k] = this.orders[k]?.snapshot() ?? (this.retired.snapshot(k + 1) as Order);
     return out;
   }
 
@@ -1412,7 +1453,13 @@ export class SimulatedExchange {
     for (let r = 0; r < book.length; r++) {
       const o = book[r];
       if (o.open) book[w++] = o;
-      else if (this.retired.retire(o)) this.orders[o.seq - 1] = undefined;
+      // (Forgetting, a relative further along this book may already have been taken.)
+      else if (this.orders[o.seq - 1] === o && this.retired.retire(o)) {
+        this.orders[o.seq - 1] = undefined;
+        // Forgetting, an order waits for its whole family to finish (a leg reads its entry), and
+        // the last to leave a book takes the finished relatives that left before it along.
+        if (this.retired.forget) for (const m of relatives(o)) if (this.orders[m.seq - 1] === m && this.retired.retire(m)) this.orders[m.seq - 1] = undefined;
+      }
     }
     // pop, not `book.length = w`: setting an array's length is a runtime call (~100 ns), and
     // this runs after every bar that had working orders.

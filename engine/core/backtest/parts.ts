@@ -3,14 +3,49 @@
 // result object whose trade and order lists are built from their columns when first read.
 
 import { TestClock } from '../clock';
-import type { OrderEvent } from '../events';
+import type { Bar, OrderEvent } from '../events';
 import type { Order } from '../orders/types';
 import { Portfolio } from '../portfolio/portfolio';
 import type { ResolvedConfig } from './config';
+import type { BarColumns } from './data';
 import { SimulatedExchange } from './exchange';
 import type { Metrics } from '../metrics/metrics';
 import type { BacktestOutcome, BacktestResult, EquityCurve } from './runner';
 import { TradeTracker } from './trades';
+
+/**
+ * The reused object onBar and the indicators receive. Fields are read from the columns when asked
+ * for, so moving to the next bar is one store; the columns are private, so no later bar leaks.
+ */
+export class BarView implements Bar {
+  index = -1;
+  readonly #c: BarColumns;
+  constructor(
+    readonly symbol: string,
+    cols: BarColumns,
+  ) {
+    this.#c = cols;
+  }
+
+  get open(): number {
+    return this.#c.open[this.index];
+  }
+  get high(): number {
+    return this.#c.high[this.index];
+  }
+  get low(): number {
+    return this.#c.low[this.index];
+  }
+  get close(): number {
+    return this.#c.close[this.index];
+  }
+  get volume(): number {
+    return this.#c.volume[this.index];
+  }
+  get tsEvent(): bigint {
+    return this.#c.ts[this.index];
+  }
+}
 
 export interface EngineParts {
   clock: TestClock;
@@ -19,10 +54,11 @@ export interface EngineParts {
   exchange: SimulatedExchange;
 }
 
-export function engineParts(symbols: readonly string[], cfg: ResolvedConfig, startNs: bigint): EngineParts {
+/** `figuresOnly`: keep no finished order, closed trade or event (a streamed run's `keep: 'figures'`). */
+export function engineParts(symbols: readonly string[], cfg: ResolvedConfig, startNs: bigint, figuresOnly = false): EngineParts {
   const clock = new TestClock(startNs);
   const portfolio = new Portfolio(symbols, cfg.initialCash, { marginMultiplier: cfg.marginMultiplier, borrowRateAnnual: cfg.borrowRateAnnual });
-  const trades = new TradeTracker(symbols);
+  const trades = new TradeTracker(symbols, !figuresOnly);
   const exchange = new SimulatedExchange({
     symbols,
     portfolio,
@@ -34,7 +70,8 @@ export function engineParts(symbols: readonly string[], cfg: ResolvedConfig, sta
     fees: cfg.fees,
     allowShort: cfg.allowShort,
     enforceTickSize: cfg.enforceTickSize,
-    keepLog: cfg.keepOrderLog,
+    keepLog: cfg.keepOrderLog && !figuresOnly,
+    forgetFinished: figuresOnly,
   });
   return { clock, portfolio, trades, exchange };
 }

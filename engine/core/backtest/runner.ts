@@ -13,7 +13,7 @@
 // an order event asks for the time — and order events allocate only as they happen.
 
 import { NEVER_NS } from '../clock';
-import type { Bar, OrderEvent } from '../events';
+import type { OrderEvent } from '../events';
 import type { BarIndicator } from '../indicators/index';
 import { type Metrics, MetricsStream, computeMetrics } from '../metrics/metrics';
 import type { Order } from '../orders/types';
@@ -26,7 +26,7 @@ import { createBacktestContext } from './context';
 import { type BarColumns, type BarData, checkBarData } from './data';
 import { type CurveRows, CurveLog, ThinCurve } from './curve';
 import type { BarInput } from './exchange';
-import { engineParts, resultOf, strategyFailure } from './parts';
+import { BarView, engineParts, resultOf, strategyFailure } from './parts';
 import type { TradeRecord } from './trades';
 import { type TickData, needsEventLoop, runEventBacktest } from './ticks';
 
@@ -112,39 +112,6 @@ const STREAM_BUFFER_STEPS = 1 << 16;
 /** Every supported platform is little-endian; checked rather than assumed. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/**
- * The reused object onBar and the indicators receive. Fields are read from the columns when asked
- * for, so moving to the next bar is one store; the columns are private, so no later bar leaks.
- */
-class BarView implements Bar {
-  index = -1;
-  readonly #c: BarColumns;
-  constructor(
-    readonly symbol: string,
-    cols: BarColumns,
-  ) {
-    this.#c = cols;
-  }
-
-  get open(): number {
-    return this.#c.open[this.index];
-  }
-  get high(): number {
-    return this.#c.high[this.index];
-  }
-  get low(): number {
-    return this.#c.low[this.index];
-  }
-  get close(): number {
-    return this.#c.close[this.index];
-  }
-  get volume(): number {
-    return this.#c.volume[this.index];
-  }
-  get tsEvent(): bigint {
-    return this.#c.ts[this.index];
-  }
-}
 
 /** The bar the exchange matches against, with its session flags computed on first read. */
 class LoopBar implements BarInput {
@@ -186,6 +153,7 @@ export function runBacktest<S extends ParamsSchema>(request: BacktestRequest<S>)
 /** What a streamed run needs besides the request: see runBacktestStream. */
 interface StreamState {
   lookback: number;
+  keep: 'all' | 'figures';
   curvePoints: number;
   onRows: ((rows: CurveRows) => void) | undefined;
   totalBars: number;
@@ -215,7 +183,8 @@ function* runBars<S extends ParamsSchema>(request: Omit<BacktestRequest<S>, 'dat
   // First and last close of each symbol, for the buy-and-hold benchmark (a streamed run lets go of its bars).
   const firstClose = cols.map((c) => (c.close.length > 0 ? c.close[0] : NaN));
 
-  const { clock, portfolio, trades, exchange } = engineParts(symbols, cfg, startNs);
+  // A streamed run that keeps only its figures forgets finished orders and closed trades too.
+  const { clock, portfolio, trades, exchange } = engineParts(symbols, cfg, startNs, stream?.keep === 'figures');
   /**
    * An open trade's excursions are brought up to bar `upTo` only before its position changes
    * (fills, splits) and at the end: the trade tracker scans the bars in one go (see scanTo).
@@ -585,16 +554,16 @@ function* runBars<S extends ParamsSchema>(request: Omit<BacktestRequest<S>, 'dat
         };
   const lastTs = thin !== null ? thin.lastTs(startNs) : steps > 0 ? equity.ts[steps - 1] : startNs;
   for (let s = 0; s < nSym; s++) scanTrade(s, lastIndex[s]);
-  const log = exchange.detachLog(cfg.keepOrderLog);
+  const log = exchange.detachLog(cfg.keepOrderLog && stream?.keep !== 'figures');
   const metrics =
     metricsStream !== null
-      ? metricsStream.finish(inMarketSteps, trades.closedPnls(), portfolio.tradedNotional)
+      ? metricsStream.finish(inMarketSteps, trades.stats, portfolio.tradedNotional)
       : computeMetrics({
           ts: equity.ts,
           equity: equity.equity,
           inMarketSteps: curveLog.inMarketSteps,
           initialCash: cfg.initialCash,
-          tradePnls: trades.closedPnls(),
+          tradeStats: trades.stats,
           tradedNotional: portfolio.tradedNotional,
           riskFreeRate: cfg.riskFreeRate,
           periodsPerYear: cfg.periodsPerYear ?? undefined,
@@ -652,6 +621,12 @@ export interface StreamOptions {
   onRows?: (rows: CurveRows) => void;
   /** Bars expected in all, for progress events (without it, progress is not reported). */
   totalBars?: number;
+  /**
+   * all (default): the result has every closed trade and, with config.keepOrderLog, every order
+   * and event. figures: only the figures: finished orders are forgotten (`orders.get` of one gives
+   * undefined) and closed trades counted, not kept, so memory does not grow with the run at all.
+   */
+  keep?: 'all' | 'figures';
 }
 
 export interface BacktestStreamRequest<S extends ParamsSchema = ParamsSchema> extends Omit<BacktestRequest<S>, 'data' | 'dataChecked' | 'equityScratch' | 'ticks'> {
@@ -686,7 +661,9 @@ export async function runBacktestStream<S extends ParamsSchema>(request: Backtes
   if ((request.config?.riskFreeRate ?? 0) !== 0 && request.config?.periodsPerYear === undefined) {
     return { ok: false, error: { kind: 'config', message: 'config: a streamed run with riskFreeRate needs periodsPerYear (the downside deviation is summed as the run goes)' } };
   }
-  const state: StreamState = { lookback, curvePoints, onRows: request.stream?.onRows, totalBars: request.stream?.totalBars ?? NaN };
+  const keep = request.stream?.keep ?? 'all';
+  if (keep !== 'all' && keep !== 'figures') return { ok: false, error: { kind: 'config', message: `config: stream.keep must be all or figures, got '${String(keep)}'` } };
+  const state: StreamState = { lookback, keep, curvePoints, onRows: request.stream?.onRows, totalBars: request.stream?.totalBars ?? NaN };
   const empty = (): BarColumns => ({ ts: new BigInt64Array(0), open: new Float64Array(0), high: new Float64Array(0), low: new Float64Array(0), close: new Float64Array(0), volume: new Float64Array(0) });
   const checked = (chunk: BarData, k: number): string | null => {
     for (const sym of Object.keys(chunk)) if (!symbols.includes(sym)) return `chunk ${k}: symbol '${sym}' is not one of the run's symbols (${symbols.join(', ')})`;

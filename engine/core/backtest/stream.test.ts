@@ -177,6 +177,50 @@ describe('runs streamed in chunks (runBacktestStream)', () => {
     if (!badBar.ok) expect(badBar.error.message).toMatch(/^data: chunk 1: .*AAA/);
   });
 
+  it("with keep: 'figures', give the same fills, curve and figures while keeping no finished order or trade", async () => {
+    const config = { initialCash: 20_000, fill: { maxVolumeShare: 0.05 } };
+    const kept = await both(data, config, 3, { lookback: 64 });
+    const lean = await both(data, config, 3, { lookback: 64, keep: 'figures' });
+    if (!kept.streamed.ok || !lean.streamed.ok) throw new Error('run failed');
+    const a = kept.streamed.result;
+    const b = lean.streamed.result;
+    expect(a.orders.length).toBeGreaterThan(100);
+    expect(a.orders.some((o) => o.orderClass === 'bracket')).toBe(true);
+    expect(b.fills).toBe(a.fills);
+    expect(b.finalPositions).toEqual(a.finalPositions);
+    expect(b.metrics).toEqual(a.metrics);
+    expect(lean.rowsSeen).toEqual(kept.rowsSeen);
+    expect(b.openTrades).toEqual(a.openTrades);
+    expect(b.trades).toEqual([]);
+    expect(b.orders).toEqual([]);
+    expect(b.orderEvents).toEqual([]);
+  });
+
+  it("with keep: 'figures', forget a finished order: get gives undefined, cancel is refused with a reason", async () => {
+    const seen: unknown[] = [];
+    const probe = defineStrategy({
+      name: 'probe',
+      params: z.object({}),
+      create(ctx) {
+        let first: string | null = null;
+        let n = 0;
+        return {
+          onBar(bar) {
+            n++;
+            if (n === 1) first = ctx.orders.submit({ symbol: bar.symbol, side: 'buy', qty: 1, type: 'market' });
+            if (n === 5 && first !== null) seen.push(ctx.orders.get(first), ctx.orders.cancel(first));
+          },
+          onOrderEvent(e) {
+            if (e.type === 'OrderCancelRejected') seen.push(e.reason);
+          },
+        };
+      },
+    });
+    const out = await runBacktestStream({ strategy: probe, symbols: ['AAA'], chunks: chunksOf({ AAA: data.AAA }, 2), config: {}, stream: { keep: 'figures' } });
+    if (!out.ok) throw new Error(out.error.message);
+    expect(seen).toEqual([undefined, false, 'order is finished (finished orders are not kept in this run)']);
+  });
+
   it('take chunks from an async source', async () => {
     async function* slow(): AsyncGenerator<BarData> {
       for (const c of chunksOf({ AAA: data.AAA }, 5)) yield await Promise.resolve(c);

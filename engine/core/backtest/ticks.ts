@@ -28,7 +28,7 @@
 // take excursions (MAE/MFE) from trade prices and quote mids.
 
 import { NEVER_NS } from '../clock';
-import type { Bar, OrderEvent, Quote, Trade } from '../events';
+import type { OrderEvent, Quote, Trade } from '../events';
 import type { BarIndicator } from '../indicators/index';
 import { computeMetrics } from '../metrics/metrics';
 import { resolveParams } from '../strategy/define';
@@ -39,7 +39,7 @@ import { createBacktestContext } from './context';
 import { type BarColumns, checkBarData } from './data';
 import type { BarInput, TickInput } from './exchange';
 import { DelayedCommands } from './latency';
-import { engineParts, resultOf, strategyFailure } from './parts';
+import { BarView, engineParts, resultOf, strategyFailure } from './parts';
 import type { BacktestOutcome, BacktestRequest, EquityCurve } from './runner';
 
 /** Trade prints of one symbol. */
@@ -172,32 +172,6 @@ const EMPTY_TRADES: TradeColumns = { ts: new BigInt64Array(0), price: EMPTY_F, s
 const EMPTY_QUOTES: QuoteColumns = { ts: new BigInt64Array(0), bid: EMPTY_F, ask: EMPTY_F, bidSize: EMPTY_F, askSize: EMPTY_F };
 const NS_PER_DAY = 86_400_000_000_000n;
 
-/** The reused bar object of this loop (copy fields you want to keep, as with the bar loop's). */
-class BarCursor implements Bar {
-  index = -1;
-  constructor(
-    readonly symbol: string,
-    private readonly c: BarColumns,
-  ) {}
-  get open(): number {
-    return this.c.open[this.index];
-  }
-  get high(): number {
-    return this.c.high[this.index];
-  }
-  get low(): number {
-    return this.c.low[this.index];
-  }
-  get close(): number {
-    return this.c.close[this.index];
-  }
-  get volume(): number {
-    return this.c.volume[this.index];
-  }
-  get tsEvent(): bigint {
-    return this.c.ts[this.index];
-  }
-}
 
 type MutableTrade = { -readonly [K in keyof Trade]: Trade[K] };
 type MutableQuote = { -readonly [K in keyof Quote]: Quote[K] };
@@ -256,7 +230,7 @@ export function runEventBacktest<S extends ParamsSchema>(request: BacktestReques
   const delayed = new DelayedCommands(nSym);
   const histories = symbols.map((s, i) => new ColumnHistory(s, cols[i]));
   const indicators: BarIndicator[][] = symbols.map(() => []);
-  const views = symbols.map((s, i) => new BarCursor(s, cols[i]));
+  const views = symbols.map((s, i) => new BarView(s, cols[i]));
   const ctx = createBacktestContext({ symbols, clock, portfolio, exchange, histories, indicators, latencyNs: cfg.latencyNs, delayed });
 
   // Excursions of tick-filled trades are scanned over each symbol's tick marks (trade price or mid).

@@ -2,6 +2,7 @@
 // closes when it returns to zero (a reversal closes one trade and opens the next).
 
 import type { UnixNanos } from '../clock';
+import { addTrade, emptyTradeStats } from '../metrics/metrics';
 
 export interface TradeRecord {
   readonly symbol: string;
@@ -66,6 +67,8 @@ const T_MFE = 7;
 const T_WIDTH = 8;
 
 export class TradeTracker {
+  /** The figures of every closed trade, kept or not. */
+  readonly stats = emptyTradeStats();
   private readonly open: (OpenTrade | null)[];
   private nClosed = 0;
   private cNum = new Float64Array(256 * T_WIDTH);
@@ -75,7 +78,11 @@ export class TradeTracker {
   /** Materialised prefix of the closed trades; grown in place so `closed` stays one array. */
   private readonly closedOut: TradeRecord[] = [];
 
-  constructor(private readonly symbols: readonly string[]) {
+  constructor(
+    private readonly symbols: readonly string[],
+    /** Keep each closed trade (default); a streamed run that keeps only its figures does not. */
+    private readonly keepClosed = true,
+  ) {
     this.open = symbols.map(() => null);
   }
 
@@ -241,6 +248,11 @@ export class TradeTracker {
 
   /** Same figures as record(), written to the closed-trade columns. */
   private finish(i: number, t: OpenTrade, tsNs: bigint, barIndex: number, exitPrice: number, grossPnl: number): void {
+    addTrade(this.stats, grossPnl - t.fees);
+    if (!this.keepClosed) {
+      this.open[i] = null;
+      return;
+    }
     const k = this.nClosed++;
     if ((k + 1) * T_WIDTH > this.cNum.length) {
       const num = new Float64Array(this.cNum.length * 2);

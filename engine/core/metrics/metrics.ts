@@ -16,7 +16,9 @@ export interface MetricsInput {
   readonly inMarketSteps?: number;
   readonly initialCash: number;
   /** Net P&L of each closed trade. */
-  readonly tradePnls: readonly number[];
+  readonly tradePnls?: readonly number[];
+  /** Or, instead, their sums (a run that does not keep its trades). */
+  readonly tradeStats?: TradeStats;
   /** Sum of |qty × price| over all fills. */
   readonly tradedNotional?: number;
   /** Annual risk-free rate for Sharpe/Sortino; default 0. */
@@ -137,9 +139,34 @@ export function computeMetrics(input: MetricsInput): Metrics {
     eqSum,
     finalEquity: n > 0 ? equity[n - 1] : initialCash,
     initialCash,
-    tradePnls: input.tradePnls,
+    trades: input.tradeStats ?? statsOf(input.tradePnls ?? []),
     tradedNotional: input.tradedNotional ?? 0,
   });
+}
+
+/** What the trade figures need of the closed trades, summed in closing order. */
+export interface TradeStats {
+  count: number;
+  wins: number;
+  grossWin: number;
+  grossLoss: number;
+  pnlSum: number;
+}
+
+export function emptyTradeStats(): TradeStats {
+  return { count: 0, wins: 0, grossWin: 0, grossLoss: 0, pnlSum: 0 };
+}
+
+/** Adds one closed trade's net P&L. */
+export function addTrade(t: TradeStats, p: number): void {
+  t.count++;
+  t.pnlSum += p;
+  if (p > 0) {
+    t.wins++;
+    t.grossWin += p;
+  } else if (p < 0) {
+    t.grossLoss -= p;
+  }
 }
 
 interface Moments {
@@ -159,7 +186,7 @@ interface Moments {
   eqSum: number;
   finalEquity: number;
   initialCash: number;
-  tradePnls: readonly number[];
+  trades: TradeStats;
   tradedNotional: number;
 }
 
@@ -170,20 +197,7 @@ function assemble(m: Moments): Metrics {
   const dd = n > 0 ? Math.sqrt(m.sumSqDown / n) : NaN;
   const excess = m.mean - m.rfStep;
   const annual = Math.sqrt(ppy);
-  const pnls = m.tradePnls;
-  let wins = 0;
-  let grossWin = 0;
-  let grossLoss = 0;
-  let pnlSum = 0;
-  for (const p of pnls) {
-    pnlSum += p;
-    if (p > 0) {
-      wins++;
-      grossWin += p;
-    } else if (p < 0) {
-      grossLoss -= p;
-    }
-  }
+  const { count, wins, grossWin, grossLoss, pnlSum } = m.trades;
   const meanEquity = n > 0 ? m.eqSum / n : initialCash;
   const turnover = m.tradedNotional / meanEquity;
   const cagr = years > 0 && finalEquity > 0 ? Math.pow(finalEquity / initialCash, 1 / years) - 1 : NaN;
@@ -197,10 +211,10 @@ function assemble(m: Moments): Metrics {
     maxDrawdown: m.maxDd,
     maxDrawdownDurationBars: m.longestBars,
     maxDrawdownDurationDays: m.longestNs / NS_PER_DAY,
-    trades: pnls.length,
-    winRate: pnls.length > 0 ? wins / pnls.length : NaN,
+    trades: count,
+    winRate: count > 0 ? wins / count : NaN,
     profitFactor: grossLoss > 0 ? grossWin / grossLoss : grossWin > 0 ? Infinity : NaN,
-    expectancy: pnls.length > 0 ? pnlSum / pnls.length : NaN,
+    expectancy: count > 0 ? pnlSum / count : NaN,
     exposure: n > 0 ? m.inMarket / n : NaN,
     turnover,
     annualTurnover: years > 0 ? turnover / years : NaN,
@@ -294,7 +308,7 @@ export class MetricsStream {
     this.lastTs = ts[count - 1];
   }
 
-  finish(inMarketSteps: number, tradePnls: readonly number[], tradedNotional: number): Metrics {
+  finish(inMarketSteps: number, trades: TradeStats, tradedNotional: number): Metrics {
     const n = this.n;
     const years = n > 1 ? Number(this.lastTs - this.firstTs) / NS_PER_YEAR : 0;
     return assemble({
@@ -312,8 +326,14 @@ export class MetricsStream {
       eqSum: this.eqSum,
       finalEquity: n > 0 ? this.last : this.initialCash,
       initialCash: this.initialCash,
-      tradePnls,
+      trades,
       tradedNotional,
     });
   }
+}
+
+function statsOf(pnls: readonly number[]): TradeStats {
+  const t = emptyTradeStats();
+  for (const p of pnls) addTrade(t, p);
+  return t;
 }
