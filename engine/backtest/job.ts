@@ -55,7 +55,7 @@ export interface BacktestSpec {
    * first (runBacktestStream): memory stays flat however long the run; history reads reach back
    * `lookback` bars; runs/ keeps a thinned equity curve.
    */
-  stream?: { chunkDays?: number; lookback?: number };
+  stream?: { chunkDays?: number; lookback?: number; keep?: 'all' | 'figures' };
 }
 
 /** Bad input, named: the CLI prints it and exits 2, the host returns it as a bad_input error. */
@@ -238,6 +238,7 @@ async function runStreamedJob(workspaceDir: string, spec: BacktestSpec, stream: 
   const lookback = stream.lookback ?? 10_000;
   if (!(Number.isInteger(chunkDays) && chunkDays >= 1)) throw new BacktestInputError(`--chunk-days ${chunkDays}: expected an integer >= 1`);
   if (!(Number.isInteger(lookback) && lookback >= 1)) throw new BacktestInputError(`--lookback ${lookback}: expected an integer >= 1`);
+  if (stream.keep !== undefined && stream.keep !== 'all' && stream.keep !== 'figures') throw new BacktestInputError(`--keep ${String(stream.keep)}: expected all or figures`);
   const { symbols, config, strategy, params, lakeDir, adjustment } = await loadSpec(workspaceDir, spec, opts);
   if (adjustment !== 'all') config.corporateActions = await readCorporateActions(lakeDir, symbols, adjustment);
   let source;
@@ -254,7 +255,7 @@ async function runStreamedJob(workspaceDir: string, spec: BacktestSpec, stream: 
       chunks: source.windows,
       params,
       config: { ...config, onProgress: opts.onProgress },
-      stream: { lookback, totalBars: source.totalBars },
+      stream: { lookback, totalBars: source.totalBars, keep: stream.keep ?? 'all' },
     });
     if (!outcome.ok) throw outcomeError(strategy, outcome);
     const summary = summarize(outcome.result, { timeframe: spec.timeframe, elapsedMs: 0 });

@@ -125,6 +125,8 @@ describe('studio backtest in a new workspace', () => {
     const short = studio(...args, '--stream', '--chunk-days', '5', '--lookback', '30');
     expect(short.code).toBe(1);
     expect(short.err).toMatch(/pair\.ts:\d+.*outside this streamed run's history window of \d+ bars \(raise the stream's lookback\)/);
+    const lean = json(studio(...args, '--stream', '--chunk-days', '5', '--keep', 'figures'));
+    for (const k of ['bars', 'orders', 'fills', 'trades', 'finalEquity', 'winRate', 'profitFactor']) expect(lean[k], k).toBe(streamed[k]);
     const bad = studio(...args, '--stream', '--chunk-days', '0');
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/--chunk-days 0: expected an integer >= 1/);

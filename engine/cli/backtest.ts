@@ -187,14 +187,15 @@ export function registerBacktestCommands(program: Command): void {
     .option('--stream', 'read the bars window by window instead of all at once: memory stays flat however long the run (runs/ keeps a thinned curve)')
     .option('--chunk-days <n>', 'with --stream: dates per window', (v) => Number(v), 64)
     .option('--lookback <n>', 'with --stream: bars of history a strategy can read back', (v) => Number(v), 10_000)
-    .action(async (strategy: string, o: CommonOptions & { save: boolean; checkLookahead?: boolean; monteCarlo?: number; ticks?: string; latency?: string; slippage?: string; stream?: boolean; chunkDays: number; lookback: number }) => {
+    .option('--keep <what>', 'with --stream: all (default) or figures (no order list, order log or trade list kept: memory stays flat)', 'all')
+    .action(async (strategy: string, o: CommonOptions & { save: boolean; checkLookahead?: boolean; monteCarlo?: number; ticks?: string; latency?: string; slippage?: string; stream?: boolean; chunkDays: number; lookback: number; keep: string }) => {
       try {
         const spec: BacktestSpec = {
           ...specOf(strategy, o),
           ...(o.ticks !== undefined ? { ticks: checkTickKind(o.ticks) } : {}),
           ...(o.latency !== undefined ? { latencyMs: checkLatency(o.latency) } : {}),
           ...(o.slippage !== undefined ? { slippage: o.slippage } : {}),
-          ...(o.stream === true ? { stream: { chunkDays: o.chunkDays, lookback: o.lookback } } : {}),
+          ...(o.stream === true ? { stream: { chunkDays: o.chunkDays, lookback: o.lookback, keep: o.keep as 'all' | 'figures' } } : {}),
         };
         if (o.checkLookahead && spec.stream !== undefined) throw new BacktestInputError('--check-lookahead replays bars held in memory; it cannot be combined with --stream');
         if (o.slippage !== undefined) parseSlippage(o.slippage);

@@ -626,6 +626,11 @@ export class SimulatedExchange {
     return this.fills;
   }
 
+  /** Orders submitted so far, legs included (kept or not). */
+  get orderCount(): number {
+    return this.seq;
+  }
+
   hasWorkingOrders(symbolIndex: number): boolean {
     return this.books[symbolIndex].length > 0;
   }

@@ -130,6 +130,7 @@ export function resultOf(f: RunFigures, parts: EngineParts, log: { readonly orde
     get orderEvents() {
       return log.events;
     },
+    orderCount: parts.exchange.orderCount,
     fills: parts.exchange.fillCount,
     finalPositions: portfolio.positions(),
     fees: portfolio.feesPaid,

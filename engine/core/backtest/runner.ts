@@ -77,6 +77,8 @@ export interface BacktestResult {
   /** Positions still open at the end, valued at the last close. */
   readonly openTrades: readonly TradeRecord[];
   readonly orders: readonly Order[];
+  /** Orders submitted, legs included: the length of `orders` when the run keeps them. */
+  readonly orderCount: number;
   readonly orderEvents: readonly OrderEvent[];
   readonly fills: number;
   readonly finalPositions: readonly Position[];
