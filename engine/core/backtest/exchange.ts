@@ -564,9 +564,11 @@ export class SimulatedExchange {
   private readonly keepLog: boolean;
   /** orders[seq - 1] is that order while it is live; undefined once it is in `retired`. */
   private readonly orders: (SimOrder | undefined)[] = [];
+  /** Instead of `orders` when finished orders are forgotten: the live ones by seq. */
+  private readonly liveBySeq: Map<number, SimOrder> | null;
   private readonly num: OrderNumbers;
   private readonly retired: RetiredOrders;
-  private readonly eventLog = new EventLog((seq) => this.orders[seq - 1] ?? this.retired.names(seq));
+  private readonly eventLog = new EventLog((seq) => this.liveOrder(seq) ?? this.retired.names(seq));
   /**
    * Client order ids chosen by the strategy (or derived for legs) while their order is open. An
    * order whose client id is its own id is not listed: ids are unique by construction, and a
@@ -591,6 +593,7 @@ export class SimulatedExchange {
     this.keepLog = opt.keepLog !== false;
     this.check = new SubmitCheck(opt.portfolio, opt.allowShort, opt.enforceTickSize);
     this.num = new OrderNumbers(opt.forgetFinished === true);
+    this.liveBySeq = opt.forgetFinished === true ? new Map() : null;
     this.retired = new RetiredOrders(this.num, opt.symbols, opt.forgetFinished === true);
   }
 
@@ -638,7 +641,7 @@ export class SimulatedExchange {
   get(id: string): Order | undefined {
     const seq = this.seqOf(id);
     if (seq === 0) return undefined;
-    return this.orders[seq - 1]?.snapshot() ?? this.retired.snapshot(seq);
+    return this.liveOrder(seq)?.snapshot() ?? this.retired.snapshot(seq);
   }
 
   openOrders(symbol?: string): Order[] {
@@ -694,11 +697,11 @@ export class SimulatedExchange {
       typeof req?.tag === 'string' ? req.tag : null,
       now,
     );
-    this.orders.push(parent);
+    this.addOrder(parent);
     if (reason !== null) {
       parent.status = 'rejected';
       this.emit({ type: 'OrderRejected', orderId: parent.id, clientOrderId: parent.clientOrderId, symbol: parent.symbol, tsEvent: this.opt.now(), tsInit: this.opt.now(), reason });
-      if (this.retired.retire(parent)) this.orders[seq - 1] = undefined;
+      if (this.retired.retire(parent)) this.dropOrder(seq);
       return id;
     }
     if (clientOrderId !== id) this.openClientIds.add(clientOrderId);
@@ -1397,7 +1400,7 @@ export class SimulatedExchange {
     );
     leg.parent = parent;
     if (held) leg.status = 'held';
-    this.orders.push(leg);
+    this.addOrder(leg);
     this.openClientIds.add(leg.clientOrderId);
     return leg;
   }
@@ -1435,21 +1438,39 @@ export class SimulatedExchange {
   private seqOf(id: string): number {
     if (typeof id !== 'string' || !id.startsWith('O-')) return 0;
     const seq = Number(id.slice(2));
-    if (!Number.isInteger(seq) || seq < 1 || seq > this.orders.length) return 0;
-    const o = this.orders[seq - 1];
+    if (!Number.isInteger(seq) || seq < 1 || seq > this.seq) return 0;
+    const o = this.liveOrder(seq);
     return (o !== undefined ? o.id : `O-${seq}`) === id ? seq : 0;
   }
 
   /** The live (not retired) order with this id. */
   private find(id: string): SimOrder | undefined {
     const seq = this.seqOf(id);
-    return seq === 0 ? undefined : this.orders[seq - 1];
+    return seq === 0 ? undefined : this.liveOrder(seq);
   }
 
   private clientIdInUse(clientOrderId: string): boolean {
     if (this.openClientIds.has(clientOrderId)) return true;
     const own = this.find(clientOrderId);
     return own !== undefined && own.open && own.clientOrderId === own.id;
+  }
+
+  /**
+   * The live order `seq` (not retired). Kept by seq in an array whose finished slots stay empty,
+   * or, when finished orders are forgotten, in a map of the live ones, which does not grow with the run.
+   */
+  private liveOrder(seq: number): SimOrder | undefined {
+    return this.liveBySeq !== null ? this.liveBySeq.get(seq) : this.orders[seq - 1];
+  }
+
+  private addOrder(o: SimOrder): void {
+    if (this.liveBySeq !== null) this.liveBySeq.set(o.seq, o);
+    else this.orders.push(o);
+  }
+
+  private dropOrder(seq: number): void {
+    if (this.liveBySeq !== null) this.liveBySeq.delete(seq);
+    else this.orders[seq - 1] = undefined;
   }
 
   private compact(s: number): void {
@@ -1459,11 +1480,11 @@ export class SimulatedExchange {
       const o = book[r];
       if (o.open) book[w++] = o;
       // (Forgetting, a relative further along this book may already have been taken.)
-      else if (this.orders[o.seq - 1] === o && this.retired.retire(o)) {
-        this.orders[o.seq - 1] = undefined;
+      else if (this.liveOrder(o.seq) === o && this.retired.retire(o)) {
+        this.dropOrder(o.seq);
         // Forgetting, an order waits for its whole family to finish (a leg reads its entry), and
         // the last to leave a book takes the finished relatives that left before it along.
-        if (this.retired.forget) for (const m of relatives(o)) if (this.orders[m.seq - 1] === m && this.retired.retire(m)) this.orders[m.seq - 1] = undefined;
+        if (this.retired.forget) for (const m of relatives(o)) if (this.liveOrder(m.seq) === m && this.retired.retire(m)) this.dropOrder(m.seq);
       }
     }
     // pop, not `book.length = w`: setting an array's length is a runtime call (~100 ns), and
