@@ -990,44 +990,8 @@ export class SimulatedExchange {
       px = Math.min(t.ask, Math.max(t.bid, slippedPrice(this.opt.slippage, o.side, (t.bid + t.ask) / 2, qty, NaN, half)));
       slippage = half;
     }
-    const pf = this.opt.portfolio;
-    const fee = computeFee(this.opt.fees, o.side, qty, px);
-    const before = pf.qtys[s];
-    const realized = pf.applyFill(s, o.side, qty, px, fee);
-    const now = this.opt.now();
-    this.opt.trades.onFill(s, qty, px, fee, realized, before, pf.qtys[s], now, t.index);
-    o.avgFillPrice = o.filledQty === 0 ? px : (o.avgFillPrice * o.filledQty + px * qty) / (o.filledQty + qty);
-    o.filledQty += qty;
-    const done = o.leaves <= QTY_EPS;
-    o.status = done ? 'filled' : 'partially_filled';
-    o.tsLast = now;
     this.tickLeft[slot] -= qty;
-    this.fills++;
-    if (this.deliver) {
-      this.emit({
-        type: done ? 'OrderFilled' : 'OrderPartiallyFilled',
-        orderId: o.id, clientOrderId: o.clientOrderId, symbol: o.symbol, tsEvent: now, tsInit: now,
-        fillId: `F-${this.fills}`,
-        side: o.side,
-        lastQty: qty,
-        lastPx: px,
-        cumQty: o.filledQty,
-        leavesQty: done ? 0 : o.leaves,
-        avgPx: o.avgFillPrice,
-        fee,
-        slippage,
-      });
-    } else if (this.keepLog) {
-      this.eventLog.pushFill(o, now, done, this.fills, qty, px, o.filledQty, done ? 0 : o.leaves, o.avgFillPrice, fee, slippage);
-    }
-    if (done && o.clientOrderId !== o.id) this.openClientIds.delete(o.clientOrderId);
-    if (o.group !== null) {
-      for (const m of o.group) {
-        if (m === o || !m.open) continue;
-        if (done) this.terminate(m, 'canceled', `oco: linked order ${o.id} filled`, false);
-        else this.shrink(m, qty);
-      }
-    }
+    const done = this.bookFill(o, s, qty, px, slippage, t.index);
     if (done && o.children.length > 0) {
       // Position 3 of a flat path: the exits start from this price, at the next tick.
       this.path.setFlat(px);
@@ -1239,25 +1203,33 @@ export class SimulatedExchange {
     // A fill outside the bar's range would be a price that never traded.
     if (price > bar.high) price = bar.high;
     if (price < bar.low) price = bar.low;
+    if (o.evalTriggered) o.triggered = true;
+    this.budgetLeft[s] -= qty;
+    const done = this.bookFill(o, s, qty, price, o.evalMarketLike ? Math.abs(price - o.evalPrice) : 0, bar.barIndex);
+    if (done && o.children.length > 0) this.release(o, o.evalPos);
+  }
+
+  /**
+   * Books a fill of `qty` at `price` (bars and ticks alike): portfolio, trade record, the order's
+   * state, the fill event (or its log row), and the order's group. True when the order is done.
+   */
+  private bookFill(o: SimOrder, s: number, qty: number, price: number, slippage: number, eventIndex: number): boolean {
     const pf = this.opt.portfolio;
     const fee = computeFee(this.opt.fees, o.side, qty, price);
     const before = pf.qtys[s];
     const realized = pf.applyFill(s, o.side, qty, price, fee);
     const now = this.opt.now();
-    this.opt.trades.onFill(s, qty, price, fee, realized, before, pf.qtys[s], now, bar.barIndex);
+    this.opt.trades.onFill(s, qty, price, fee, realized, before, pf.qtys[s], now, eventIndex);
     o.avgFillPrice = o.filledQty === 0 ? price : (o.avgFillPrice * o.filledQty + price * qty) / (o.filledQty + qty);
     o.filledQty += qty;
-    if (o.evalTriggered) o.triggered = true;
     const done = o.leaves <= QTY_EPS;
     o.status = done ? 'filled' : 'partially_filled';
     o.tsLast = now;
-    this.budgetLeft[s] -= qty;
     this.fills++;
-    const slippage = o.evalMarketLike ? Math.abs(price - o.evalPrice) : 0;
     if (this.deliver) {
       this.emit({
         type: done ? 'OrderFilled' : 'OrderPartiallyFilled',
-        orderId: o.id, clientOrderId: o.clientOrderId, symbol: o.symbol, tsEvent: this.opt.now(), tsInit: this.opt.now(),
+        orderId: o.id, clientOrderId: o.clientOrderId, symbol: o.symbol, tsEvent: now, tsInit: now,
         fillId: `F-${this.fills}`,
         side: o.side,
         lastQty: qty,
@@ -1279,7 +1251,7 @@ export class SimulatedExchange {
         else this.shrink(m, qty);
       }
     }
-    if (done && o.children.length > 0) this.release(o, o.evalPos);
+    return done;
   }
 
   /** One-updates-other: a partial fill of one exit shrinks its linked exit by the same amount. */
