@@ -140,6 +140,7 @@ export function checkTickData(ticks: TickData): string | null {
     const tr = t.trades;
     if (tr !== undefined) {
       for (let i = 0; i < tr.ts.length; i++) {
+        if (Number.isFinite(tr.price[i]) && tr.price[i] > 0 && !badSize(tr.size[i])) continue;
         const where = `${sym} trades[${i}] (ts ${tr.ts[i]})`;
         if (!(Number.isFinite(tr.price[i]) && tr.price[i] > 0)) return `${where}: price must be a positive number, got ${tr.price[i]}`;
         if (badSize(tr.size[i])) return `${where}: size must be >= 0 or unknown (NaN), got ${tr.size[i]}`;
@@ -148,6 +149,8 @@ export function checkTickData(ticks: TickData): string | null {
     const q = t.quotes;
     if (q !== undefined) {
       for (let i = 0; i < q.ts.length; i++) {
+        const fine = Number.isFinite(q.bid[i]) && q.bid[i] > 0 && Number.isFinite(q.ask[i]) && q.ask[i] > 0 && q.bid[i] <= q.ask[i];
+        if (fine && !badSize(q.bidSize[i]) && !badSize(q.askSize[i])) continue;
         const where = `${sym} quotes[${i}] (ts ${q.ts[i]})`;
         if (!(Number.isFinite(q.bid[i]) && q.bid[i] > 0)) return `${where}: bid must be a positive number, got ${q.bid[i]}`;
         if (!(Number.isFinite(q.ask[i]) && q.ask[i] > 0)) return `${where}: ask must be a positive number, got ${q.ask[i]}`;
@@ -279,10 +282,13 @@ export function runEventBacktest<S extends ParamsSchema>(request: BacktestReques
   const tradeView: MutableTrade = { symbol: '', tsEvent: 0n, tsInit: 0n, price: NaN, size: NaN };
   const quoteView: MutableQuote = { symbol: '', tsEvent: 0n, tsInit: 0n, bidPrice: NaN, bidSize: NaN, askPrice: NaN, askSize: NaN };
 
-  let outTs: bigint[] = [];
-  let outEquity: number[] = [];
-  let outCash: number[] = [];
-  let outExposure: number[] = [];
+  // Growable typed columns: bigints pushed to an array would survive to the end of the run (and
+  // be copied by every young-generation collection on the way).
+  let rows = 0;
+  let outTs = new BigInt64Array(1024);
+  let outEquity = new Float64Array(1024);
+  let outCash = new Float64Array(1024);
+  let outExposure = new Float64Array(1024);
   const lastIndex = new Int32Array(nSym).fill(-1);
 
   let phase = 'create';
@@ -313,7 +319,9 @@ export function runEventBacktest<S extends ParamsSchema>(request: BacktestReques
   let eventsDone = 0;
   let nextProgress = onProgress !== undefined ? progressEvery : Infinity;
   let loopMs = 0;
-  const stepSyms: number[] = [];
+  // Symbols with a bar at this step: a reused typed list (setting an array's length is a runtime call).
+  const stepSyms = new Int32Array(nSym);
+  let nStep = 0;
   try {
     handlers = strategy.create(ctx, params);
     exchange.deliver = handlers.onOrderEvent !== undefined;
@@ -323,14 +331,19 @@ export function runEventBacktest<S extends ParamsSchema>(request: BacktestReques
 
     const t0 = watch !== undefined ? watch() : 0;
     let lastRowTs = -1n;
+    // Each stream's next time, read once per event: every read of a BigInt64Array allocates.
+    const first = (ts: BigInt64Array): bigint => (ts.length > 0 ? ts[0] : NEVER_NS);
+    const nextQ = quo.map((q) => first(q.ts));
+    const nextT = trd.map((t) => first(t.ts));
+    const nextB = cols.map((c) => first(c.ts));
     const borrow = cfg.borrowRateAnnual > 0;
     for (;;) {
       let T = NEVER_NS;
       let any = false;
       for (let s = 0; s < nSym; s++) {
-        if (qi[s] < quo[s].ts.length && quo[s].ts[qi[s]] < T) T = quo[s].ts[qi[s]];
-        if (ti[s] < trd[s].ts.length && trd[s].ts[ti[s]] < T) T = trd[s].ts[ti[s]];
-        if (bi[s] < cols[s].ts.length && cols[s].ts[bi[s]] < T) T = cols[s].ts[bi[s]];
+        if (nextQ[s] < T) T = nextQ[s];
+        if (nextT[s] < T) T = nextT[s];
+        if (nextB[s] < T) T = nextB[s];
         any ||= qi[s] < quo[s].ts.length || ti[s] < trd[s].ts.length || bi[s] < cols[s].ts.length;
       }
       if (!any) break;
@@ -343,10 +356,10 @@ export function runEventBacktest<S extends ParamsSchema>(request: BacktestReques
         }
       }
       // Commands for bar-filled symbols arrive before the bar they may still reach.
-      stepSyms.length = 0;
+      nStep = 0;
       for (let s = 0; s < nSym; s++) {
-        if (bi[s] < cols[s].ts.length && cols[s].ts[bi[s]] === T) {
-          stepSyms.push(s);
+        if (nextB[s] === T) {
+          stepSyms[nStep++] = s;
           if (!tickFilled[s]) delayed.deliverDue(s, barStart(s, bi[s]), clock);
         }
       }
@@ -355,8 +368,8 @@ export function runEventBacktest<S extends ParamsSchema>(request: BacktestReques
       let tickAtT = false;
       for (let s = 0; s < nSym; s++) {
         const q = quo[s];
-        for (; qi[s] < q.ts.length && q.ts[qi[s]] === T; qi[s]++) {
-          const k = qi[s];
+        for (; nextQ[s] === T; nextQ[s] = qi[s] < q.ts.length ? q.ts[qi[s]] : NEVER_NS) {
+          const k = qi[s]++;
           tickAtT = true;
           delayed.deliverDue(s, T, clock);
           moveClock(T);
@@ -393,8 +406,8 @@ export function runEventBacktest<S extends ParamsSchema>(request: BacktestReques
           }
         }
         const t = trd[s];
-        for (; ti[s] < t.ts.length && t.ts[ti[s]] === T; ti[s]++) {
-          const k = ti[s];
+        for (; nextT[s] === T; nextT[s] = ti[s] < t.ts.length ? t.ts[ti[s]] : NEVER_NS) {
+          const k = ti[s]++;
           tickAtT = true;
           delayed.deliverDue(s, T, clock);
           moveClock(T);
@@ -427,10 +440,12 @@ export function runEventBacktest<S extends ParamsSchema>(request: BacktestReques
         }
       }
 
-      if (stepSyms.length > 0) {
+      if (nStep > 0) {
         moveClock(T);
-        for (const s of stepSyms) {
+        for (let j = 0; j < nStep; j++) {
+          const s = stepSyms[j];
           const i = bi[s]++;
+          nextB[s] = bi[s] < cols[s].ts.length ? cols[s].ts[bi[s]] : NEVER_NS;
           if (!tickFilled[s]) {
             if (exchange.hasWorkingOrders(s)) {
               scanTrade(s, i - 1);
@@ -443,7 +458,8 @@ export function runEventBacktest<S extends ParamsSchema>(request: BacktestReques
           if (!tickFilled[s]) portfolio.lastPrices[s] = cols[s].close[i];
         }
         drain();
-        for (const s of stepSyms) {
+        for (let j = 0; j < nStep; j++) {
+          const s = stepSyms[j];
           const i = bi[s] - 1;
           advanceHistory(histories[s], i);
           const v = views[s];
@@ -453,25 +469,40 @@ export function runEventBacktest<S extends ParamsSchema>(request: BacktestReques
         }
         if (handlers.onBar !== undefined) {
           phase = 'onBar';
-          for (const s of stepSyms) {
+          for (let j = 0; j < nStep; j++) {
+          const s = stepSyms[j];
             handlers.onBar(views[s]);
             drain();
           }
         }
       }
 
-      if (hasBars ? stepSyms.length > 0 : tickAtT) {
+      if (hasBars ? nStep > 0 : tickAtT) {
         if (borrow && lastRowTs >= 0n) portfolio.accrueBorrow(Number(T - lastRowTs));
         lastRowTs = T;
-        outTs.push(T);
-        outEquity.push(portfolio.equity());
-        outCash.push(portfolio.cash);
+        if (rows === outTs.length) {
+          const grow64 = new BigInt64Array(rows * 2);
+          grow64.set(outTs);
+          outTs = grow64;
+          const grow = (a: Float64Array) => {
+            const b = new Float64Array(rows * 2);
+            b.set(a);
+            return b;
+          };
+          outEquity = grow(outEquity);
+          outCash = grow(outCash);
+          outExposure = grow(outExposure);
+        }
+        outTs[rows] = T;
+        outEquity[rows] = portfolio.equity();
+        outCash[rows] = portfolio.cash;
         let gross = 0;
         for (let s = 0; s < nSym; s++) {
           const q = portfolio.qtys[s];
           if (q !== 0) gross += Math.abs(q * portfolio.lastPrices[s]);
         }
-        outExposure.push(gross);
+        outExposure[rows] = gross;
+        rows++;
       }
       eventsDone = 0;
       for (let s = 0; s < nSym; s++) eventsDone += bi[s] + ti[s] + qi[s];
@@ -490,15 +521,11 @@ export function runEventBacktest<S extends ParamsSchema>(request: BacktestReques
   }
 
   const equity: EquityCurve = {
-    ts: BigInt64Array.from(outTs),
-    equity: Float64Array.from(outEquity),
-    cash: Float64Array.from(outCash),
-    exposure: Float64Array.from(outExposure),
+    ts: outTs.slice(0, rows),
+    equity: outEquity.slice(0, rows),
+    cash: outCash.slice(0, rows),
+    exposure: outExposure.slice(0, rows),
   };
-  outTs = [];
-  outEquity = [];
-  outCash = [];
-  outExposure = [];
   const steps = equity.ts.length;
   const lastTs = steps > 0 ? equity.ts[steps - 1] : startNs;
   for (let s = 0; s < nSym; s++) scanTrade(s, lastIndex[s]);
