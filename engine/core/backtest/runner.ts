@@ -11,6 +11,11 @@
 // bar's close), so no fill can use a price from before the decision. The loop allocates nothing
 // per bar — timestamps are compared as 32-bit words, never read as bigints unless a strategy or
 // an order event asks for the time — and order events allocate only as they happen.
+//
+// The loop is a generator (runBars): over all the bars at once it runs to the end in one step;
+// streamed (runBacktestStream), it yields when its window of bars is used up, takes the next
+// chunk, keeps the last `lookback` bars for history windows and moves every bar index it holds
+// with the window. Runs with ticks, latency or half-spread slippage take ticks.ts's event loop.
 
 import { NEVER_NS } from '../clock';
 import type { OrderEvent } from '../events';
