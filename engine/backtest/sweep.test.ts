@@ -17,6 +17,7 @@ import { backtestHandlers } from './handlers';
 import { BacktestInputError } from './job';
 import { checkLookahead } from './lookahead';
 import { checkCombinations, gridCombinations, parseGrid, randomCombinations, runSweep, runWalkForward } from './sweep';
+import { WorkerPool } from './pool';
 import { runTask, shareBarData } from './task';
 
 /** Four sessions of a wavy minute series: plenty of SMA crossings. */
@@ -94,6 +95,30 @@ describe('a sweep on the worker pool', () => {
     expect(out.canceled).toBe(true);
     expect(out.results.length).toBeGreaterThanOrEqual(3);
     expect(out.results.length).toBeLessThan(combos.length);
+  });
+});
+
+describe('a worker pool kept for several batches', () => {
+  it('runs batch after batch on the same workers with the results of fresh runs, starting cash per task; a cancel closes it', async () => {
+    const data = shareBarData(wavy());
+    const pool = await WorkerPool.start({ strategy: { kind: 'example', name: 'sma-cross' }, data, config: {} }, 2);
+    try {
+      const first = await pool.run([0, 1, 2].map((index) => ({ index, params: { fast: 3 + index, slow: 30 } })));
+      const second = await pool.run([{ index: 0, params: { fast: 4, slow: 30 }, initialCash: 50_000 }]);
+      for (const r of first.results) expect(r?.metrics).toEqual(runTask(smaCross, data, {}, { index: 0, params: r?.params ?? {} }, () => 0).metrics);
+      const rich = runTask(smaCross, data, { initialCash: 50_000 }, { index: 0, params: { fast: 4, slow: 30 } }, () => 0);
+      expect(second.results[0]?.metrics).toEqual(rich.metrics);
+      expect(second.results[0]?.metrics?.finalEquity).not.toBe(first.results[1]?.metrics?.finalEquity);
+      const ac = new AbortController();
+      const canceled = await pool.run(
+        Array.from({ length: 40 }, (_, index) => ({ index, params: { fast: 2 + (index % 20), slow: 30 } })),
+        { signal: ac.signal, onProgress: (done) => done === 2 && ac.abort() },
+      );
+      expect(canceled.canceled).toBe(true);
+      await expect(pool.run([{ index: 0, params: {} }])).rejects.toThrow('backtest pool: closed');
+    } finally {
+      await pool.close();
+    }
   });
 });
 

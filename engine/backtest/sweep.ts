@@ -7,7 +7,7 @@ import { createRng } from '../core/random';
 import { paramsJsonSchema, resolveParams } from '../core/strategy/define';
 import type { StrategyDefinition } from '../core/strategy/types';
 import { BacktestInputError } from './job';
-import { type PoolOptions, runOnPool } from './pool';
+import { type PoolOptions, WorkerPool, defaultWorkers, runOnPool } from './pool';
 import type { StrategySource } from './strategies';
 import type { PortableConfig, SweepTask, TaskResult } from './task';
 
@@ -134,9 +134,10 @@ export interface SweepOutcome {
   loopMs: number;
 }
 
-export async function runSweep(req: SweepRequest, opts: PoolOptions = {}): Promise<SweepOutcome> {
+/** `pool`: run on these workers (started for this strategy, data and config) instead of a pool of its own. */
+export async function runSweep(req: SweepRequest, opts: PoolOptions & { pool?: WorkerPool } = {}): Promise<SweepOutcome> {
   const tasks: SweepTask[] = req.combos.map((params, index) => ({ index, params, fromNs: req.fromNs, toNs: req.toNs }));
-  const out = await runOnPool({ strategy: req.strategy, data: req.data, config: req.config }, tasks, opts);
+  const out = opts.pool !== undefined ? await opts.pool.run(tasks, opts) : await runOnPool({ strategy: req.strategy, data: req.data, config: req.config }, tasks, opts);
   const results = out.results.filter((r): r is TaskResult => r !== undefined);
   const ranking = results.map((_, i) => i).sort((a, b) => score(results[b].metrics, req.objective) - score(results[a].metrics, req.objective) || a - b);
   let barEvaluations = 0;
@@ -204,6 +205,17 @@ export async function runWalkForward(req: WalkForwardRequest, opts: PoolOptions 
   const isLen = total - req.folds * oosLen;
   if (oosLen < 2 || isLen < 2) throw new BacktestInputError(`walk-forward: ${total} bars are too few for ${req.folds} folds`);
 
+  // One pool for every fold's sweep and out-of-sample run: the workers load the strategy and the
+  // shared bars once, instead of twice per fold.
+  const pool = await WorkerPool.start({ strategy: req.strategy, data: req.data, config: req.config }, Math.min(opts.workers ?? defaultWorkers(), req.combos.length));
+  try {
+    return await walkFolds(req, t, oosLen, isLen, pool, opts);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function walkFolds(req: WalkForwardRequest, t: BigInt64Array, oosLen: number, isLen: number, pool: WorkerPool, opts: PoolOptions): Promise<WalkForwardOutcome> {
   const folds: WalkForwardFold[] = [];
   const stitchedTs: bigint[] = [];
   const stitchedEq: number[] = [];
@@ -228,7 +240,7 @@ export async function runWalkForward(req: WalkForwardRequest, opts: PoolOptions 
     const progress = opts.onProgress;
     const sweep = await runSweep(
       { ...req, fromNs: t[isFrom], toNs: t[isTo] },
-      { ...opts, onProgress: progress ? (d, n, last) => progress(k * (req.combos.length + 1) + d, req.folds * (req.combos.length + 1), last) : undefined },
+      { ...opts, pool, onProgress: progress ? (d, n, last) => progress(k * (req.combos.length + 1) + d, req.folds * (req.combos.length + 1), last) : undefined },
     );
     barEvaluations += sweep.barEvaluations;
     if (sweep.canceled) {
@@ -239,11 +251,10 @@ export async function runWalkForward(req: WalkForwardRequest, opts: PoolOptions 
     if (best === undefined || best.metrics === null) continue;
     fold.bestParams = best.params;
     fold.inSampleScore = score(best.metrics, req.objective);
-    const oos = await runOnPool(
-      { strategy: req.strategy, data: req.data, config: { ...req.config, initialCash: capital } },
-      [{ index: 0, params: best.params, fromNs: t[oosFrom], toNs: t[oosTo], detail: true }],
-      { ...opts, workers: 1, onProgress: progress ? (_d, _n, last) => progress((k + 1) * (req.combos.length + 1), req.folds * (req.combos.length + 1), last) : undefined },
-    );
+    const oos = await pool.run([{ index: 0, params: best.params, fromNs: t[oosFrom], toNs: t[oosTo], detail: true, initialCash: capital }], {
+      ...opts,
+      onProgress: progress ? (_d, _n, last) => progress((k + 1) * (req.combos.length + 1), req.folds * (req.combos.length + 1), last) : undefined,
+    });
     if (oos.canceled) {
       canceled = true;
       break;

@@ -22,6 +22,8 @@ export interface SweepTask {
   detail?: boolean;
   /** Return the whole result (a single backtest run off the host's thread). */
   full?: boolean;
+  /** Starting cash instead of the pool's config (walk-forward carries capital from fold to fold). */
+  initialCash?: number;
 }
 
 export interface TaskResult {
@@ -100,7 +102,8 @@ export function runTask(
   // A run whose curve is not handed back writes it into this thread's reused scratch column.
   const keepsCurve = task.detail === true || task.full === true;
   const equityScratch = keepsCurve ? undefined : scratchFor(slice);
-  const out = runBacktest({ strategy, params: task.params, data: slice, dataChecked, equityScratch, config: { ...config, keepOrderLog, stopwatch: now, onProgress } });
+  const cash = task.initialCash !== undefined ? { initialCash: task.initialCash } : {};
+  const out = runBacktest({ strategy, params: task.params, data: slice, dataChecked, equityScratch, config: { ...config, ...cash, keepOrderLog, stopwatch: now, onProgress } });
   if (!out.ok) return { ...base, ok: false, error: out.error.message, failure: out.error, bars: 0, trades: 0, metrics: null, loopMs: 0 };
   const r = out.result;
   // The metrics' count, not r.trades.length: reading r.trades builds every trade object.
