@@ -74,33 +74,26 @@ export function computeMetrics(input: MetricsInput): Metrics {
   const rf = input.riskFreeRate ?? 0;
   const rfStep = rf === 0 ? 0 : rf / ppy;
 
+  // One pass for what does not need the mean (the return sum, the drawdowns, the equity sum and
+  // the steps in the market), a second for the deviations from the mean: the same additions in
+  // the same order as one pass each, so the same bits, at half the reads.
   let sum = 0;
+  let eqSum = 0;
   let prev = initialCash;
-  for (let i = 0; i < n; i++) {
-    sum += equity[i] / prev - 1;
-    prev = equity[i];
-  }
-  const mean = n > 0 ? sum / n : NaN;
-  let sq = 0;
-  let down = 0;
-  prev = initialCash;
-  for (let i = 0; i < n; i++) {
-    const r = equity[i] / prev - 1;
-    prev = equity[i];
-    sq += (r - mean) * (r - mean);
-    const ex = r - rfStep;
-    if (ex < 0) down += ex * ex;
-  }
-
-  // Drawdown depth and the longest stretch spent below a running peak.
   let peak = initialCash;
   let peakIdx = -1;
   let maxDd = 0;
   let longestBars = 0;
   let longestEnd = 0;
   let longestPeak = 0;
+  let inMarket = input.inMarketSteps ?? 0;
+  const exposure = input.inMarketSteps === undefined ? input.exposure : undefined;
   for (let i = 0; i < n; i++) {
     const e = equity[i];
+    sum += e / prev - 1;
+    prev = e;
+    eqSum += e;
+    if (exposure !== undefined && exposure[i] !== 0) inMarket++;
     if (e >= peak) {
       peak = e;
       peakIdx = i;
@@ -116,13 +109,16 @@ export function computeMetrics(input: MetricsInput): Metrics {
       longestPeak = Math.max(0, peakIdx);
     }
   }
-
-  let inMarket = input.inMarketSteps ?? 0;
-  let eqSum = 0;
-  const exposure = input.inMarketSteps === undefined ? input.exposure : undefined;
+  const mean = n > 0 ? sum / n : NaN;
+  let sq = 0;
+  let down = 0;
+  prev = initialCash;
   for (let i = 0; i < n; i++) {
-    eqSum += equity[i];
-    if (exposure !== undefined && exposure[i] !== 0) inMarket++;
+    const r = equity[i] / prev - 1;
+    prev = equity[i];
+    sq += (r - mean) * (r - mean);
+    const ex = r - rfStep;
+    if (ex < 0) down += ex * ex;
   }
   return assemble({
     n,
