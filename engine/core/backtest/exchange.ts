@@ -989,6 +989,12 @@ export class SimulatedExchange {
       const half = (t.ask - t.bid) / 2;
       px = Math.min(t.ask, Math.max(t.bid, slippedPrice(this.opt.slippage, o.side, (t.bid + t.ask) / 2, qty, NaN, half)));
       slippage = half;
+    } else if (marketLike && this.opt.slippage.kind !== 'none' && this.opt.slippage.kind !== 'half-spread') {
+      // Fixed bps, or the volume-share impact against the size this tick offered (trade size, or
+      // the quote's size on the side taken), moved against the order past the printed price.
+      const offered = slot === 0 ? t.size : slot === 1 ? t.bidSize : t.askSize;
+      px = slippedPrice(this.opt.slippage, o.side, price, qty, offered);
+      slippage = Math.abs(px - price);
     }
     this.tickLeft[slot] -= qty;
     const done = this.bookFill(o, s, qty, px, slippage, t.index);

@@ -262,6 +262,24 @@ describe('half-spread slippage', () => {
   });
 });
 
+describe('fixed-bps and volume-share slippage on ticks', () => {
+  it('move a market fill past the touch (or the print) by the model, against the size the tick offered, and report it', () => {
+    const q = quotes([[0, 99.9, 100.1, 500, 400], [1, 99.8, 100.2, 100, 200], [2, 99.7, 100.3, 100, 200]]);
+    const bps = fills(run({ X: { quotes: quoteColumns(q) } }, { 0: buy(10), 1: sell(10) }, { slippage: { kind: 'fixed-bps', bps: 10 } }));
+    expect(bps.map((f) => f.lastPx)).toEqual([100.2 * 1.001, 99.7 * 0.999]);
+    expect(bps[0].slippage).toBeCloseTo(0.1002, 12);
+    // 100 of the 200 offered at the ask: impact 0.1 × (1/2)² = 2.5%; 50 of the 100 bid: the same.
+    const share = fills(run({ X: { quotes: quoteColumns(q) } }, { 0: buy(100), 1: sell(50) }, { slippage: { kind: 'volume-share', priceImpact: 0.1 } }));
+    expect(share.map((f) => f.lastPx)).toEqual([100.2 * 1.025, 99.7 * 0.975]);
+    const t = trades([[0, 50, 1000], [1, 51, 1000]]);
+    const onTrades = fills(run({ X: { trades: tradeColumns(t) } }, { 0: buy(10) }, { slippage: { kind: 'fixed-bps', bps: 20 } }));
+    expect(onTrades.map((f) => f.lastPx)).toEqual([51 * 1.002]);
+    // Resting limits fill at their limit: no slippage model applies to them.
+    const limit = fills(run({ X: { quotes: quoteColumns(q) } }, { 0: buy(10, { type: 'limit', limitPrice: 100.2 }) }, { slippage: { kind: 'fixed-bps', bps: 10 } }));
+    expect(limit.every((f) => f.slippage === 0)).toBe(true);
+  });
+});
+
 describe('the merged event stream', () => {
   it('orders events by time; at one time ticks before bars, symbols by name, quotes before trades', () => {
     const seen: string[] = [];
