@@ -7,7 +7,7 @@ import type { BacktestConfig } from './config';
 import type { BarData } from './data';
 import { type BacktestResult, runBacktest } from './runner';
 import { serializeBacktestResult } from './serialize';
-import { FIRST_MINUTE_CLOSE_NS, MINUTE_NS, minuteBars } from './testing';
+import { FIRST_MINUTE_CLOSE_NS, MINUTE_NS, dailyBars, minuteBars } from './testing';
 import { type QuoteRow, type TickData, type TradeRow, checkTickData, quoteColumns, tradeColumns } from './ticks';
 
 const MS = 1_000_000n;
@@ -277,6 +277,34 @@ describe('fixed-bps and volume-share slippage on ticks', () => {
     // Resting limits fill at their limit: no slippage model applies to them.
     const limit = fills(run({ X: { quotes: quoteColumns(q) } }, { 0: buy(10, { type: 'limit', limitPrice: 100.2 }) }, { slippage: { kind: 'fixed-bps', bps: 10 } }));
     expect(limit.every((f) => f.slippage === 0)).toBe(true);
+  });
+});
+
+describe('corporate actions in the event loop', () => {
+  it('apply a split and a dividend to the position before the symbol’s first event on the ex-date, with bars under latency and with ticks', () => {
+    // Raw daily bars: 100 until the 2-for-1 split on day 3, then 50; a 0.5 dividend on day 5.
+    const bars = dailyBars([[100, 100, 100, 100], [100, 100, 100, 100], [100, 100, 100, 100], [50, 50, 50, 50], [50, 50, 50, 50], [50, 50, 50, 50], [50, 50, 50, 50]]);
+    const exOf = (day: number) => bars.ts[day] - 10n * 3_600_000_000_000n;
+    const corporateActions = [
+      { symbol: 'X', exNs: exOf(3), kind: 'split' as const, ratio: 2, cash: 0 },
+      { symbol: 'X', exNs: exOf(5), kind: 'dividend' as const, ratio: 0, cash: 0.5 },
+    ];
+    const out = runBacktest({ strategy: scripted({ 0: buy(10) }), data: { X: bars }, config: { initialCash: 10_000, latencyMs: 1, corporateActions } });
+    if (!out.ok) throw new Error(out.error.message);
+    const r = out.result;
+    // Sent at day 0's close, the order reaches the exchange after day 1 started: it fills at day 2's open.
+    expect(fillRows(r).map(([side, qty, px]) => [side, qty, px])).toEqual([['buy', 10, 100]]);
+    expect(r.finalPositions[0]).toMatchObject({ symbol: 'X', qty: 20, avgPrice: 50 });
+    expect(r.dividends).toBe(10);
+    // The split leaves the equity where it was; the dividend adds its cash.
+    expect([...r.equity.equity]).toEqual([10_000, 10_000, 10_000, 10_000, 10_000, 10_010, 10_010]);
+    // On ticks: a trade stream that halves at the split.
+    const t = trades([[0, 100, 1000], [1, 100, 1000], [5, 50, 1000], [6, 50, 1000]]);
+    const exTick = at(3);
+    const onTicks = runBacktest({ strategy: scripted({ 0: buy(10) }), data: {}, ticks: { X: { trades: tradeColumns(t) } }, config: { initialCash: 10_000, corporateActions: [{ symbol: 'X', exNs: exTick, kind: 'split', ratio: 2, cash: 0 }] } });
+    if (!onTicks.ok) throw new Error(onTicks.error.message);
+    expect(onTicks.result.finalPositions[0]).toMatchObject({ qty: 20, avgPrice: 50 });
+    expect(onTicks.result.metrics.finalEquity).toBe(10_000);
   });
 });
 

@@ -23,6 +23,9 @@
 // so an order can still fill while its cancel travels. Commands still travelling when the data
 // ends never arrive.
 //
+// Splits and dividends (config.corporateActions, for raw prices) apply before a symbol's first
+// event on or after their ex-date, as in the bar loop.
+//
 // Equity is recorded once per distinct bar time when the run has bars, else once per distinct
 // tick time. Trade records of tick-filled symbols count their duration in ticks, not bars, and
 // take excursions (MAE/MFE) from trade prices and quote mids.
@@ -189,7 +192,6 @@ export function runEventBacktest<S extends ParamsSchema>(request: BacktestReques
   const configError = (message: string): BacktestOutcome => ({ ok: false, error: { kind: 'config', message: `config: ${message}` } });
   const dataError = (message: string): BacktestOutcome => ({ ok: false, error: { kind: 'data', message: `data: ${message}` } });
   if (cfg.market === 'signal-close') return configError('fill.market signal-close cannot be combined with tick data or latency (it fills at a close the order could not have reached)');
-  if ((request.config?.corporateActions ?? []).length > 0) return configError('corporateActions are not supported with tick data or latency yet; read adjusted data instead');
 
   const bars = request.data ?? {};
   const ticks = request.ticks ?? {};
@@ -336,6 +338,14 @@ export function runEventBacktest<S extends ParamsSchema>(request: BacktestReques
     const nextQ = quo.map((q) => first(q.ts));
     const nextT = trd.map((t) => first(t.ts));
     const nextB = cols.map((c) => first(c.ts));
+    // Corporate actions per symbol in ex-date order; those at or before its first event are
+    // already in its prices.
+    const actions = symbols.map((sym, k) => {
+      const firstEvent = [nextQ[k], nextT[k], nextB[k]].reduce((a, b) => (b < a ? b : a));
+      return (request.config?.corporateActions ?? []).filter((a) => a.symbol === sym && a.exNs > firstEvent).sort((a, b) => (a.exNs < b.exNs ? -1 : a.exNs > b.exNs ? 1 : 0));
+    });
+    const hasActions = actions.some((a) => a.length > 0);
+    const actPtr = new Int32Array(nSym);
     const borrow = cfg.borrowRateAnnual > 0;
     for (;;) {
       let T = NEVER_NS;
@@ -353,6 +363,28 @@ export function runEventBacktest<S extends ParamsSchema>(request: BacktestReques
         for (let ev = clock.popDue(T); ev !== null; ev = clock.popDue(T)) {
           handlers.onTimer?.(ev);
           drain();
+        }
+      }
+      // Splits and dividends whose ex-date has begun apply before the symbol's first event at or
+      // after it, as in the bar loop (positions, open orders and the open trade).
+      if (hasActions) {
+        for (let s = 0; s < nSym; s++) {
+          const list = actions[s];
+          if (actPtr[s] >= list.length || list[actPtr[s]].exNs > T) continue;
+          if (nextQ[s] !== T && nextT[s] !== T && nextB[s] !== T) continue;
+          scanTrade(s, tickFilled[s] ? tickCount[s] - 1 : bi[s] - 1);
+          for (; actPtr[s] < list.length && list[actPtr[s]].exNs <= T; actPtr[s]++) {
+            const a = list[actPtr[s]];
+            if (a.kind === 'split') {
+              portfolio.applySplit(s, a.ratio);
+              exchange.applySplit(s, a.ratio);
+              trades.applySplit(s, a.ratio);
+            } else {
+              const amount = portfolio.qtys[s] * a.cash;
+              portfolio.applyDividend(s, a.cash);
+              trades.applyDividend(s, amount);
+            }
+          }
         }
       }
       // Commands for bar-filled symbols arrive before the bar they may still reach.
