@@ -3,12 +3,13 @@
 // backtest.progress events keyed by the job id (the caller may choose it, to cancel early).
 import crypto from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { type BacktestOutcome, runBacktest } from '../core/backtest/runner';
+import type { BacktestOutcome } from '../core/backtest/runner';
 import { paramsJsonSchema } from '../core/strategy/define';
 import { type EventBus, type HandlerTable, RpcError } from '../rpc/dispatcher';
 import { BarRequestError } from './bars';
 import { BacktestInputError, type BacktestSpec, type PreparedBacktest, runBacktestJob } from './job';
 import { runOnPool } from './pool';
+import { shareTickData } from './task';
 import { listRuns, readRun } from './runs';
 import { StrategyLoadError, availableStrategies, loadStrategy } from './strategies';
 import { runSweep, runWalkForward } from './sweep';
@@ -59,12 +60,11 @@ export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, 
       try {
         await deps.lakeReady();
         const execute = async (p: PreparedBacktest): Promise<BacktestOutcome> => {
-          // The pool shares bar columns only; a tick run (small: a tick file per symbol) runs here.
-          if (p.ticks !== undefined) {
-            return runBacktest({ strategy: p.strategy.definition, params: p.params, data: p.data, ticks: p.ticks, config: { ...p.config, onProgress: (d, n) => job.progress(d, n) } });
-          }
+          // On a worker, tick runs too (their columns shared like the bars): the host stays
+          // responsive and the run can be canceled.
           const { stopwatch: _omit, onProgress: _none, ...config } = p.config;
-          const out = await runOnPool({ strategy: p.strategy.source, data: p.data, config }, [{ index: 0, params: p.params, full: true }], {
+          const ticks = p.ticks !== undefined ? shareTickData(p.ticks) : undefined;
+          const out = await runOnPool({ strategy: p.strategy.source, data: p.data, ticks, config }, [{ index: 0, params: p.params, full: true }], {
             workers: 1,
             signal: job.signal,
             onTaskProgress: (_i, done, total) => job.progress(done, total),

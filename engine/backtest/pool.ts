@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { BarData } from '../core/backtest/data';
+import type { TickData } from '../core/backtest/ticks';
 import type { StrategySource } from './strategies';
 import type { PortableConfig, SweepTask, TaskResult } from './task';
 import type { FromWorker, ToWorker } from './worker';
@@ -17,6 +18,8 @@ export interface PoolJob {
   strategy: StrategySource;
   /** Bars backed by SharedArrayBuffers (see shareBarData); plain buffers would be copied per worker. */
   data: BarData;
+  /** Trades and quotes, shared the same way (shareTickData); whole runs only. */
+  ticks?: TickData;
   config: PortableConfig;
 }
 
@@ -125,7 +128,7 @@ export class WorkerPool {
           w.once('error', reject);
         }),
       );
-      w.postMessage({ type: 'init', strategy: job.strategy, data: job.data, config: job.config } satisfies ToWorker);
+      w.postMessage({ type: 'init', strategy: job.strategy, data: job.data, ticks: job.ticks, config: job.config } satisfies ToWorker);
     }
     // A worker that fails to load is reported by the first batch; no unhandled rejection meanwhile.
     for (const r of ready) r.catch(() => {});

@@ -7,6 +7,7 @@ import type { BarColumns, BarData } from '../core/backtest/data';
 import { type BacktestError, type BacktestResult, runBacktest } from '../core/backtest/runner';
 import type { Metrics } from '../core/metrics/metrics';
 import type { StrategyDefinition } from '../core/strategy/types';
+import type { SymbolTicks, TickData } from '../core/backtest/ticks';
 
 /** Config without the stopwatch function, so it can be posted to a worker. */
 export type PortableConfig = Omit<BacktestConfig, 'stopwatch' | 'onProgress'>;
@@ -93,17 +94,22 @@ export function runTask(
   onProgress?: (done: number, total: number) => void,
   /** `data` passed checkBarData already (a worker checks its shared bars once); slices of it stay valid. */
   dataChecked = false,
+  /** Trades and quotes next to the bars (whole runs only: a ranged task over ticks is refused). */
+  ticks?: TickData,
 ): TaskResult {
   const slice = sliceBarData(data, task.fromNs, task.toNs);
   const base = { index: task.index, params: task.params };
-  if (Object.keys(slice).length === 0) return { ...base, ok: false, error: 'no bars in the range', bars: 0, trades: 0, metrics: null, loopMs: 0 };
+  if (ticks !== undefined && (task.fromNs !== undefined || task.toNs !== undefined)) {
+    return { ...base, ok: false, error: 'tick data runs whole: sweeps and walk-forward over ticks are not supported yet', bars: 0, trades: 0, metrics: null, loopMs: 0 };
+  }
+  if (Object.keys(slice).length === 0 && ticks === undefined) return { ...base, ok: false, error: 'no bars in the range', bars: 0, trades: 0, metrics: null, loopMs: 0 };
   // Only a full run hands back its orders and event log; the rest need not keep them.
   const keepOrderLog = task.full === true && config.keepOrderLog !== false;
   // A run whose curve is not handed back writes it into this thread's reused scratch column.
   const keepsCurve = task.detail === true || task.full === true;
   const equityScratch = keepsCurve ? undefined : scratchFor(slice);
   const cash = task.initialCash !== undefined ? { initialCash: task.initialCash } : {};
-  const out = runBacktest({ strategy, params: task.params, data: slice, dataChecked, equityScratch, config: { ...config, ...cash, keepOrderLog, stopwatch: now, onProgress } });
+  const out = runBacktest({ strategy, params: task.params, data: slice, ticks, dataChecked, equityScratch, config: { ...config, ...cash, keepOrderLog, stopwatch: now, onProgress } });
   if (!out.ok) return { ...base, ok: false, error: out.error.message, failure: out.error, bars: 0, trades: 0, metrics: null, loopMs: 0 };
   const r = out.result;
   // The metrics' count, not r.trades.length: reading r.trades builds every trade object.
@@ -115,6 +121,32 @@ export function runTask(
   }
   if (task.full) res.full = r;
   return res;
+}
+
+/** Copies tick columns into SharedArrayBuffers, like shareBarData. */
+export function shareTickData(ticks: TickData): TickData {
+  const out: Record<string, SymbolTicks> = {};
+  for (const [sym, t] of Object.entries(ticks)) {
+    out[sym] = {
+      ...(t.trades !== undefined ? { trades: { ts: sharedTs(t.trades.ts), price: sharedF(t.trades.price), size: sharedF(t.trades.size) } } : {}),
+      ...(t.quotes !== undefined
+        ? { quotes: { ts: sharedTs(t.quotes.ts), bid: sharedF(t.quotes.bid), ask: sharedF(t.quotes.ask), bidSize: sharedF(t.quotes.bidSize), askSize: sharedF(t.quotes.askSize) } }
+        : {}),
+    };
+  }
+  return out;
+}
+
+function sharedF(src: Float64Array): Float64Array {
+  const dst = new Float64Array(new SharedArrayBuffer(src.length * 8));
+  dst.set(src);
+  return dst;
+}
+
+function sharedTs(src: BigInt64Array): BigInt64Array {
+  const dst = new BigInt64Array(new SharedArrayBuffer(src.length * 8));
+  dst.set(src);
+  return dst;
 }
 
 /** Copies bar columns into SharedArrayBuffers once, so every worker reads them without a copy. */

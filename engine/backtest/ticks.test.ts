@@ -6,6 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WireEvent } from '../rpc/contract';
+import { EventBus, type HandlerTable, createDispatcher } from '../rpc/dispatcher';
+import { backtestHandlers } from './handlers';
 import { checkLatency, checkTickKind, parseSlippage } from './ticks';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -69,6 +72,21 @@ describe('studio backtest --ticks', () => {
     const b = json(studio('backtest', strategy, '--symbols', 'EURX', '--ticks', 'quotes', '--slippage', 'half-spread', '--json'));
     const strip = (o: Record<string, unknown>) => ({ ...o, elapsedMs: 0, barsPerSecond: 0, runId: '' });
     expect(strip(b)).toEqual(strip(a));
+  });
+
+  it('runs the same over the host contract, on a worker, with progress events', async () => {
+    const bus = new EventBus();
+    const events: WireEvent[] = [];
+    bus.subscribe((e) => events.push(e));
+    const d = createDispatcher(backtestHandlers({ workspaceDir: () => ws, bus, lakeReady: async () => {} }) as HandlerTable, bus);
+    const res = await d.dispatch({ t: 'req', id: 1, method: 'backtest.run', args: { strategy, symbols: ['EURX'], timeframe: '1Day', ticks: 'quotes', slippage: 'half-spread', save: false, jobId: 't1' } });
+    if (res === null || !res.ok) throw new Error(res === null ? 'no answer' : res.error.message);
+    const summary = (res.result as { summary: Record<string, number> }).summary;
+    expect(summary).toMatchObject({ bars: 0, orders: 2, fills: 2, trades: 1 });
+    expect(summary.finalEquity).toBeCloseTo(100_000 + 1000 * (0.5245 - 0.5347), 9);
+    const progress = events.filter((e) => e.name === 'backtest.progress').map((e) => e.payload as { done: number; total: number; finished: boolean });
+    expect(progress.at(-1)?.finished).toBe(true);
+    expect(progress.some((p) => !p.finished && p.done > 0)).toBe(true);
   });
 
   it('runs on the tick sample with latency, with fills capped by trade size', () => {

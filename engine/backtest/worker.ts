@@ -4,11 +4,12 @@ import { parentPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { checkBarData, type BarData } from '../core/backtest/data';
 import type { StrategyDefinition } from '../core/strategy/types';
+import type { TickData } from '../core/backtest/ticks';
 import { fromSource, type StrategySource } from './strategies';
 import { type PortableConfig, type SweepTask, runTask } from './task';
 
 export type ToWorker =
-  | { type: 'init'; strategy: StrategySource; data: BarData; config: PortableConfig }
+  | { type: 'init'; strategy: StrategySource; data: BarData; ticks?: TickData; config: PortableConfig }
   | { type: 'task'; task: SweepTask };
 
 export type FromWorker =
@@ -20,6 +21,7 @@ export type FromWorker =
 let strategy: StrategyDefinition | null = null;
 let data: BarData = {};
 let config: PortableConfig = {};
+let ticks: TickData | undefined;
 /** The shared bars are checked once here, not once per combination. */
 let dataChecked = false;
 
@@ -31,6 +33,7 @@ if (port !== null) {
         strategy = fromSource(msg.strategy).definition;
         data = msg.data;
         config = msg.config;
+        ticks = msg.ticks;
         dataChecked = checkBarData(data) === null;
         port.postMessage({ type: 'ready' } satisfies FromWorker);
         return;
@@ -39,7 +42,7 @@ if (port !== null) {
       const index = msg.task.index;
       // Bar-level progress only for a whole single run (a sweep reports per combination).
       const progress = msg.task.full ? (done: number, total: number) => port.postMessage({ type: 'progress', index, done, total } satisfies FromWorker) : undefined;
-      port.postMessage({ type: 'result', result: runTask(strategy, data, config, msg.task, () => performance.now(), progress, dataChecked) } satisfies FromWorker);
+      port.postMessage({ type: 'result', result: runTask(strategy, data, config, msg.task, () => performance.now(), progress, dataChecked, ticks) } satisfies FromWorker);
     } catch (e) {
       port.postMessage({ type: 'fatal', message: (e as Error).message } satisfies FromWorker);
     }
