@@ -4,7 +4,7 @@
 import { BacktestInputError, type BacktestSpec, type PreparedBacktest, prepareBacktest } from './job';
 import { paramLocation } from './strategies';
 import { OBJECTIVES, type Objective, type SweepRequest, checkCombinations, gridCombinations, parseGrid, randomCombinations } from './sweep';
-import { type PortableConfig, shareBarData } from './task';
+import { type PortableConfig, shareBarData, shareTickData } from './task';
 
 export interface SweepArgs {
   grid: readonly string[];
@@ -38,6 +38,7 @@ export async function prepareSweep(workspaceDir: string, spec: BacktestSpec, arg
       strategy: prepared.strategy.source,
       definition: prepared.strategy.definition,
       data: shareBarData(prepared.data),
+      ...(prepared.ticks !== undefined ? { ticks: shareTickData(prepared.ticks) } : {}),
       config: config as PortableConfig,
       combos,
       objective: args.objective as Objective,

@@ -2,6 +2,7 @@
 // walk-forward optimisation, both run on the worker pool. Every parameter set is checked against
 // the strategy's schema before any work starts, so a typo fails fast with the param's name.
 import type { BarData } from '../core/backtest/data';
+import type { TickData } from '../core/backtest/ticks';
 import { computeMetrics, type Metrics } from '../core/metrics/metrics';
 import { createRng } from '../core/random';
 import { paramsJsonSchema, resolveParams } from '../core/strategy/define';
@@ -115,6 +116,8 @@ export interface SweepRequest {
   strategy: StrategySource;
   definition: StrategyDefinition;
   data: BarData;
+  /** Trades and quotes (shared, see shareTickData): a sweep over ticks runs each combination whole. */
+  ticks?: TickData;
   config: PortableConfig;
   combos: Record<string, unknown>[];
   objective: Objective;
@@ -137,7 +140,7 @@ export interface SweepOutcome {
 /** `pool`: run on these workers (started for this strategy, data and config) instead of a pool of its own. */
 export async function runSweep(req: SweepRequest, opts: PoolOptions & { pool?: WorkerPool } = {}): Promise<SweepOutcome> {
   const tasks: SweepTask[] = req.combos.map((params, index) => ({ index, params, fromNs: req.fromNs, toNs: req.toNs }));
-  const out = opts.pool !== undefined ? await opts.pool.run(tasks, opts) : await runOnPool({ strategy: req.strategy, data: req.data, config: req.config }, tasks, opts);
+  const out = opts.pool !== undefined ? await opts.pool.run(tasks, opts) : await runOnPool({ strategy: req.strategy, data: req.data, ticks: req.ticks, config: req.config }, tasks, opts);
   const results = out.results.filter((r): r is TaskResult => r !== undefined);
   const ranking = results.map((_, i) => i).sort((a, b) => score(results[b].metrics, req.objective) - score(results[a].metrics, req.objective) || a - b);
   let barEvaluations = 0;
@@ -196,6 +199,7 @@ export interface WalkForwardRequest extends Omit<SweepRequest, 'fromNs' | 'toNs'
  * in-sample parameters run out of sample from a fresh start (indicators warm up again).
  */
 export async function runWalkForward(req: WalkForwardRequest, opts: PoolOptions = {}): Promise<WalkForwardOutcome> {
+  if (req.ticks !== undefined) throw new BacktestInputError('walk-forward over ticks is not supported yet: its windows are cut on bar times (sweeps and single runs take --ticks)');
   const t = unionTimeline(req.data);
   const total = t.length;
   if (!(req.folds >= 1 && Number.isInteger(req.folds))) throw new BacktestInputError(`--folds ${req.folds}: expected a positive integer`);

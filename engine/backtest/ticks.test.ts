@@ -97,6 +97,23 @@ describe('studio backtest --ticks', () => {
     expect(r).toMatchObject({ bars: 0, orders: 2, fills: 3, trades: 1 });
   });
 
+  it('sweeps over ticks on the worker pool with the results of single runs; walk-forward refuses them, saying why', () => {
+    const args = ['--symbols', 'FUT', '--ticks', 'trades', '--latency', '5000', '--param', 'qty=2'];
+    const sweep = json(studio('sweep', strategy, ...args, '--grid', 'exitAfter=2,3,4', '--workers', '2', '--json'));
+    expect(sweep).toMatchObject({ combinations: 3, completed: 3, canceled: false });
+    const rows = sweep.results as { params: { exitAfter: number }; totalReturn: number; trades: number; error: string | null }[];
+    for (const exitAfter of [2, 3, 4]) {
+      const one = json(studio('backtest', strategy, ...args, '--param', `exitAfter=${exitAfter}`, '--no-save', '--json'));
+      const row = rows.find((x) => x.params.exitAfter === exitAfter);
+      expect(row?.error).toBeNull();
+      expect(row?.trades).toBe(one.trades);
+      expect(row?.totalReturn).toBe(one.totalReturn);
+    }
+    const wf = studio('walkforward', strategy, ...args, '--grid', 'exitAfter=2,3,4', '--json');
+    expect(wf.code).toBe(2);
+    expect(wf.err).toMatch(/walk-forward over ticks is not supported yet/);
+  });
+
   it('refuses bad values naming the flag, and half-spread without quotes naming the symbol', () => {
     const bad = studio('backtest', strategy, '--symbols', 'EURX', '--ticks', 'bogus', '--json');
     expect(bad.code).toBe(2);

@@ -30,6 +30,9 @@ interface CommonOptions {
   fees: string;
   slippageBps: number;
   adjustment: string;
+  ticks?: string;
+  latency?: string;
+  slippage?: string;
   json?: boolean;
   workspace?: string;
 }
@@ -58,6 +61,9 @@ function addCommonOptions(cmd: Command): Command {
     .option('--fees <model>', 'none, alpaca, per-share[:USD], percent[:fraction]', 'none')
     .option('--slippage-bps <n>', 'slippage on market-like fills, basis points', (v) => Number(v), 0)
     .option('--adjustment <a>', 'price adjustment: raw, split, dividend, all', 'all')
+    .option('--ticks <kind>', 'also read trades, quotes or both from the lake: orders fill from ticks (bars, where present, still feed onBar)')
+    .option('--latency <ms>', 'order latency in ms: orders, cancels and replaces reach the simulated exchange that much later')
+    .option('--slippage <model>', 'none, half-spread (needs --ticks quotes|both), fixed-bps[:bps], volume-share[:impact]; overrides --slippage-bps')
     .option('--json', 'print one JSON object')
     .addOption(workspaceOption());
 }
@@ -89,6 +95,9 @@ function specOf(strategy: string, o: CommonOptions): BacktestSpec {
     fees: o.fees,
     slippageBps: o.slippageBps,
     adjustment: o.adjustment as BacktestSpec['adjustment'],
+    ...(o.ticks !== undefined ? { ticks: checkTickKind(o.ticks) } : {}),
+    ...(o.latency !== undefined ? { latencyMs: checkLatency(o.latency) } : {}),
+    ...(o.slippage !== undefined ? { slippage: (parseSlippage(o.slippage), o.slippage) } : {}),
   };
 }
 
@@ -181,24 +190,17 @@ export function registerBacktestCommands(program: Command): void {
     .option('--no-save', 'do not store the run under runs/')
     .option('--check-lookahead', 'replay on truncated data and verify every decision is identical (exit 1 if not)')
     .option('--monte-carlo <n>', 'resample the trade sequence N times for confidence intervals', (v) => Number(v))
-    .option('--ticks <kind>', 'also read trades, quotes or both from the lake: orders fill from ticks (bars, where present, still feed onBar)')
-    .option('--latency <ms>', 'order latency in ms: orders, cancels and replaces reach the simulated exchange that much later')
-    .option('--slippage <model>', 'none, half-spread (needs --ticks quotes|both), fixed-bps[:bps], volume-share[:impact]; overrides --slippage-bps')
     .option('--stream', 'read the bars window by window instead of all at once: memory stays flat however long the run (runs/ keeps a thinned curve)')
     .option('--chunk-days <n>', 'with --stream: dates per window', (v) => Number(v), 64)
     .option('--lookback <n>', 'with --stream: bars of history a strategy can read back', (v) => Number(v), 10_000)
     .option('--keep <what>', 'with --stream: all (default) or figures (no order list, order log or trade list kept: memory stays flat)', 'all')
-    .action(async (strategy: string, o: CommonOptions & { save: boolean; checkLookahead?: boolean; monteCarlo?: number; ticks?: string; latency?: string; slippage?: string; stream?: boolean; chunkDays: number; lookback: number; keep: string }) => {
+    .action(async (strategy: string, o: CommonOptions & { save: boolean; checkLookahead?: boolean; monteCarlo?: number; stream?: boolean; chunkDays: number; lookback: number; keep: string }) => {
       try {
         const spec: BacktestSpec = {
           ...specOf(strategy, o),
-          ...(o.ticks !== undefined ? { ticks: checkTickKind(o.ticks) } : {}),
-          ...(o.latency !== undefined ? { latencyMs: checkLatency(o.latency) } : {}),
-          ...(o.slippage !== undefined ? { slippage: o.slippage } : {}),
           ...(o.stream === true ? { stream: { chunkDays: o.chunkDays, lookback: o.lookback, keep: o.keep as 'all' | 'figures' } } : {}),
         };
         if (o.checkLookahead && spec.stream !== undefined) throw new BacktestInputError('--check-lookahead replays bars held in memory; it cannot be combined with --stream');
-        if (o.slippage !== undefined) parseSlippage(o.slippage);
         if (o.checkLookahead && spec.ticks !== undefined) throw new BacktestInputError('--check-lookahead replays bars only; it cannot be combined with --ticks yet');
         if (o.monteCarlo !== undefined && !(Number.isInteger(o.monteCarlo) && o.monteCarlo > 0)) throw new BacktestInputError(`--monte-carlo ${o.monteCarlo}: expected a positive integer`);
         const ws = await openWorkspace(wsDir(o));

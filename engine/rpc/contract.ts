@@ -82,6 +82,12 @@ const BacktestSpec = z.object({
   fees: z.string().optional(),
   slippageBps: z.number().min(0).optional(),
   adjustment: z.enum(['raw', 'split', 'dividend', 'all']).optional(),
+  /** Also read these ticks from the lake; orders then fill from them (engine/core/backtest/ticks.ts). */
+  ticks: z.enum(['trades', 'quotes', 'both']).optional(),
+  /** Order latency in ms: orders, cancels and replaces reach the simulated exchange this much later. */
+  latencyMs: z.number().min(0).optional(),
+  /** none | half-spread (needs quotes) | fixed-bps[:bps] | volume-share[:impact]; overrides slippageBps. */
+  slippage: z.string().optional(),
   /** Chosen by the caller to match backtest.progress events and to cancel; generated if absent. */
   jobId: z.string().min(1).optional(),
 });
@@ -295,12 +301,6 @@ export const methods = {
   },
   'backtest.run': {
     args: BacktestSpec.extend({
-      /** Also read these ticks from the lake; orders then fill from them (engine/core/backtest/ticks.ts). */
-      ticks: z.enum(['trades', 'quotes', 'both']).optional(),
-      /** Order latency in ms: orders, cancels and replaces reach the simulated exchange this much later. */
-      latencyMs: z.number().min(0).optional(),
-      /** none | half-spread (needs quotes) | fixed-bps[:bps] | volume-share[:impact]; overrides slippageBps. */
-      slippage: z.string().optional(),
       save: z.boolean().default(true),
       /** Also return the equity curve (downsampled to at most this many points) and the trade list, for charts. */
       detailPoints: z.number().int().min(2).max(100_000).optional(),
