@@ -6,7 +6,7 @@ import { TestClock } from '../clock';
 import type { Bar, OrderEvent } from '../events';
 import type { Order } from '../orders/types';
 import { Portfolio } from '../portfolio/portfolio';
-import type { ResolvedConfig } from './config';
+import type { CorporateAction, ResolvedConfig } from './config';
 import type { BarColumns } from './data';
 import { SimulatedExchange } from './exchange';
 import type { Metrics } from '../metrics/metrics';
@@ -74,6 +74,37 @@ export function engineParts(symbols: readonly string[], cfg: ResolvedConfig, sta
     forgetFinished: figuresOnly,
   });
   return { clock, portfolio, trades, exchange };
+}
+
+/**
+ * Each symbol's corporate actions in ex-date order, without those at or before `firstNs[s]` (its
+ * first bar or event: they are already in its prices; null, for a symbol with no bar yet, keeps all).
+ */
+export function actionsBySymbol(symbols: readonly string[], all: readonly CorporateAction[] | undefined, firstNs: readonly (bigint | null)[]): CorporateAction[][] {
+  return symbols.map((sym, s) => (all ?? []).filter((a) => a.symbol === sym && (firstNs[s] === null || a.exNs > (firstNs[s] as bigint))).sort((a, b) => (a.exNs < b.exNs ? -1 : a.exNs > b.exNs ? 1 : 0)));
+}
+
+/**
+ * Applies symbol `s`'s actions from `list[from]` whose ex-date is at or before `T` to positions,
+ * open orders and the open trade (whose excursions the caller has scanned up to the bar before).
+ * Returns the index of the first action not applied.
+ */
+export function applyActionsDue(parts: EngineParts, s: number, list: readonly CorporateAction[], from: number, T: bigint): number {
+  const { portfolio, exchange, trades } = parts;
+  let k = from;
+  for (; k < list.length && list[k].exNs <= T; k++) {
+    const a = list[k];
+    if (a.kind === 'split') {
+      portfolio.applySplit(s, a.ratio);
+      exchange.applySplit(s, a.ratio);
+      trades.applySplit(s, a.ratio);
+    } else {
+      const amount = portfolio.qtys[s] * a.cash;
+      portfolio.applyDividend(s, a.cash);
+      trades.applyDividend(s, amount);
+    }
+  }
+  return k;
 }
 
 /** A strategy handler threw: the run fails, naming the handler and the clock time. */

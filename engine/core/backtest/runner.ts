@@ -31,7 +31,7 @@ import { createBacktestContext } from './context';
 import { type BarColumns, type BarData, checkBarData } from './data';
 import { type CurveRows, CurveLog, ThinCurve } from './curve';
 import type { BarInput } from './exchange';
-import { BarView, engineParts, resultOf, strategyFailure } from './parts';
+import { BarView, actionsBySymbol, applyActionsDue, engineParts, resultOf, strategyFailure } from './parts';
 import type { TradeRecord } from './trades';
 import { type TickData, needsEventLoop, runEventBacktest } from './ticks';
 
@@ -235,8 +235,10 @@ function* runBars<S extends ParamsSchema>(request: Omit<BacktestRequest<S>, 'dat
 
   // Corporate actions per symbol, in ex-date order; those at or before a symbol's first bar are
   // already in its prices. The loop compares the next one's time as 32-bit words, like bar times.
-  const actions = symbols.map((sym, s) =>
-    (request.config?.corporateActions ?? []).filter((a) => a.symbol === sym && (cols[s].ts.length === 0 || a.exNs > cols[s].ts[0])).sort((a, b) => (a.exNs < b.exNs ? -1 : a.exNs > b.exNs ? 1 : 0)),
+  const actions = actionsBySymbol(
+    symbols,
+    request.config?.corporateActions,
+    cols.map((c) => (c.ts.length > 0 ? c.ts[0] : null)),
   );
   const hasActions = actions.some((a) => a.length > 0);
   const actPtr = new Int32Array(nSym);
@@ -255,21 +257,8 @@ function* runBars<S extends ParamsSchema>(request: Omit<BacktestRequest<S>, 'dat
   for (let s = 0; s < nSym; s++) loadAction(s);
   /** Applies the actions of symbol s whose ex-date has begun by bar i, before that bar trades. */
   const applyActions = (s: number, i: number): void => {
-    const T = cols[s].ts[i];
-    const list = actions[s];
     scanTrade(s, i - 1);
-    for (; actPtr[s] < list.length && list[actPtr[s]].exNs <= T; actPtr[s]++) {
-      const a = list[actPtr[s]];
-      if (a.kind === 'split') {
-        portfolio.applySplit(s, a.ratio);
-        exchange.applySplit(s, a.ratio);
-        trades.applySplit(s, a.ratio);
-      } else {
-        const amount = portfolio.qtys[s] * a.cash;
-        portfolio.applyDividend(s, a.cash);
-        trades.applyDividend(s, amount);
-      }
-    }
+    actPtr[s] = applyActionsDue({ clock, portfolio, trades, exchange }, s, actions[s], actPtr[s], cols[s].ts[i]);
     loadAction(s);
   };
   // Session flags are worked out only when an order asks (day, opg and cls orders): three

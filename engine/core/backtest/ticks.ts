@@ -42,7 +42,7 @@ import { createBacktestContext } from './context';
 import { type BarColumns, checkBarData } from './data';
 import type { BarInput, TickInput } from './exchange';
 import { DelayedCommands } from './latency';
-import { BarView, engineParts, resultOf, strategyFailure } from './parts';
+import { BarView, actionsBySymbol, applyActionsDue, engineParts, resultOf, strategyFailure } from './parts';
 import type { BacktestOutcome, BacktestRequest, EquityCurve } from './runner';
 
 /** Trade prints of one symbol. */
@@ -340,10 +340,11 @@ export function runEventBacktest<S extends ParamsSchema>(request: BacktestReques
     const nextB = cols.map((c) => first(c.ts));
     // Corporate actions per symbol in ex-date order; those at or before its first event are
     // already in its prices.
-    const actions = symbols.map((sym, k) => {
-      const firstEvent = [nextQ[k], nextT[k], nextB[k]].reduce((a, b) => (b < a ? b : a));
-      return (request.config?.corporateActions ?? []).filter((a) => a.symbol === sym && a.exNs > firstEvent).sort((a, b) => (a.exNs < b.exNs ? -1 : a.exNs > b.exNs ? 1 : 0));
-    });
+    const actions = actionsBySymbol(
+      symbols,
+      request.config?.corporateActions,
+      symbols.map((_, k) => [nextQ[k], nextT[k], nextB[k]].reduce((a, b) => (b < a ? b : a))),
+    );
     const hasActions = actions.some((a) => a.length > 0);
     const actPtr = new Int32Array(nSym);
     const borrow = cfg.borrowRateAnnual > 0;
@@ -373,18 +374,7 @@ export function runEventBacktest<S extends ParamsSchema>(request: BacktestReques
           if (actPtr[s] >= list.length || list[actPtr[s]].exNs > T) continue;
           if (nextQ[s] !== T && nextT[s] !== T && nextB[s] !== T) continue;
           scanTrade(s, tickFilled[s] ? tickCount[s] - 1 : bi[s] - 1);
-          for (; actPtr[s] < list.length && list[actPtr[s]].exNs <= T; actPtr[s]++) {
-            const a = list[actPtr[s]];
-            if (a.kind === 'split') {
-              portfolio.applySplit(s, a.ratio);
-              exchange.applySplit(s, a.ratio);
-              trades.applySplit(s, a.ratio);
-            } else {
-              const amount = portfolio.qtys[s] * a.cash;
-              portfolio.applyDividend(s, a.cash);
-              trades.applyDividend(s, amount);
-            }
-          }
+          actPtr[s] = applyActionsDue({ clock, portfolio, trades, exchange }, s, list, actPtr[s], T);
         }
       }
       // Commands for bar-filled symbols arrive before the bar they may still reach.
@@ -502,7 +492,7 @@ export function runEventBacktest<S extends ParamsSchema>(request: BacktestReques
         if (handlers.onBar !== undefined) {
           phase = 'onBar';
           for (let j = 0; j < nStep; j++) {
-          const s = stepSyms[j];
+            const s = stepSyms[j];
             handlers.onBar(views[s]);
             drain();
           }
