@@ -1,11 +1,11 @@
 // `studio backtest --ticks …` as a user runs it: a real tick file from ../shared/data imported into
 // a new workspace's lake, a strategy trading it, fills hand-checked against the file's quotes, and
 // bad flags refused with exit 2 naming the flag.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonOf, studioIn } from '../../test/support/cli';
 import type { WireEvent } from '../rpc/contract';
 import { EventBus, type HandlerTable, createDispatcher } from '../rpc/dispatcher';
 import { backtestHandlers } from './handlers';
@@ -15,15 +15,8 @@ const root = path.resolve(import.meta.dirname, '..', '..');
 const DATA = path.resolve(root, '..', 'shared', 'data');
 let ws: string;
 
-function studio(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'engine/cli/entry.ts', ...args, '--workspace', ws], { cwd: root, encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-function json(r: { code: number | null; out: string; err: string }): Record<string, unknown> {
-  if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.err}`);
-  return JSON.parse(r.out) as Record<string, unknown>;
-}
+const studio = (...args: string[]) => studioIn(ws, ...args);
+const json = jsonOf;
 
 let strategy: string;
 

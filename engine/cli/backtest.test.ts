@@ -1,25 +1,17 @@
 // `studio backtest`, `sweep`, `walkforward` and `runs` as a user types them, in a new workspace:
 // the shipped examples are there by name, runs land in runs/ as Parquet + JSON, bad input exits 2
 // naming the file and line, and a strategy that throws midway leaves a run marked failed.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonOf, studioIn } from '../../test/support/cli';
 
-const root = path.resolve(import.meta.dirname, '..', '..');
 let ws: string;
 
 /** Runs the CLI from source (the bundle runs the same main). */
-function studio(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'engine/cli/entry.ts', ...args, '--workspace', ws], { cwd: root, encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-function json(r: { code: number | null; out: string; err: string }): Record<string, unknown> {
-  if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.err}`);
-  return JSON.parse(r.out) as Record<string, unknown>;
-}
+const studio = (...args: string[]) => studioIn(ws, ...args);
+const json = jsonOf;
 
 function strategyFile(name: string, body: string): string {
   const file = path.join(ws, 'strategies', name);
