@@ -557,7 +557,7 @@ export function runEventBacktest<S extends ParamsSchema>(request: BacktestReques
     equity: equity.equity,
     exposure: equity.exposure,
     initialCash: cfg.initialCash,
-    tradePnls: trades.closedPnls(),
+    tradeStats: trades.stats,
     tradedNotional: portfolio.tradedNotional,
     riskFreeRate: cfg.riskFreeRate,
     periodsPerYear: cfg.periodsPerYear ?? undefined,

@@ -239,13 +239,6 @@ export class TradeTracker {
     return out;
   }
 
-  /** Net P&L of each closed trade, in closing order, read from the columns. */
-  closedPnls(): number[] {
-    const out: number[] = [];
-    for (let k = 0; k < this.nClosed; k++) out.push(this.cNum[k * T_WIDTH + T_PNL]);
-    return out;
-  }
-
   /** Same figures as record(), written to the closed-trade columns. */
   private finish(i: number, t: OpenTrade, tsNs: bigint, barIndex: number, exitPrice: number, grossPnl: number): void {
     addTrade(this.stats, grossPnl - t.fees);
