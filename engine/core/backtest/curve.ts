@@ -147,7 +147,9 @@ export class ThinCurve {
   private equity: Float64Array;
   private cash: Float64Array;
   private exposure: Float64Array;
+  /** The last step kept, and the last step seen (kept or not). */
   private last = -1;
+  private lastStep = -1;
   private lastRow: { ts: bigint; equity: number; cash: number; exposure: number } | null = null;
 
   constructor(private readonly points: number) {
@@ -173,8 +175,6 @@ export class ThinCurve {
     if (count > 0) this.lastRow = { ts: ts[count - 1], equity: equity[count - 1], cash: cash[count - 1], exposure: exposure[count - 1] };
     this.lastStep = firstStep + count - 1;
   }
-
-  private lastStep = -1;
 
   private halve(): void {
     let w = 0;
