@@ -39,7 +39,11 @@ export interface BacktestSpec {
   /** none | alpaca | per-share[:USD per share] | percent[:fraction of notional]. */
   fees?: string;
   slippageBps?: number;
-  /** Price adjustment of the lake read (default all: splits and dividends, as LEAN does). */
+  /**
+   * Price adjustment of the lake read (default all: splits and dividends, as LEAN does). A run
+   * with ticks reads raw (ticks are stored as printed), the bars next to them too, and applies
+   * splits and dividends to positions; asking for another adjustment with ticks is an error.
+   */
   adjustment?: Adjustment;
   /**
    * Also read the symbols' trades, quotes or both from the lake: orders then fill from ticks
@@ -183,7 +187,10 @@ async function loadSpec(workspaceDir: string, spec: BacktestSpec, opts: JobOptio
   const strategy = await loadStrategy(spec.strategy, workspaceDir, opts.cwd);
   const params = spec.params ?? {};
   checkParams(strategy, params);
-  return { symbols, config, strategy, params, lakeDir: path.join(workspaceDir, 'lake'), adjustment: spec.adjustment ?? 'all' };
+  if (spec.ticks !== undefined && spec.adjustment !== undefined && spec.adjustment !== 'raw') {
+    throw new BacktestInputError(`--adjustment ${spec.adjustment} with --ticks: ticks are stored raw, so a run with ticks reads bars raw too and applies splits and dividends to positions (leave --adjustment out or give raw)`);
+  }
+  return { symbols, config, strategy, params, lakeDir: path.join(workspaceDir, 'lake'), adjustment: spec.adjustment ?? (spec.ticks !== undefined ? 'raw' : 'all') };
 }
 
 /** Loads the strategy, checks the params and reads the bars: everything short of running. */
@@ -202,6 +209,8 @@ export async function prepareBacktest(workspaceDir: string, spec: BacktestSpec, 
       }
     }
     for (const k of Object.keys(data)) if (data[k] === undefined) delete data[k];
+    // Ticks and bars are both raw: the lake's splits and dividends move positions and cash instead.
+    if (opts.data === undefined) config.corporateActions = await readCorporateActions(lakeDir, symbols, 'raw');
     return { strategy, params, symbols, data, ticks, config };
   }
   const data = opts.data ?? (await readLakeBars(lakeDir, { symbols, timeframe: spec.timeframe, from: spec.from, to: spec.to, adjustment }));

@@ -80,11 +80,51 @@ describe('studio backtest in a new workspace', () => {
     const split = json(studio('backtest', 'hold', '--symbols', 'ZIND', '--adjustment', 'split', '--no-save', '--json'));
     expect((raw.finalEquity as number) - 100_000).toBeCloseTo(4 * ((split.finalEquity as number) - 100_000), 6);
     expect(raw.maxDrawdown as number).toBeLessThan(0.5);
+    // The buy-and-hold benchmark holds through the split too: the same return either way.
+    expect(raw.benchmarkReturn as number).toBeCloseTo(split.benchmarkReturn as number, 12);
     // ZFXT pays 0.24 a share: with prices not dividend-adjusted the 100 shares are paid in cash.
     const div = json(studio('backtest', 'hold', '--symbols', 'ZFXT', '--adjustment', 'split', '--no-save', '--json'));
     expect(div.dividends).toBeCloseTo(24, 9);
     const adjusted = json(studio('backtest', 'hold', '--symbols', 'ZFXT', '--no-save', '--json'));
     expect(adjusted.dividends).toBe(0);
+  });
+
+  it('runs ticks across a split with raw bars beside them and the split applied to the position', () => {
+    // ZIND's minute closes around its 4-for-1 split (ex 2024-05-24), raw, imported as trade prints.
+    const csv = studio('lake', 'sql', "select strftime(ts at time zone 'UTC', '%Y-%m-%dT%H:%M:%S') as Datetime, close as Open, close as High, close as Low, close as Close, 100 as Volume, 0 as OpenInterest from bars where symbol = 'ZIND' and timeframe = '1Min' and ts >= '2024-05-22' and ts < '2024-05-29' order by ts", '--csv');
+    expect(csv.code, csv.err).toBe(0);
+    const file = path.join(ws, 'zind-trades.csv');
+    fs.writeFileSync(file, csv.out);
+    const prices = csv.out.trim().split('\n').slice(1).map((l) => Number(l.split(',')[4]));
+    expect(prices[0] / prices.at(-1)!).toBeGreaterThan(3.5);
+    const imp = studio('lake', 'import', file, '--symbol', 'ZIND', '--format', 'trades', '--tz', 'UTC');
+    expect(imp.code, imp.err).toBe(0);
+    strategyFile(
+      'tick-hold.ts',
+      [
+        "import { z } from 'zod';",
+        "import { defineStrategy } from 'strategy-studio';",
+        '// Buys 100 on the first print and holds; every daily bar must be on the scale of the prints.',
+        "export default defineStrategy({ name: 'tick-hold', params: z.object({}), create(ctx) {",
+        '  let last = 0;',
+        '  return {',
+        "    onStart() { ctx.orders.submit({ symbol: 'ZIND', side: 'buy', qty: 100, type: 'market' }); },",
+        '    onTrade(t) { last = t.price; },',
+        '    onBar(b) { if (last > 0 && Math.abs(b.close / last - 1) > 0.1) throw new Error(`bar close ${b.close} is not on the scale of the last print ${last}`); },',
+        '  };',
+        '} });',
+      ].join('\n'),
+    );
+    const args = ['backtest', 'tick-hold', '--symbols', 'ZIND', '--ticks', 'trades', '--from', '2024-05-22', '--to', '2024-05-28', '--no-save', '--json'];
+    const r = json(studio(...args));
+    expect(r).toMatchObject({ bars: 4, orders: 1, fills: 1, openTrades: 1 });
+    // Filled at the first print; 100 shares became 400 on the ex-date, valued at the last print.
+    expect(r.finalEquity as number).toBeCloseTo(100_000 - 100 * prices[0] + 400 * prices.at(-1)!, 6);
+    expect(r.benchmarkReturn as number).toBeCloseTo((4 * prices.at(-1)!) / prices[0] - 1, 12);
+    expect(r.maxDrawdown as number).toBeLessThan(0.05);
+    const adjusted = studio(...args, '--adjustment', 'split');
+    expect(adjusted.code).toBe(2);
+    expect(adjusted.err).toContain('--adjustment split with --ticks: ticks are stored raw');
   });
 
   it('streams the lake window by window with the orders, fills and figures of a run over all the bars', () => {

@@ -29,7 +29,7 @@ interface CommonOptions {
   intrabar: string;
   fees: string;
   slippageBps: number;
-  adjustment: string;
+  adjustment?: string;
   ticks?: string;
   latency?: string;
   slippage?: string;
@@ -60,7 +60,7 @@ function addCommonOptions(cmd: Command): Command {
     .option('--intrabar <rule>', 'stop and target in one bar: adaptive (path order) or conservative (the stop wins)', 'adaptive')
     .option('--fees <model>', 'none, alpaca, per-share[:USD], percent[:fraction]', 'none')
     .option('--slippage-bps <n>', 'slippage on market-like fills, basis points', (v) => Number(v), 0)
-    .option('--adjustment <a>', 'price adjustment: raw, split, dividend, all', 'all')
+    .option('--adjustment <a>', 'price adjustment: raw, split, dividend, all (default all; raw with --ticks: ticks are stored raw, and splits and dividends then apply to positions)')
     .option('--ticks <kind>', 'also read trades, quotes or both from the lake: orders fill from ticks (bars, where present, still feed onBar)')
     .option('--latency <ms>', 'order latency in ms: orders, cancels and replaces reach the simulated exchange that much later')
     .option('--slippage <model>', 'none, half-spread (needs --ticks quotes|both), fixed-bps[:bps], volume-share[:impact]; overrides --slippage-bps')
@@ -75,7 +75,7 @@ function specOf(strategy: string, o: CommonOptions): BacktestSpec {
     .filter(Boolean);
   if (symbols.length === 0) throw new BacktestInputError('--symbols: give at least one symbol');
   if (o.intrabar !== 'adaptive' && o.intrabar !== 'conservative') throw new BacktestInputError(`--intrabar ${o.intrabar}: expected adaptive or conservative`);
-  if (!['raw', 'split', 'dividend', 'all'].includes(o.adjustment)) throw new BacktestInputError(`--adjustment ${o.adjustment}: expected raw, split, dividend or all`);
+  if (o.adjustment !== undefined && !['raw', 'split', 'dividend', 'all'].includes(o.adjustment)) throw new BacktestInputError(`--adjustment ${o.adjustment}: expected raw, split, dividend or all`);
   let timeframe;
   try {
     timeframe = checkTimeframe(o.timeframe);
@@ -94,7 +94,7 @@ function specOf(strategy: string, o: CommonOptions): BacktestSpec {
     intrabar: o.intrabar,
     fees: o.fees,
     slippageBps: o.slippageBps,
-    adjustment: o.adjustment as BacktestSpec['adjustment'],
+    ...(o.adjustment !== undefined ? { adjustment: o.adjustment as BacktestSpec['adjustment'] } : {}),
     ...(o.ticks !== undefined ? { ticks: checkTickKind(o.ticks) } : {}),
     ...(o.latency !== undefined ? { latencyMs: checkLatency(o.latency) } : {}),
     ...(o.slippage !== undefined ? { slippage: (parseSlippage(o.slippage), o.slippage) } : {}),

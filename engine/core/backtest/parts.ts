@@ -52,6 +52,31 @@ export interface EngineParts {
   portfolio: Portfolio;
   trades: TradeTracker;
   exchange: SimulatedExchange;
+  benchmark: BuyAndHold;
+}
+
+/**
+ * The buy-and-hold benchmark through corporate actions: one share bought at each symbol's first
+ * price becomes `shares[s]` shares after splits and collects `cash[s]` in dividends, so raw
+ * prices (ticks, `--adjustment raw`) give the same benchmark as adjusted ones instead of a split
+ * counted as a loss. Dividends are held as cash, not reinvested.
+ */
+export class BuyAndHold {
+  readonly shares: Float64Array;
+  readonly cash: Float64Array;
+
+  constructor(n: number) {
+    this.shares = new Float64Array(n).fill(1);
+    this.cash = new Float64Array(n);
+  }
+
+  /** Equal-weight return of the symbols from `first[s]` to `last[s]`. */
+  totalReturn(first: ArrayLike<number>, last: ArrayLike<number>): number {
+    const n = this.shares.length;
+    let sum = 0;
+    for (let s = 0; s < n; s++) sum += (last[s] * this.shares[s] + this.cash[s]) / first[s] - 1;
+    return sum / n;
+  }
 }
 
 /** `figuresOnly`: keep no finished order, closed trade or event (a streamed run's `keep: 'figures'`). */
@@ -73,7 +98,7 @@ export function engineParts(symbols: readonly string[], cfg: ResolvedConfig, sta
     keepLog: cfg.keepOrderLog && !figuresOnly,
     forgetFinished: figuresOnly,
   });
-  return { clock, portfolio, trades, exchange };
+  return { clock, portfolio, trades, exchange, benchmark: new BuyAndHold(symbols.length) };
 }
 
 /**
@@ -90,7 +115,7 @@ export function actionsBySymbol(symbols: readonly string[], all: readonly Corpor
  * Returns the index of the first action not applied.
  */
 export function applyActionsDue(parts: EngineParts, s: number, list: readonly CorporateAction[], from: number, T: bigint): number {
-  const { portfolio, exchange, trades } = parts;
+  const { portfolio, exchange, trades, benchmark } = parts;
   let k = from;
   for (; k < list.length && list[k].exNs <= T; k++) {
     const a = list[k];
@@ -98,7 +123,9 @@ export function applyActionsDue(parts: EngineParts, s: number, list: readonly Co
       portfolio.applySplit(s, a.ratio);
       exchange.applySplit(s, a.ratio);
       trades.applySplit(s, a.ratio);
+      benchmark.shares[s] *= a.ratio;
     } else {
+      benchmark.cash[s] += benchmark.shares[s] * a.cash;
       const amount = portfolio.qtys[s] * a.cash;
       portfolio.applyDividend(s, a.cash);
       trades.applyDividend(s, amount);

@@ -191,7 +191,8 @@ function* runBars<S extends ParamsSchema>(request: Omit<BacktestRequest<S>, 'dat
   const firstClose = cols.map((c) => (c.close.length > 0 ? c.close[0] : NaN));
 
   // A streamed run that keeps only its figures forgets finished orders and closed trades too.
-  const { clock, portfolio, trades, exchange } = engineParts(symbols, cfg, startNs, stream?.keep === 'figures');
+  const parts = engineParts(symbols, cfg, startNs, stream?.keep === 'figures');
+  const { clock, portfolio, trades, exchange, benchmark } = parts;
   /**
    * An open trade's excursions are brought up to bar `upTo` only before its position changes
    * (fills, splits) and at the end: the trade tracker scans the bars in one go (see scanTo).
@@ -258,7 +259,7 @@ function* runBars<S extends ParamsSchema>(request: Omit<BacktestRequest<S>, 'dat
   /** Applies the actions of symbol s whose ex-date has begun by bar i, before that bar trades. */
   const applyActions = (s: number, i: number): void => {
     scanTrade(s, i - 1);
-    actPtr[s] = applyActionsDue({ clock, portfolio, trades, exchange }, s, actions[s], actPtr[s], cols[s].ts[i]);
+    actPtr[s] = applyActionsDue(parts, s, actions[s], actPtr[s], cols[s].ts[i]);
     loadAction(s);
   };
   // Session flags are worked out only when an order asks (day, opg and cls orders): three
@@ -564,14 +565,12 @@ function* runBars<S extends ParamsSchema>(request: Omit<BacktestRequest<S>, 'dat
           riskFreeRate: cfg.riskFreeRate,
           periodsPerYear: cfg.periodsPerYear ?? undefined,
         });
-  let bh = 0;
-  for (let s = 0; s < nSym; s++) bh += cols[s].close[len[s] - 1] / firstClose[s] - 1;
-  bh /= nSym;
+  const bh = benchmark.totalReturn(firstClose, cols.map((c, s) => c.close[len[s] - 1]));
   return {
     ok: true,
     result: resultOf(
       { strategy: strategy.name, params: params as Record<string, unknown>, config: cfg, symbols, bars: barsDoneAll, equity, metrics, buyAndHold: bh, loopMs: watch !== undefined ? loopMs : null, events: barsDoneAll, lastTs, lastIndex },
-      { clock, portfolio, trades, exchange },
+      parts,
       log,
     ),
   };

@@ -231,7 +231,8 @@ export function runEventBacktest<S extends ParamsSchema>(request: BacktestReques
   const startNs = firstTs - 1n;
   const hasBars = totalBars > 0;
 
-  const { clock, portfolio, trades, exchange } = engineParts(symbols, cfg, startNs);
+  const parts = engineParts(symbols, cfg, startNs);
+  const { clock, portfolio, trades, exchange, benchmark } = parts;
   const delayed = new DelayedCommands(nSym);
   const histories = symbols.map((s, i) => new ColumnHistory(s, cols[i]));
   const indicators: BarIndicator[][] = symbols.map(() => []);
@@ -374,7 +375,7 @@ export function runEventBacktest<S extends ParamsSchema>(request: BacktestReques
           if (actPtr[s] >= list.length || list[actPtr[s]].exNs > T) continue;
           if (nextQ[s] !== T && nextT[s] !== T && nextB[s] !== T) continue;
           scanTrade(s, tickFilled[s] ? tickCount[s] - 1 : bi[s] - 1);
-          actPtr[s] = applyActionsDue({ clock, portfolio, trades, exchange }, s, list, actPtr[s], T);
+          actPtr[s] = applyActionsDue(parts, s, list, actPtr[s], T);
         }
       }
       // Commands for bar-filled symbols arrive before the bar they may still reach.
@@ -563,15 +564,14 @@ export function runEventBacktest<S extends ParamsSchema>(request: BacktestReques
     periodsPerYear: cfg.periodsPerYear ?? undefined,
   });
   // Buy-and-hold from each symbol's first to last price: its bars, or its tick marks.
-  let bh = 0;
-  for (let s = 0; s < nSym; s++) {
-    const m = tickFilled[s] ? marks[s] : cols[s].close;
-    bh += m[m.length - 1] / m[0] - 1;
-  }
-  bh /= nSym;
+  const prices = symbols.map((_, s) => (tickFilled[s] ? marks[s] : cols[s].close));
+  const bh = benchmark.totalReturn(
+    prices.map((m) => m[0]),
+    prices.map((m) => m[m.length - 1]),
+  );
   const result = resultOf(
     { strategy: strategy.name, params: params as Record<string, unknown>, config: cfg, symbols, bars: totalBars, equity, metrics, buyAndHold: bh, loopMs: watch !== undefined ? loopMs : null, events: totalEvents, lastTs, lastIndex },
-    { clock, portfolio, trades, exchange },
+    parts,
     log,
   );
   return { ok: true, result };
