@@ -16,7 +16,6 @@ import {
   Wma,
   ZScore,
 } from '../indicators/index';
-import { isOpenStatus } from '../orders/types';
 import type { Portfolio, PortfolioView, Position } from '../portfolio/portfolio';
 import type { ColumnHistory } from '../strategy/history';
 import type { IndicatorRegistry, OrderApi, StrategyContext } from '../strategy/types';
@@ -124,10 +123,15 @@ export function createBacktestContext(parts: ContextParts): StrategyContext {
     replace,
     cancelAll: (symbol) => {
       let n = 0;
+      // Canceling any order of a bracket, OTO or OCO cancels its whole family (the entry and its
+      // legs), so one cancel goes per family: under latency a second one would arrive after the
+      // first had closed them all, and be rejected.
+      const sent = new Set<string>();
       for (const o of exchange.openOrders(symbol)) {
-        // Canceling one leg cancels its group, so later entries may already be closed.
-        const current = exchange.get(o.id);
-        if (current !== undefined && isOpenStatus(current.status) && cancel(o.id)) n++;
+        const family = o.parentId ?? o.id;
+        if (sent.has(family)) continue;
+        sent.add(family);
+        if (cancel(o.id)) n++;
       }
       return n;
     },

@@ -209,6 +209,24 @@ describe('latency', () => {
     expect(r.orderEvents.find((e) => e.type === 'OrderCancelRejected')).toMatchObject({ reason: 'order is filled', tsEvent: at(25) });
   });
 
+  it('cancelAll sends one cancel per bracket: the legs close with it, and nothing is rejected on arrival', () => {
+    const t = trades([[0, 100], [10, 100], [20, 100], [30, 100], [40, 100]]);
+    let count = -1;
+    const steps: Record<number, Step> = {
+      0: buy(10, { orderClass: 'bracket', takeProfit: { limitPrice: 110 }, stopLoss: { stopPrice: 90 } }),
+      1: buy(5, { type: 'limit', limitPrice: 95 }),
+      3: (ctx) => void (count = ctx.orders.cancelAll()),
+    };
+    for (const latencyMs of [0, 5]) {
+      const r = run({ X: { trades: tradeColumns(t) } }, steps, { latencyMs });
+      // The entry filled; its two legs and the resting limit are open when cancelAll runs.
+      expect(fillRows(r), `latency ${latencyMs}`).toHaveLength(1);
+      expect(count, `latency ${latencyMs}`).toBe(2);
+      expect(r.orderEvents.filter((e) => e.type === 'OrderCanceled').map((e) => e.orderId).sort(), `latency ${latencyMs}`).toEqual(['O-2', 'O-3', 'O-4']);
+      expect(r.orderEvents.filter((e) => e.type === 'OrderCancelRejected'), `latency ${latencyMs}`).toEqual([]);
+    }
+  });
+
   it('with bars, an order reaches only bars that start at or after its arrival', () => {
     const bars = minuteBars([
       [100, 101, 99, 100],
