@@ -7,8 +7,8 @@ import type { BacktestOutcome } from '../core/backtest/runner';
 import { paramsJsonSchema } from '../core/strategy/define';
 import { type EventBus, type HandlerTable, RpcError } from '../rpc/dispatcher';
 import { BarRequestError } from './bars';
-import { BacktestInputError, type BacktestSpec, type PreparedBacktest, runBacktestJob } from './job';
-import { runOnPool } from './pool';
+import { BacktestInputError, type BacktestSpec, type PreparedBacktest, type StreamedBacktest, runBacktestJob } from './job';
+import { runOnPool, runStreamOnWorker } from './pool';
 import { shareTickData } from './task';
 import { listRuns, readRun } from './runs';
 import { StrategyLoadError, availableStrategies, loadStrategy } from './strategies';
@@ -74,8 +74,18 @@ export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, 
           if (r.full !== undefined) return { ok: true, result: r.full };
           return { ok: false, error: r.failure ?? { kind: 'strategy', message: r.error ?? 'the backtest failed' } };
         };
+        // A streamed run: the host reads the lake window by window, a worker runs the loop.
+        const executeStream = async (s: StreamedBacktest): Promise<BacktestOutcome> => {
+          const { stopwatch: _omit, onProgress: _none, ...config } = s.config;
+          const outcome = await runStreamOnWorker({ strategy: s.strategy.source, symbols: s.symbols, params: s.params, config, stream: s.stream }, s.chunks, {
+            signal: job.signal,
+            onProgress: (done, total) => job.progress(done, total),
+          });
+          if (outcome === null) throw new RpcError('canceled', `backtest ${job.jobId} was canceled`);
+          return outcome;
+        };
         job.progress(0, 1);
-        const r = await runBacktestJob(deps.workspaceDir(), spec, { save, execute });
+        const r = await runBacktestJob(deps.workspaceDir(), spec, { save, execute, executeStream });
         job.progress(r.summary.bars, r.summary.bars, true);
         return {
           jobId: job.jobId,

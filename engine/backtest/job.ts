@@ -167,6 +167,18 @@ export interface JobOptions {
   onProgress?: (done: number, total: number) => void;
   /** Runs the engine somewhere else (the host: on a worker, so it stays responsive and can cancel). */
   execute?: (prepared: PreparedBacktest) => Promise<BacktestOutcome>;
+  /** The same for a streamed run (BacktestSpec.stream): the chunks come from the lake here. */
+  executeStream?: (run: StreamedBacktest) => Promise<BacktestOutcome>;
+}
+
+/** A streamed run ready to go: its chunks are read from the lake as they are asked for. */
+export interface StreamedBacktest {
+  strategy: LoadedStrategy;
+  params: Record<string, unknown>;
+  symbols: string[];
+  config: BacktestConfig;
+  chunks: AsyncIterable<BarData>;
+  stream: { lookback: number; totalBars: number; keep: 'all' | 'figures' };
 }
 
 export interface PreparedBacktest {
@@ -258,14 +270,11 @@ async function runStreamedJob(workspaceDir: string, spec: BacktestSpec, stream: 
   }
   const run = opts.save === false ? null : createRun(workspaceDir, strategy.definition.name, { ...spec, symbols, strategyFile: strategy.source.kind === 'file' ? strategy.source.file : null });
   try {
-    const outcome = await runBacktestStream({
-      strategy: strategy.definition,
-      symbols,
-      chunks: source.windows,
-      params,
-      config: { ...config, onProgress: opts.onProgress },
-      stream: { lookback, totalBars: source.totalBars, keep: stream.keep ?? 'all' },
-    });
+    const streamed: StreamedBacktest = { strategy, params, symbols, config, chunks: source.windows, stream: { lookback, totalBars: source.totalBars, keep: stream.keep ?? 'all' } };
+    const outcome =
+      opts.executeStream !== undefined
+        ? await opts.executeStream(streamed)
+        : await runBacktestStream({ strategy: strategy.definition, symbols, chunks: source.windows, params, config: { ...config, onProgress: opts.onProgress }, stream: streamed.stream });
     if (!outcome.ok) throw outcomeError(strategy, outcome);
     const summary = summarize(outcome.result, { timeframe: spec.timeframe, elapsedMs: 0 });
     if (run !== null) await completeRun(run, outcome.result, summary);

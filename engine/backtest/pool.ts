@@ -8,11 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { BarData } from '../core/backtest/data';
+import type { BarData, BarColumns } from '../core/backtest/data';
+import type { BacktestOutcome } from '../core/backtest/runner';
 import type { TickData } from '../core/backtest/ticks';
 import type { StrategySource } from './strategies';
 import type { PortableConfig, SweepTask, TaskResult } from './task';
-import type { FromWorker, ToWorker } from './worker';
+import type { FromWorker, PortableStream, ToWorker } from './worker';
 
 export interface PoolJob {
   strategy: StrategySource;
@@ -212,5 +213,75 @@ export class WorkerPool {
     if (this.closed) return;
     this.closed = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+export interface StreamJob {
+  strategy: StrategySource;
+  symbols: string[];
+  params: Record<string, unknown>;
+  config: PortableConfig;
+  stream: PortableStream;
+}
+
+/** Each column as a buffer of its own, so it can be moved to the worker instead of copied. */
+function movable(chunk: BarData): { data: BarData; transfer: ArrayBuffer[] } {
+  const transfer: ArrayBuffer[] = [];
+  const own = <T extends Float64Array | BigInt64Array>(a: T): T => {
+    const whole = a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.buffer instanceof ArrayBuffer && !transfer.includes(a.buffer);
+    const b = whole ? a : (a.slice() as T);
+    transfer.push(b.buffer as ArrayBuffer);
+    return b;
+  };
+  const data: Record<string, BarColumns> = {};
+  for (const [sym, c] of Object.entries(chunk)) {
+    data[sym] = { ts: own(c.ts), open: own(c.open), high: own(c.high), low: own(c.low), close: own(c.close), volume: own(c.volume) };
+  }
+  return { data, transfer };
+}
+
+/**
+ * One streamed backtest on a worker of its own: the worker asks for chunk after chunk, which come
+ * from `chunks` here (the host reads the lake; the worker runs the loop), so the host stays
+ * responsive, at most one chunk is in flight, and a cancel (null) stops the worker at once.
+ */
+export async function runStreamOnWorker(job: StreamJob, chunks: AsyncIterable<BarData>, opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<BacktestOutcome | null> {
+  if (opts.signal?.aborted) return null;
+  const iterator = chunks[Symbol.asyncIterator]();
+  const worker = new Worker(await workerEntry());
+  try {
+    return await new Promise<BacktestOutcome | null>((resolve, reject) => {
+      let settled = false;
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        opts.signal?.removeEventListener('abort', onAbort);
+        fn();
+      };
+      const onAbort = () => settle(() => resolve(null));
+      opts.signal?.addEventListener('abort', onAbort);
+      worker.on('message', (msg: FromWorker) => {
+        if (settled) return;
+        if (msg.type === 'want') {
+          iterator.next().then(
+            (next) => {
+              if (settled) return;
+              if (next.done) return worker.postMessage({ type: 'chunk', data: null } satisfies ToWorker);
+              const { data, transfer } = movable(next.value);
+              worker.postMessage({ type: 'chunk', data } satisfies ToWorker, transfer);
+            },
+            (e: unknown) => settle(() => reject(e)),
+          );
+        } else if (msg.type === 'progress') opts.onProgress?.(msg.done, msg.total);
+        else if (msg.type === 'streamed') settle(() => resolve(msg.outcome));
+        else if (msg.type === 'fatal') settle(() => reject(new Error(`backtest worker: ${msg.message}`)));
+      });
+      worker.once('error', (e) => settle(() => reject(e)));
+      worker.once('exit', (code) => settle(() => reject(new Error(`backtest worker exited with code ${code}`))));
+      worker.postMessage({ type: 'stream', ...job } satisfies ToWorker);
+    });
+  } finally {
+    await worker.terminate();
+    await iterator.return?.();
   }
 }

@@ -202,21 +202,27 @@ describe('the look-ahead check', () => {
   });
 });
 
+/** The backtest handlers of a host on workspace `ws`, every event they emit, and a caller that throws `code: message`. */
+function hostOn(ws: string) {
+  const bus = new EventBus();
+  const events: WireEvent[] = [];
+  bus.subscribe((e) => events.push(e));
+  const d = createDispatcher(backtestHandlers({ workspaceDir: () => ws, bus, lakeReady: async () => {} }) as HandlerTable, bus);
+  let id = 0;
+  const call = async (method: string, args: unknown) => {
+    const res = await d.dispatch({ t: 'req', id: ++id, method, args });
+    if (res === null || !res.ok) throw new Error(res === null ? 'no answer' : `${res.error.code}: ${res.error.message}`);
+    return res.result as Record<string, unknown>;
+  };
+  return { bus, events, call };
+}
+
 describe('the host contract', () => {
   it('runs, sweeps, lists and cancels backtests with progress events', async () => {
     const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-host-'));
     try {
       await writeSampleLake(path.join(ws, 'lake'), { symbols: 1, days: 3 });
-      const bus = new EventBus();
-      const events: WireEvent[] = [];
-      bus.subscribe((e) => events.push(e));
-      const d = createDispatcher(backtestHandlers({ workspaceDir: () => ws, bus, lakeReady: async () => {} }) as HandlerTable, bus);
-      let id = 0;
-      const call = async (method: string, args: unknown) => {
-        const res = await d.dispatch({ t: 'req', id: ++id, method, args });
-        if (res === null || !res.ok) throw new Error(res === null ? 'no answer' : `${res.error.code}: ${res.error.message}`);
-        return res.result as Record<string, unknown>;
-      };
+      const { events, call } = hostOn(ws);
       const run = await call('backtest.run', { strategy: 'sma-cross', symbols: ['ZALF'], timeframe: '1Min', jobId: 'r1', detailPoints: 100, monteCarlo: 200 });
       expect((run.summary as { bars: number }).bars).toBe(3 * 390);
       // Chart data: 100 points whose deepest drawdown is the run's, and every closed trade.
@@ -249,6 +255,37 @@ describe('the host contract', () => {
       const strategies = (await call('backtest.strategies', {})) as unknown as { name: string; params: { properties: object } }[];
       expect(strategies.map((s) => s.name)).toEqual(['breakout-bracket', 'sma-cross', 'zscore-reversion']);
       expect(Object.keys(strategies[1].params.properties)).toEqual(['fast', 'slow', 'size']);
+    } finally {
+      fs.rmSync(ws, { recursive: true, force: true });
+    }
+  });
+
+  it('streams a run from the lake window by window on a worker, with the figures of a whole run, and cancels one midway', async () => {
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-host-stream-'));
+    try {
+      await writeSampleLake(path.join(ws, 'lake'), { symbols: 2, days: 8 });
+      const { bus, events, call } = hostOn(ws);
+      // Cancels job 'c1' at its first bar-level progress event: the worker is then between chunks it must ask the host for.
+      bus.subscribe((e) => {
+        const p = e.payload as { jobId: string; done: number; finished: boolean };
+        if (e.name === 'backtest.progress' && p.jobId === 'c1' && p.done > 0 && !p.finished) void call('backtest.cancel', { jobId: 'c1' });
+      });
+      const spec = { strategy: 'sma-cross', symbols: ['ZALF', 'ZBRV'], timeframe: '1Min', params: { fast: 3, slow: 12 }, adjustment: 'raw' };
+      const whole = (await call('backtest.run', { ...spec, save: false })).summary as Record<string, number>;
+      const streamed = await call('backtest.run', { ...spec, jobId: 's1', stream: { chunkDays: 2, lookback: 50 }, detailPoints: 50 });
+      const s = streamed.summary as Record<string, number>;
+      expect(whole.trades).toBeGreaterThan(20);
+      for (const k of ['bars', 'orders', 'fills', 'trades', 'finalEquity', 'totalReturn', 'maxDrawdown', 'winRate']) expect(s[k], k).toBe(whole[k]);
+      expect((streamed.detail as { trades: unknown[] }).trades).toHaveLength(whole.trades);
+      const progress = events.filter((e) => e.name === 'backtest.progress' && (e.payload as { jobId: string }).jobId === 's1').map((e) => e.payload as { done: number; total: number; finished: boolean });
+      expect(progress.at(-1)).toMatchObject({ done: whole.bars, total: whole.bars, finished: true });
+      expect(progress.filter((p) => !p.finished && p.total === whole.bars && p.done > 0).length).toBeGreaterThanOrEqual(50);
+      expect(((await call('backtest.getRun', { id: streamed.runId })).summary as { bars: number }).bars).toBe(whole.bars);
+
+      await expect(call('backtest.run', { ...spec, jobId: 'c1', stream: { chunkDays: 1 } })).rejects.toThrow(/^canceled: backtest c1 was canceled$/);
+      const runs = (await call('backtest.runs', { includeFailed: true })) as unknown as { status: string; error: string | null }[];
+      expect(runs.filter((r) => r.status === 'failed').map((r) => r.error)).toEqual(['backtest c1 was canceled']);
+      await expect(call('backtest.run', { ...spec, stream: { chunkDays: 0 } })).rejects.toThrow(/^bad_args: backtest\.run\.stream\.chunkDays: Too small: expected number to be >=1$/);
     } finally {
       fs.rmSync(ws, { recursive: true, force: true });
     }

@@ -306,6 +306,15 @@ export const methods = {
       detailPoints: z.number().int().min(2).max(100_000).optional(),
       /** Monte Carlo resampling of the closed trades: this many paths (seeded, so repeatable). */
       monteCarlo: z.number().int().min(1).max(1_000_000).optional(),
+      /**
+       * Stream the bars from the lake in windows of `chunkDays` dates instead of reading them all
+       * first: memory stays flat however long the run (`studio backtest --stream`). History reads
+       * reach back `lookback` bars; `keep: 'figures'` keeps no finished order or closed trade.
+       */
+      stream: z
+        .object({ chunkDays: z.number().int().min(1).optional(), lookback: z.number().int().min(1).optional(), keep: z.enum(['all', 'figures']).optional() })
+        .strict()
+        .optional(),
     }),
     result: z.object({ jobId: z.string(), runId: z.string().nullable(), summary: BacktestSummary, detail: BacktestDetail.optional(), monteCarlo: MonteCarloSummary.optional() }),
   },

@@ -107,4 +107,20 @@ describe('the Studio view', () => {
     await page.getByTestId('bt-run').click();
     expect(await page.getByTestId('bt-error').textContent()).toBe('latency: expected milliseconds >= 0, got "-3"');
   });
+
+  it('streams the run from the lake when asked, with the figures of the run that read it whole', async () => {
+    await page.getByTestId('bt-latency').fill('0');
+    await page.getByTestId('bt-fees').selectOption('none');
+    await page.getByTestId('bt-slippage').selectOption('none');
+    await page.getByTestId('bt-stream').check();
+    await page.getByTestId('bt-run').click();
+    await expect.poll(() => storedRuns().length, { timeout: 60_000 }).toBe(4);
+    const streamed = storedRuns().find((r) => r.request.stream !== undefined);
+    expect(streamed?.request.stream).toEqual({ chunkDays: 64 });
+    // The same strategy, parameters and symbol as run 2, read whole: the same trades and equity.
+    const whole = storedRuns().find((r) => r.summary.params.period === 20 && r.request.stream === undefined && r.request.fees === 'none');
+    expect(streamed?.summary.trades).toBe(whole?.summary.trades);
+    expect(streamed?.summary.finalEquity).toBe(whole?.summary.finalEquity);
+    await expect.poll(() => page.getByTestId('metric-trades').locator('.metric-value').textContent()).toBe(String(whole?.summary.trades));
+  });
 });

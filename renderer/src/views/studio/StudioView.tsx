@@ -15,6 +15,8 @@ type Tf = '1Min' | '5Min' | '15Min' | '1Hour' | '1Day';
 const TIMEFRAMES: Tf[] = ['1Min', '5Min', '15Min', '1Hour', '1Day'];
 const DRAG_TYPE = 'application/x-studio-strategy';
 const CHART_POINTS = 1500;
+/** Dates per lake read of a streamed run (the CLI's --chunk-days default). */
+const STREAM_CHUNK_DAYS = 64;
 
 const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(2)}%`);
 const fix = (x: number | null, d = 2) => (x === null ? '—' : x.toFixed(d));
@@ -33,6 +35,7 @@ export function StudioView({ connection }: { connection: Connection }) {
   const [fees, setFees] = useState('none');
   const [slippage, setSlippage] = useState('none');
   const [latency, setLatency] = useState('0');
+  const [streamed, setStreamed] = useState(false);
   const [jobId, setJobId] = useState<string | null>(null);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const [run, setRun] = useState<Run | null>(null);
@@ -97,6 +100,7 @@ export function StudioView({ connection }: { connection: Connection }) {
         fees,
         slippage,
         ...(latencyMs > 0 ? { latencyMs } : {}),
+        ...(streamed ? { stream: { chunkDays: STREAM_CHUNK_DAYS } } : {}),
         params: toParams(schema, values),
         jobId: id,
         detailPoints: CHART_POINTS,
@@ -250,6 +254,9 @@ export function StudioView({ connection }: { connection: Connection }) {
                 </label>
                 <label title="orders, cancels and replaces reach the simulated exchange this much later">
                   latency ms <input data-testid="bt-latency" value={latency} onChange={(e) => setLatency(e.target.value)} size={5} />
+                </label>
+                <label title={`read the bars from the lake ${STREAM_CHUNK_DAYS} days at a time instead of all at once: memory stays flat however long the run; history reaches back 10,000 bars and the equity curve is thinned to 100,000 points`}>
+                  <input type="checkbox" data-testid="bt-stream" checked={streamed} onChange={(e) => setStreamed(e.target.checked)} /> stream from the lake
                 </label>
               </div>
               <ParamForm schema={schema} values={values} onChange={setValues} />
