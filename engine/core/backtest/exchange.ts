@@ -86,24 +86,25 @@ const EVAL_PRICE = 10;
 const EVAL_WATERMARK = 11;
 const ORDER_WIDTH = 12;
 
-/** Growable numeric columns of all orders of one exchange. */
+/**
+ * Growable numeric columns of the live orders of one exchange. A finished order's row is freed
+ * for the next order (what a kept order still needs is copied into RetiredOrders' columns), so
+ * the store stays as small as the most orders ever live at once and its rows stay in cache.
+ */
 class OrderNumbers {
-  d = new Float64Array(256 * ORDER_WIDTH);
-  /** Rows of forgotten orders, for reuse (only when finished orders are forgotten). */
+  d = new Float64Array(64 * ORDER_WIDTH);
+  /** Rows of finished orders, for reuse. */
   readonly free: number[] = [];
   private rows = 0;
 
-  constructor(private readonly forget: boolean) {}
-
-  /** Order `seq`'s row: seq − 1 while finished orders are kept (their columns are read by seq), else any free row. */
-  rowFor(seq: number): number {
-    if (!this.forget) return seq - 1;
+  /** A free row for a new order. */
+  row(): number {
     return this.free.pop() ?? this.rows++;
   }
 
-  /** Drops capacity beyond `rows` orders. */
-  trim(rows: number): void {
-    if (rows * ORDER_WIDTH < this.d.length) this.d = this.d.slice(0, rows * ORDER_WIDTH);
+  /** Drops capacity beyond the rows in use. */
+  trim(): void {
+    if (this.rows * ORDER_WIDTH < this.d.length) this.d = this.d.slice(0, this.rows * ORDER_WIDTH);
   }
 
   /** Base offset of order `row`'s numbers, growing the store as needed. */
@@ -125,7 +126,7 @@ const TYPE_CODE = codes(ORDER_TYPES);
 const TIF_CODE = codes(TIMES_IN_FORCE);
 
 /**
- * Finished simple orders, as columns indexed by seq - 1 (their numbers stay in OrderNumbers).
+ * Finished simple orders, as columns indexed by seq - 1 (their OrderNumbers row goes to the next order).
  * A sma-cross run over 10M bars makes ~300k orders; kept as objects to the end of the run for
  * `get`, `cancel` and the order list, every one was copied out of the young generation, which
  * was about a third of the loop. Retired here, the object dies young and a snapshot is rebuilt
@@ -142,6 +143,16 @@ class RetiredOrders {
   tsLast = new BigInt64Array(256);
   /** Tag as 1 + its index in `tagNames`, 0 for none: a strategy uses a handful of distinct tags. */
   tag = new Int32Array(256);
+  qty = new Float64Array(256);
+  filledQty = new Float64Array(256);
+  avgFillPrice = new Float64Array(256);
+  /**
+   * Limit, stop, trail price and trail percent, four numbers per order that has any of them
+   * (market orders, the bulk, have none): `priced[row]` is 1 + the order's index in `prices`/4.
+   */
+  priced = new Int32Array(256);
+  private prices = new Float64Array(64);
+  private pricedCount = 0;
   private readonly tagNames: string[] = [];
   private readonly tagCodes = new Map<string, number>();
   /** Strategy-chosen client ids: usually unique and rarer than not, so kept by seq where set. */
@@ -165,6 +176,13 @@ class RetiredOrders {
       this.num.free.push(o.row);
       return true;
     }
+    if (!this.keep(o)) return false;
+    this.num.free.push(o.row);
+    return true;
+  }
+
+  /** Copies finished simple order `o` into the columns, or false if it does not fit them. */
+  private keep(o: SimOrder): boolean {
     if (o.orderClass !== 'simple' || o.role !== 'entry' || o.parent !== null || o.group !== null || o.children.length > 0) return false;
     // Lookups in small frozen maps rather than four Array.indexOf scans per retired order.
     const status = STATUS_CODE.get(o.status) ?? -1;
@@ -183,6 +201,28 @@ class RetiredOrders {
     this.tsLast[row] = o.tsLast;
     if (o.clientOrderId !== o.id) this.clientIds.set(o.seq, o.clientOrderId);
     this.tag[row] = o.tag === null ? 0 : this.tagCode(o.tag);
+    this.qty[row] = o.qty;
+    this.filledQty[row] = o.filledQty;
+    this.avgFillPrice[row] = o.avgFillPrice;
+    const limit = o.limitPrice;
+    const stop = o.stopPrice;
+    const trailPrice = o.trailPrice;
+    const trailPercent = o.trailPercent;
+    if (limit === limit || stop === stop || trailPrice === trailPrice || trailPercent === trailPercent) {
+      const at = this.pricedCount++ * 4;
+      if (at + 4 > this.prices.length) {
+        const p = new Float64Array(this.prices.length * 2);
+        p.set(this.prices);
+        this.prices = p;
+      }
+      this.prices[at] = limit;
+      this.prices[at + 1] = stop;
+      this.prices[at + 2] = trailPrice;
+      this.prices[at + 3] = trailPercent;
+      this.priced[row] = this.pricedCount;
+    } else {
+      this.priced[row] = 0;
+    }
     return true;
   }
 
@@ -201,8 +241,9 @@ class RetiredOrders {
   snapshot(seq: number): Order | undefined {
     if (this.forget) return undefined;
     const row = seq - 1;
-    const d = this.num.d;
-    const at = row * ORDER_WIDTH;
+    const p = this.priced[row];
+    const at = (p - 1) * 4;
+    const price = (k: number) => (p === 0 ? null : nullIfNaN(this.prices[at + k]));
     const id = `O-${seq}`;
     return {
       id,
@@ -215,13 +256,13 @@ class RetiredOrders {
       role: 'entry',
       parentId: null,
       linkedIds: [],
-      qty: d[at + QTY],
-      filledQty: d[at + FILLED_QTY],
-      avgFillPrice: d[at + AVG_FILL],
-      limitPrice: nullIfNaN(d[at + LIMIT]),
-      stopPrice: nullIfNaN(d[at + STOP]),
-      trailPrice: nullIfNaN(d[at + TRAIL_PRICE]),
-      trailPercent: nullIfNaN(d[at + TRAIL_PERCENT]),
+      qty: this.qty[row],
+      filledQty: this.filledQty[row],
+      avgFillPrice: this.avgFillPrice[row],
+      limitPrice: price(0),
+      stopPrice: price(1),
+      trailPrice: price(2),
+      trailPercent: price(3),
       status: STATUSES[this.status[row] - 1],
       tag: this.tag[row] === 0 ? null : this.tagNames[this.tag[row] - 1],
       tsInit: this.tsInit[row],
@@ -241,6 +282,7 @@ class RetiredOrders {
   /** Drops capacity beyond `rows` orders. */
   trim(rows: number): void {
     if (rows < this.status.length) this.grow(rows);
+    if (this.pricedCount * 4 < this.prices.length) this.prices = this.prices.slice(0, this.pricedCount * 4);
   }
 
   private grow(n: number): void {
@@ -260,6 +302,15 @@ class RetiredOrders {
     };
     this.symbol = i32(this.symbol);
     this.tag = i32(this.tag);
+    this.priced = i32(this.priced);
+    const f64 = (a: Float64Array) => {
+      const b = new Float64Array(n);
+      b.set(a.subarray(0, n));
+      return b;
+    };
+    this.qty = f64(this.qty);
+    this.filledQty = f64(this.filledQty);
+    this.avgFillPrice = f64(this.avgFillPrice);
     const a = new BigInt64Array(n);
     a.set(this.tsInit.subarray(0, n));
     this.tsInit = a;
@@ -292,7 +343,7 @@ class SimOrder {
   declare private readonly num: OrderNumbers;
   /** Offset of this order's numbers in `num.d`. */
   declare private readonly at: number;
-  /** This order's row in `num` (its seq − 1 unless finished orders are forgotten). */
+  /** This order's row in `num` while it is live (freed for another order once it is retired). */
   declare readonly row: number;
   declare readonly seq: number;
   declare readonly id: string;
@@ -353,7 +404,7 @@ class SimOrder {
     this.role = role;
     this.tag = tag;
     this.tsInit = tsInit;
-    const row = num.rowFor(seq);
+    const row = num.row();
     const at = num.claim(row);
     this.at = at;
     this.row = row;
@@ -592,7 +643,7 @@ export class SimulatedExchange {
     this.budgetLeft = new Float64Array(opt.symbols.length);
     this.keepLog = opt.keepLog !== false;
     this.check = new SubmitCheck(opt.portfolio, opt.allowShort, opt.enforceTickSize);
-    this.num = new OrderNumbers(opt.forgetFinished === true);
+    this.num = new OrderNumbers();
     this.liveBySeq = opt.forgetFinished === true ? new Map() : null;
     this.retired = new RetiredOrders(this.num, opt.symbols, opt.forgetFinished === true);
   }
@@ -610,7 +661,7 @@ export class SimulatedExchange {
   detachLog(keep: boolean): { readonly orders: Order[]; readonly events: OrderEvent[] } {
     if (!keep) return { orders: [], events: [] };
     // The stores grew by doubling; a kept result should not hold the slack.
-    this.num.trim(this.seq);
+    this.num.trim();
     this.retired.trim(this.seq);
     let orders: Order[] | null = null;
     const log = this.eventLog;
