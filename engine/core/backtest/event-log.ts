@@ -27,8 +27,15 @@ const OBJECT = 0;
 const ACCEPTED = 1;
 const FILLED = 2;
 const PARTIAL = 3;
+/**
+ * A fill that filled its whole order at once (the common case): cumQty = lastQty, leavesQty 0,
+ * avgPx = lastPx, and its fill number the count of fills logged so far, so only lastQty,
+ * lastPx, fee and slippage are stored.
+ */
+const WHOLE = 4;
 /** Numbers per fill row: fill number, lastQty, lastPx, cumQty, leavesQty, avgPx, fee, slippage. */
 const FILL_WIDTH = 8;
+const WHOLE_WIDTH = 4;
 
 export class EventLog {
   private kind = new Uint8Array(1024);
@@ -40,12 +47,16 @@ export class EventLog {
   private readonly objects: OrderEvent[] = [];
   private ts = new BigInt64Array(1024);
   /** Fill rows, in the order of the fill entries. */
-  private fill = new Float64Array(1024 * FILL_WIDTH);
+  private fill = new Float64Array(256 * FILL_WIDTH);
   private fills = 0;
+  /** WHOLE fill rows. */
+  private whole = new Float64Array(1024 * WHOLE_WIDTH);
+  private wholes = 0;
   private count = 0;
   /** Materialised prefix; grown in place so `events` stays one array for the run. */
   private readonly out: OrderEvent[] = [];
   private outFills = 0;
+  private outWholes = 0;
 
   /** `names(seq)` names the order with that seq. */
   constructor(private readonly names: (seq: number) => OrderNames) {}
@@ -70,9 +81,24 @@ export class EventLog {
 
   pushFill(o: LoggedOrder, tsNs: bigint, done: boolean, fillNo: number, lastQty: number, lastPx: number, cumQty: number, leavesQty: number, avgPx: number, fee: number, slippage: number): void {
     const k = this.slot();
-    this.kind[k] = done ? FILLED : PARTIAL;
     this.ref[k] = o.seq;
     this.ts[k] = tsNs;
+    if (done && cumQty === lastQty && avgPx === lastPx && leavesQty === 0 && fillNo === this.fills + this.wholes + 1) {
+      this.kind[k] = WHOLE;
+      if ((this.wholes + 1) * WHOLE_WIDTH > this.whole.length) {
+        const w = new Float64Array(this.whole.length * 2);
+        w.set(this.whole);
+        this.whole = w;
+      }
+      const r = this.wholes++ * WHOLE_WIDTH;
+      const w = this.whole;
+      w[r] = lastQty;
+      w[r + 1] = lastPx;
+      w[r + 2] = fee;
+      w[r + 3] = slippage;
+      return;
+    }
+    this.kind[k] = done ? FILLED : PARTIAL;
     if ((this.fills + 1) * FILL_WIDTH > this.fill.length) {
       const f = new Float64Array(this.fill.length * 2);
       f.set(this.fill);
@@ -103,6 +129,24 @@ export class EventLog {
     const o = this.names(this.ref[k]);
     const ts = this.ts[k];
     if (kind === ACCEPTED) return { type: 'OrderAccepted', orderId: o.id, clientOrderId: o.clientOrderId, symbol: o.symbol, tsEvent: ts, tsInit: ts };
+    if (kind === WHOLE) {
+      const w = this.whole;
+      const r = this.outWholes++ * WHOLE_WIDTH;
+      const fillNo = this.outFills + this.outWholes;
+      return {
+        type: 'OrderFilled',
+        orderId: o.id, clientOrderId: o.clientOrderId, symbol: o.symbol, tsEvent: ts, tsInit: ts,
+        fillId: `F-${fillNo}`,
+        side: o.side,
+        lastQty: w[r],
+        lastPx: w[r + 1],
+        cumQty: w[r],
+        leavesQty: 0,
+        avgPx: w[r + 1],
+        fee: w[r + 2],
+        slippage: w[r + 3],
+      };
+    }
     const f = this.fill;
     const r = this.outFills++ * FILL_WIDTH;
     return {
