@@ -613,9 +613,12 @@ export class SimulatedExchange {
    */
   deliver = true;
   private readonly keepLog: boolean;
-  /** orders[seq - 1] is that order while it is live; undefined once it is in `retired`. */
-  private readonly orders: (SimOrder | undefined)[] = [];
-  /** Instead of `orders` when finished orders are forgotten: the live ones by seq. */
+  /** The live orders (not yet retired), by seq: slots reused, so the object array stays small. */
+  private readonly live: (SimOrder | undefined)[] = [];
+  private readonly freeSlots: number[] = [];
+  /** 1 + order seq's slot in `live` while it is live, 0 after: numbers, so no scavenge walks it. */
+  private slotOf = new Int32Array(256);
+  /** Instead of slots when finished orders are forgotten: the live ones by seq (nothing grows with the run). */
   private readonly liveBySeq: Map<number, SimOrder> | null;
   private readonly num: OrderNumbers;
   private readonly retired: RetiredOrders;
@@ -702,9 +705,9 @@ export class SimulatedExchange {
   }
 
   allOrders(): Order[] {
-    const out: Order[] = new Array<Order>(this.orders.length);
+    const out: Order[] = new Array<Order>(this.seq);
     // Only a run that keeps its finished orders lists them (one that forgets them keeps no log).
-    for (let k = 0; k < out.length; k++) out[k] = this.orders[k]?.snapshot() ?? (this.retired.snapshot(k + 1) as Order);
+    for (let k = 0; k < out.length; k++) out[k] = this.liveOrder(k + 1)?.snapshot() ?? (this.retired.snapshot(k + 1) as Order);
     return out;
   }
 
@@ -1485,21 +1488,39 @@ export class SimulatedExchange {
   }
 
   /**
-   * The live order `seq` (not retired). Kept by seq in an array whose finished slots stay empty,
-   * or, when finished orders are forgotten, in a map of the live ones, which does not grow with the run.
+   * The live order `seq` (not retired): in a reused slot found through a column by seq, or, when
+   * finished orders are forgotten, in a map of the live ones, which does not grow with the run.
    */
   private liveOrder(seq: number): SimOrder | undefined {
-    return this.liveBySeq !== null ? this.liveBySeq.get(seq) : this.orders[seq - 1];
+    if (this.liveBySeq !== null) return this.liveBySeq.get(seq);
+    const slot = seq <= this.slotOf.length ? this.slotOf[seq - 1] : 0;
+    return slot === 0 ? undefined : this.live[slot - 1];
   }
 
   private addOrder(o: SimOrder): void {
-    if (this.liveBySeq !== null) this.liveBySeq.set(o.seq, o);
-    else this.orders.push(o);
+    if (this.liveBySeq !== null) {
+      this.liveBySeq.set(o.seq, o);
+      return;
+    }
+    const slot = this.freeSlots.pop() ?? this.live.length;
+    this.live[slot] = o;
+    if (o.seq > this.slotOf.length) {
+      const a = new Int32Array(Math.max(o.seq, this.slotOf.length * 2));
+      a.set(this.slotOf);
+      this.slotOf = a;
+    }
+    this.slotOf[o.seq - 1] = slot + 1;
   }
 
   private dropOrder(seq: number): void {
-    if (this.liveBySeq !== null) this.liveBySeq.delete(seq);
-    else this.orders[seq - 1] = undefined;
+    if (this.liveBySeq !== null) {
+      this.liveBySeq.delete(seq);
+      return;
+    }
+    const slot = this.slotOf[seq - 1] - 1;
+    this.live[slot] = undefined;
+    this.freeSlots.push(slot);
+    this.slotOf[seq - 1] = 0;
   }
 
   private compact(s: number): void {
