@@ -18,7 +18,9 @@ import { BacktestInputError } from './job';
 import { checkLookahead } from './lookahead';
 import { checkCombinations, gridCombinations, parseGrid, randomCombinations, runSweep, runWalkForward } from './sweep';
 import { WorkerPool } from './pool';
-import { runTask, shareBarData } from './task';
+import { runTask, shareBarData, shareTickData, sliceTickData } from './task';
+import { loadStrategy } from './strategies';
+import { tradeColumns } from '../core/backtest/ticks';
 
 /** Four sessions of a wavy minute series: plenty of SMA crossings. */
 function wavy(n = 1560): BarData {
@@ -145,6 +147,61 @@ describe('walk-forward', () => {
     const last = wf.folds[2].outOfSampleMetrics;
     expect(last?.finalEquity).toBe(wf.stitched.equity[wf.stitched.equity.length - 1]);
     expect(wf.stitchedMetrics?.finalEquity).toBe(last?.finalEquity);
+  });
+
+  it('walks forward over ticks: windows cut on event times, each out-of-sample fold a run over its ticks', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wf-ticks-'));
+    try {
+      const file = path.join(dir, 'tick-momentum.ts');
+      fs.writeFileSync(
+        file,
+        [
+          "import { z } from 'zod';",
+          "import { defineStrategy } from 'strategy-studio';",
+          '// Long while a print is above the mean of the last `n` prints, flat otherwise.',
+          "export default defineStrategy({ name: 'tick-momentum', params: z.object({ n: z.number().int().min(2).default(20) }), create(ctx, p) {",
+          '  const last: number[] = [];',
+          '  return { onTrade(t) {',
+          '    last.push(t.price);',
+          '    if (last.length > p.n) last.shift();',
+          '    if (last.length < p.n) return;',
+          '    const mean = last.reduce((a, b) => a + b, 0) / p.n;',
+          "    const held = ctx.portfolio.qty('X');",
+          "    if (t.price > mean && held === 0) ctx.orders.submit({ symbol: 'X', side: 'buy', qty: 10, type: 'market' });",
+          "    else if (t.price < mean && held > 0) ctx.orders.closePosition('X');",
+          '  } };',
+          '} });',
+        ].join('\n'),
+      );
+      const loaded = await loadStrategy(file, null);
+      // 3,000 prints 250 ms apart, some sharing a time (so events outnumber distinct times).
+      const rows = Array.from({ length: 3000 }, (_, i) => ({ ts: 1_704_205_860_000_000_000n + BigInt(Math.floor(i / 3) * 2 + (i % 3 === 2 ? 1 : 0)) * 250_000_000n, price: 100 + 2 * Math.sin(i / 60) + 0.3 * Math.sin(i / 7), size: 100 }));
+      const ticks = shareTickData({ X: { trades: tradeColumns(rows) } });
+      const times = new Set(rows.map((r) => r.ts)).size;
+      const combos = gridCombinations(parseGrid(loaded.definition, ['n=10,30,60']));
+      const wf = await runWalkForward(
+        { strategy: loaded.source, definition: loaded.definition, data: {}, ticks, config: { initialCash: 10_000, latencyMs: 100 }, combos, objective: 'totalReturn', folds: 3, inSampleFraction: 0.5, initialCash: 10_000 },
+        { workers: 2 },
+      );
+      expect(times).toBe(2000);
+      const oos = Math.floor((times * 0.5) / 3);
+      let capital = 10_000;
+      for (const [k, f] of wf.folds.entries()) {
+        expect(f.outOfSample.bars).toBe(oos);
+        expect(f.inSample.bars).toBe(times - 3 * oos);
+        if (k > 0) expect(f.outOfSample.fromNs > wf.folds[k - 1].outOfSample.toNs).toBe(true);
+        expect(f.bestParams).not.toBeNull();
+        // The fold's out-of-sample figures are those of a run over just its ticks, from the capital the last fold left.
+        const alone = runBacktest({ strategy: loaded.definition, params: f.bestParams ?? {}, data: {}, ticks: sliceTickData(ticks, f.outOfSample.fromNs, f.outOfSample.toNs), config: { initialCash: capital, latencyMs: 100 } });
+        if (!alone.ok) throw new Error(alone.error.message);
+        expect(alone.result.metrics.trades).toBeGreaterThan(0);
+        expect(f.outOfSampleMetrics).toEqual(alone.result.metrics);
+        capital = alone.result.metrics.finalEquity;
+      }
+      expect(wf.stitchedMetrics?.finalEquity).toBe(capital);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

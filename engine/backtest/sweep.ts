@@ -152,15 +152,20 @@ export async function runSweep(req: SweepRequest, opts: PoolOptions & { pool?: W
   return { results, ranking, canceled: out.canceled, workers: out.workers, barEvaluations, loopMs };
 }
 
-/** The sorted distinct close times across symbols: the timeline walk-forward windows are cut on. */
-export function unionTimeline(data: BarData): BigInt64Array {
+/** The sorted distinct close times across symbols (and tick times, with ticks): the timeline walk-forward windows are cut on. */
+export function unionTimeline(data: BarData, ticks?: TickData): BigInt64Array {
+  const columns: BigInt64Array[] = Object.values(data).map((c) => c.ts);
+  for (const t of Object.values(ticks ?? {})) {
+    if (t.trades !== undefined) columns.push(t.trades.ts);
+    if (t.quotes !== undefined) columns.push(t.quotes.ts);
+  }
   let total = 0;
-  for (const c of Object.values(data)) total += c.ts.length;
+  for (const ts of columns) total += ts.length;
   const all = new BigInt64Array(total);
   let at = 0;
-  for (const c of Object.values(data)) {
-    all.set(c.ts, at);
-    at += c.ts.length;
+  for (const ts of columns) {
+    all.set(ts, at);
+    at += ts.length;
   }
   all.sort();
   let w = 0;
@@ -199,19 +204,20 @@ export interface WalkForwardRequest extends Omit<SweepRequest, 'fromNs' | 'toNs'
  * in-sample parameters run out of sample from a fresh start (indicators warm up again).
  */
 export async function runWalkForward(req: WalkForwardRequest, opts: PoolOptions = {}): Promise<WalkForwardOutcome> {
-  if (req.ticks !== undefined) throw new BacktestInputError('walk-forward over ticks is not supported yet: its windows are cut on bar times (sweeps and single runs take --ticks)');
-  const t = unionTimeline(req.data);
+  // Windows are cut on the times of the run's events: its bars and, with ticks, its trades and quotes.
+  const t = unionTimeline(req.data, req.ticks);
+  const unit = req.ticks !== undefined ? 'event times' : 'bars';
   const total = t.length;
   if (!(req.folds >= 1 && Number.isInteger(req.folds))) throw new BacktestInputError(`--folds ${req.folds}: expected a positive integer`);
   if (!(req.inSampleFraction > 0 && req.inSampleFraction < 1)) throw new BacktestInputError(`--in-sample ${req.inSampleFraction}: expected a fraction in (0, 1)`);
   // The epsilon keeps 1560 × (1 − 0.55) = 701.9999… from losing a bar.
   const oosLen = Math.floor((total * (1 - req.inSampleFraction)) / req.folds + 1e-9);
   const isLen = total - req.folds * oosLen;
-  if (oosLen < 2 || isLen < 2) throw new BacktestInputError(`walk-forward: ${total} bars are too few for ${req.folds} folds`);
+  if (oosLen < 2 || isLen < 2) throw new BacktestInputError(`walk-forward: ${total} ${unit} are too few for ${req.folds} folds`);
 
   // One pool for every fold's sweep and out-of-sample run: the workers load the strategy and the
   // shared bars once, instead of twice per fold.
-  const pool = await WorkerPool.start({ strategy: req.strategy, data: req.data, config: req.config }, Math.min(opts.workers ?? defaultWorkers(), req.combos.length));
+  const pool = await WorkerPool.start({ strategy: req.strategy, data: req.data, ticks: req.ticks, config: req.config }, Math.min(opts.workers ?? defaultWorkers(), req.combos.length));
   try {
     return await walkFolds(req, t, oosLen, isLen, pool, opts);
   } finally {

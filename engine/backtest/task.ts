@@ -7,7 +7,7 @@ import type { BarColumns, BarData } from '../core/backtest/data';
 import { type BacktestError, type BacktestResult, runBacktest } from '../core/backtest/runner';
 import type { Metrics } from '../core/metrics/metrics';
 import type { StrategyDefinition } from '../core/strategy/types';
-import type { SymbolTicks, TickData } from '../core/backtest/ticks';
+import type { QuoteColumns, SymbolTicks, TickData, TradeColumns } from '../core/backtest/ticks';
 
 /** Config without the stopwatch function, so it can be posted to a worker. */
 export type PortableConfig = Omit<BacktestConfig, 'stopwatch' | 'onProgress'>;
@@ -75,6 +75,26 @@ export function sliceBarData(data: BarData, fromNs?: bigint, toNs?: bigint): Bar
   return out;
 }
 
+/** Views (no copies) of the trades and quotes whose time lies in [fromNs, toNs]; streams left empty are dropped. */
+export function sliceTickData(ticks: TickData, fromNs?: bigint, toNs?: bigint): TickData {
+  if (fromNs === undefined && toNs === undefined) return ticks;
+  const range = (ts: BigInt64Array): [number, number] => [fromNs === undefined ? 0 : lowerBound(ts, fromNs), toNs === undefined ? ts.length : lowerBound(ts, toNs + 1n)];
+  const out: Record<string, SymbolTicks> = {};
+  for (const [sym, t] of Object.entries(ticks)) {
+    const trades = t.trades;
+    const quotes = t.quotes;
+    const [ta, tb] = trades !== undefined ? range(trades.ts) : [0, 0];
+    const [qa, qb] = quotes !== undefined ? range(quotes.ts) : [0, 0];
+    const slice: { trades?: TradeColumns; quotes?: QuoteColumns } = {};
+    if (trades !== undefined && tb > ta) slice.trades = { ts: trades.ts.subarray(ta, tb), price: trades.price.subarray(ta, tb), size: trades.size.subarray(ta, tb) };
+    if (quotes !== undefined && qb > qa) {
+      slice.quotes = { ts: quotes.ts.subarray(qa, qb), bid: quotes.bid.subarray(qa, qb), ask: quotes.ask.subarray(qa, qb), bidSize: quotes.bidSize.subarray(qa, qb), askSize: quotes.askSize.subarray(qa, qb) };
+    }
+    if (slice.trades !== undefined || slice.quotes !== undefined) out[sym] = slice;
+  }
+  return out;
+}
+
 let scratch = new Float64Array(0);
 
 /** This thread's equity scratch column, large enough for any run over `data` (steps <= bars). */
@@ -94,14 +114,13 @@ export function runTask(
   onProgress?: (done: number, total: number) => void,
   /** `data` passed checkBarData already (a worker checks its shared bars once); slices of it stay valid. */
   dataChecked = false,
-  /** Trades and quotes next to the bars (whole runs only: a ranged task over ticks is refused). */
+  /** Trades and quotes next to the bars (a ranged task takes the ticks of its range). */
   ticks?: TickData,
 ): TaskResult {
   const slice = sliceBarData(data, task.fromNs, task.toNs);
   const base = { index: task.index, params: task.params };
-  if (ticks !== undefined && (task.fromNs !== undefined || task.toNs !== undefined)) {
-    return { ...base, ok: false, error: 'tick data runs whole: sweeps and walk-forward over ticks are not supported yet', bars: 0, trades: 0, metrics: null, loopMs: 0 };
-  }
+  const tickSlice = ticks !== undefined ? sliceTickData(ticks, task.fromNs, task.toNs) : undefined;
+  if (tickSlice !== undefined && Object.keys(slice).length === 0 && Object.keys(tickSlice).length === 0) return { ...base, ok: false, error: 'no bars or ticks in the range', bars: 0, trades: 0, metrics: null, loopMs: 0 };
   if (Object.keys(slice).length === 0 && ticks === undefined) return { ...base, ok: false, error: 'no bars in the range', bars: 0, trades: 0, metrics: null, loopMs: 0 };
   // Only a full run hands back its orders and event log; the rest need not keep them.
   const keepOrderLog = task.full === true && config.keepOrderLog !== false;
@@ -109,7 +128,7 @@ export function runTask(
   const keepsCurve = task.detail === true || task.full === true;
   const equityScratch = keepsCurve ? undefined : scratchFor(slice);
   const cash = task.initialCash !== undefined ? { initialCash: task.initialCash } : {};
-  const out = runBacktest({ strategy, params: task.params, data: slice, ticks, dataChecked, equityScratch, config: { ...config, ...cash, keepOrderLog, stopwatch: now, onProgress } });
+  const out = runBacktest({ strategy, params: task.params, data: slice, ticks: tickSlice, dataChecked, equityScratch, config: { ...config, ...cash, keepOrderLog, stopwatch: now, onProgress } });
   if (!out.ok) return { ...base, ok: false, error: out.error.message, failure: out.error, bars: 0, trades: 0, metrics: null, loopMs: 0 };
   const r = out.result;
   // The metrics' count, not r.trades.length: reading r.trades builds every trade object.
