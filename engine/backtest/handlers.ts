@@ -35,7 +35,7 @@ function asRpcError(e: unknown): Error {
 function metricRow(m: Metrics | null) {
   return m === null
     ? null
-    : { totalReturn: finite(m.totalReturn), cagr: finite(m.cagr), sharpe: finite(m.sharpe), sortino: finite(m.sortino), maxDrawdown: finite(m.maxDrawdown), winRate: finite(m.winRate), profitFactor: finite(m.profitFactor), trades: m.trades };
+    : { totalReturn: finite(m.totalReturn), cagr: finite(m.cagr), sharpe: finite(m.sharpe), sortino: finite(m.sortino), calmar: finite(m.calmar), maxDrawdown: finite(m.maxDrawdown), winRate: finite(m.winRate), profitFactor: finite(m.profitFactor), expectancy: finite(m.expectancy), trades: m.trades };
 }
 
 export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, BacktestMethods> {

@@ -170,7 +170,7 @@ export const BacktestSummary = z.object({
 });
 export type BacktestSummary = z.infer<typeof BacktestSummary>;
 const SweepMetrics = z
-  .object({ totalReturn: num, cagr: num, sharpe: num, sortino: num, maxDrawdown: num, winRate: num, profitFactor: num, trades: z.number().int() })
+  .object({ totalReturn: num, cagr: num, sharpe: num, sortino: num, calmar: num, maxDrawdown: num, winRate: num, profitFactor: num, expectancy: num, trades: z.number().int() })
   .nullable();
 const RunStatus = z.enum(['running', 'done', 'failed']);
 

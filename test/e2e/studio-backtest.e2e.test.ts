@@ -123,4 +123,40 @@ describe('the Studio view', () => {
     expect(streamed?.summary.finalEquity).toBe(whole?.summary.finalEquity);
     await expect.poll(() => page.getByTestId('metric-trades').locator('.metric-value').textContent()).toBe(String(whole?.summary.trades));
   });
+
+  it('sweeps two parameters into a ranked table and a heatmap, and backtests a row with a click', async () => {
+    await page.getByTestId('bt-stream').uncheck();
+    await page.locator('[data-testid=strategy][data-name=sma-cross]').click();
+    await page.getByTestId('tab-sweep').click();
+    await page.getByTestId('sweep-on-fast').check();
+    await page.getByTestId('sweep-from-fast').fill('5');
+    await page.getByTestId('sweep-to-fast').fill('15');
+    await page.getByTestId('sweep-step-fast').fill('5');
+    await page.getByTestId('sweep-on-slow').check();
+    await page.getByTestId('sweep-from-slow').fill('20');
+    await page.getByTestId('sweep-to-slow').fill('30');
+    await page.getByTestId('sweep-step-slow').fill('10');
+    expect(await page.getByTestId('sweep-count').textContent()).toBe('6 combinations');
+    await page.getByTestId('sweep-objective').selectOption('totalReturn');
+    await page.getByTestId('sweep-run').click();
+    await expect.poll(() => page.getByTestId('sweep-row').count(), { timeout: 60_000 }).toBe(6);
+    const combos = await page.getByTestId('sweep-row').evaluateAll((rows) => rows.map((r) => `${r.querySelector('[data-param=fast]')?.textContent}/${r.querySelector('[data-param=slow]')?.textContent}`));
+    expect(new Set(combos)).toEqual(new Set(['5/20', '5/30', '10/20', '10/30', '15/20', '15/30']));
+    // Best first by the objective.
+    const scores = (await page.getByTestId('sweep-score').allTextContents()).map((t) => Number(t.replace('%', '')));
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+    // Two swept parameters: a heatmap, drawn by Plotly.
+    await page.locator('.sweep-chart .heatmaplayer').first().waitFor({ timeout: 60_000 });
+    // A click on the second row backtests that combination with the form's other parameters.
+    const row = page.getByTestId('sweep-row').nth(1);
+    const [fast, slow] = combos[1].split('/').map(Number);
+    const trades = Number(await row.getByTestId('sweep-trades').textContent());
+    const before = storedRuns().length;
+    await row.click();
+    await expect.poll(() => storedRuns().length, { timeout: 60_000 }).toBe(before + 1);
+    const picked = storedRuns().find((r) => r.summary.params.fast === fast && r.summary.params.slow === slow && r.summary.params.size === 100);
+    expect(picked?.summary.trades).toBe(trades);
+    expect(await page.locator('[data-param=fast]').inputValue()).toBe(String(fast));
+    await expect.poll(() => page.getByTestId('metric-trades').locator('.metric-value').textContent()).toBe(String(trades));
+  });
 });

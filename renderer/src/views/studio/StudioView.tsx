@@ -6,6 +6,7 @@ import type { Connection } from '../../rpc';
 import { useEvent } from '../../hooks';
 import type { Result } from '../../../../engine/rpc/contract';
 import { ParamForm, defaultValues, toParams, type ParamSchema, type ParamValues } from './ParamForm';
+import { SweepPanel, type RunSpec } from './SweepPanel';
 import './studio.css';
 
 const PlotlyOutput = lazy(() => import('../../outputs/PlotlyOutput'));
@@ -36,6 +37,7 @@ export function StudioView({ connection }: { connection: Connection }) {
   const [slippage, setSlippage] = useState('none');
   const [latency, setLatency] = useState('0');
   const [streamed, setStreamed] = useState(false);
+  const [tab, setTab] = useState<'backtest' | 'sweep'>('backtest');
   const [jobId, setJobId] = useState<string | null>(null);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const [run, setRun] = useState<Run | null>(null);
@@ -77,31 +79,32 @@ export function StudioView({ connection }: { connection: Connection }) {
     if (p.jobId === jobId) setProgress({ done: p.done, total: p.total });
   }, [jobId]);
 
-  const start = () => {
-    if (!strategy) return;
-    const id = `ui-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+  /** The form's run settings, checked: what a backtest and a sweep share. */
+  const runSpec = (): RunSpec | string => {
     const list = symbols.split(',').map((s) => s.trim()).filter(Boolean);
     const cashN = Number(cash);
-    if (list.length === 0) return setErr('symbols: give at least one symbol, e.g. SPY or SPY,QQQ');
-    if (!(cashN > 0)) return setErr(`cash: expected a positive number, got "${cash}"`);
+    if (list.length === 0) return 'symbols: give at least one symbol, e.g. SPY or SPY,QQQ';
+    if (!(cashN > 0)) return `cash: expected a positive number, got "${cash}"`;
     const latencyMs = Number(latency);
-    if (!(latencyMs >= 0)) return setErr(`latency: expected milliseconds >= 0, got "${latency}"`);
+    if (!(latencyMs >= 0)) return `latency: expected milliseconds >= 0, got "${latency}"`;
+    return { strategy: strategy?.name ?? '', symbols: list, timeframe, cash: cashN, fill, fees, slippage, ...(latencyMs > 0 ? { latencyMs } : {}), params: toParams(schema, values) };
+  };
+
+  /** Runs a backtest of the form, or of `params` (a sweep row) instead of the form's parameters. */
+  const start = (params?: Record<string, unknown>) => {
+    if (!strategy) return;
+    const id = `ui-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+    const spec = runSpec();
+    if (typeof spec === 'string') return setErr(spec);
     setJobId(id);
     setProgress({ done: 0, total: 1 });
     setErr(null);
     setRun(null);
     rpc
       .call('backtest.run', {
-        strategy: strategy.name,
-        symbols: list,
-        timeframe,
-        cash: cashN,
-        fill,
-        fees,
-        slippage,
-        ...(latencyMs > 0 ? { latencyMs } : {}),
+        ...spec,
         ...(streamed ? { stream: { chunkDays: STREAM_CHUNK_DAYS } } : {}),
-        params: toParams(schema, values),
+        params: params ?? spec.params,
         jobId: id,
         detailPoints: CHART_POINTS,
       })
@@ -113,6 +116,12 @@ export function StudioView({ connection }: { connection: Connection }) {
         setJobId(null);
         setProgress(null);
       });
+  };
+  /** A sweep row: its parameters go into the form, and it runs as a backtest. */
+  const pick = (params: Record<string, unknown>) => {
+    setValues((v) => ({ ...v, ...Object.fromEntries(Object.entries(params).map(([k, x]) => [k, typeof x === 'boolean' ? x : String(x)])) }));
+    setTab('backtest');
+    start(params);
   };
   const cancel = () => {
     if (jobId) void rpc.call('backtest.cancel', { jobId });
@@ -260,19 +269,31 @@ export function StudioView({ connection }: { connection: Connection }) {
                 </label>
               </div>
               <ParamForm schema={schema} values={values} onChange={setValues} />
-              <div className="run-bar">
-                <button className="primary" data-testid="bt-run" onClick={start} disabled={jobId !== null}>
-                  Run backtest
+              <div className="studio-tabs" role="tablist">
+                <button role="tab" data-testid="tab-backtest" aria-selected={tab === 'backtest'} className={tab === 'backtest' ? 'active' : ''} onClick={() => setTab('backtest')}>
+                  Backtest
                 </button>
-                {jobId !== null && (
-                  <>
-                    <progress data-testid="bt-progress" value={progress && progress.total ? progress.done : undefined} max={progress?.total ?? 1} />
-                    <button data-testid="bt-cancel" onClick={cancel}>
-                      Cancel
-                    </button>
-                  </>
-                )}
+                <button role="tab" data-testid="tab-sweep" aria-selected={tab === 'sweep'} className={tab === 'sweep' ? 'active' : ''} onClick={() => setTab('sweep')}>
+                  Sweep
+                </button>
               </div>
+              {tab === 'backtest' ? (
+                <div className="run-bar">
+                  <button className="primary" data-testid="bt-run" onClick={() => start()} disabled={jobId !== null}>
+                    Run backtest
+                  </button>
+                  {jobId !== null && (
+                    <>
+                      <progress data-testid="bt-progress" value={progress && progress.total ? progress.done : undefined} max={progress?.total ?? 1} />
+                      <button data-testid="bt-cancel" onClick={cancel}>
+                        Cancel
+                      </button>
+                    </>
+                  )}
+                </div>
+              ) : (
+                <SweepPanel key={strategy.name} connection={connection} strategy={strategy.name} schema={schema} spec={runSpec} onPick={pick} />
+              )}
             </>
           )}
           {err && (
@@ -281,7 +302,7 @@ export function StudioView({ connection }: { connection: Connection }) {
             </div>
           )}
         </div>
-        {s && (
+        {s && tab === 'backtest' && (
           <div className="results" data-testid="bt-results">
             <div className="metrics">
               {metrics.map(([id, label, v]) => (

@@ -1,0 +1,271 @@
+// Parameter sweep in the Studio, after QuantConnect's optimizer: pick the numeric parameters to
+// vary (from, to, step), see how many combinations that makes, run them on the host's worker pool
+// with progress and cancel, and read the results ranked by the objective: a line for one swept
+// parameter, a heatmap for two (the best over the rest for three or more), and a table whose rows
+// load that combination into the backtest form and run it.
+import { lazy, Suspense, useMemo, useState } from 'react';
+import type { Connection } from '../../rpc';
+import { useEvent } from '../../hooks';
+import type { Args, Result } from '../../../../engine/rpc/contract';
+import type { ParamSchema } from './ParamForm';
+
+const PlotlyOutput = lazy(() => import('../../outputs/PlotlyOutput'));
+type Sweep = Result<'backtest.sweep'>;
+type SweepRow = Sweep['results'][number];
+type Objective = 'sharpe' | 'sortino' | 'totalReturn' | 'cagr' | 'calmar' | 'profitFactor' | 'expectancy';
+const OBJECTIVES: [Objective, string][] = [
+  ['sharpe', 'Sharpe'],
+  ['sortino', 'Sortino'],
+  ['totalReturn', 'total return'],
+  ['cagr', 'CAGR'],
+  ['calmar', 'Calmar'],
+  ['profitFactor', 'profit factor'],
+  ['expectancy', 'expectancy'],
+];
+/** More than this many combinations asks the user to narrow the grid first. */
+const MAX_COMBINATIONS = 10_000;
+
+/** The backtest form's settings (symbols, costs, the parameters not swept), checked. */
+export type RunSpec = Omit<Args<'backtest.sweep'>, 'grid' | 'objective' | 'seed' | 'jobId' | 'random' | 'workers'>;
+
+interface Axis {
+  on: boolean;
+  from: string;
+  to: string;
+  step: string;
+}
+
+const numeric = (schema: ParamSchema | null) => Object.entries(schema?.properties ?? {}).filter(([, p]) => p.type === 'number' || p.type === 'integer');
+
+/** A starting range around the default: half of it to twice it, in about five steps. */
+function initialAxis(p: { type?: string; default?: unknown; minimum?: number }): Axis {
+  const d = typeof p.default === 'number' ? p.default : 1;
+  const int = p.type === 'integer';
+  let from = int ? Math.max(Math.ceil(d / 2), p.minimum ?? -Infinity) : d / 2;
+  if (p.minimum !== undefined && from < p.minimum) from = p.minimum;
+  const to = int ? Math.max(from, d * 2) : d * 2;
+  const step = int ? Math.max(1, Math.round((to - from) / 4)) : (to - from) / 4 || 1;
+  return { on: false, from: String(from), to: String(to), step: String(step) };
+}
+
+/** The values of one axis (as the engine's grid parser makes them), or what is wrong with it. */
+function axisValues(name: string, a: Axis): number[] | string {
+  const [from, to, step] = [Number(a.from), Number(a.to), Number(a.step)];
+  if (![from, to, step].every(Number.isFinite)) return `${name}: from, to and step must be numbers`;
+  if (step <= 0) return `${name}: step must be > 0`;
+  if (to < from) return `${name}: to must be >= from`;
+  const n = Math.floor((to - from) / step + 1e-9) + 1;
+  if (n > MAX_COMBINATIONS) return `${name}: ${n} values is too many`;
+  return Array.from({ length: n }, (_, k) => Number((from + k * step).toPrecision(12)));
+}
+
+const show = (x: number | null | undefined, objective: Objective) =>
+  x === null || x === undefined ? '—' : objective === 'totalReturn' || objective === 'cagr' ? `${(x * 100).toFixed(2)}%` : x.toFixed(3);
+
+export function SweepPanel({
+  connection,
+  strategy,
+  schema,
+  spec,
+  onPick,
+}: {
+  connection: Connection;
+  strategy: string;
+  schema: ParamSchema | null;
+  /** The backtest form's settings, or an error to show instead of sweeping. */
+  spec: () => RunSpec | string;
+  /** Loads a combination into the backtest form and runs it. */
+  onPick: (params: Record<string, unknown>) => void;
+}) {
+  const rpc = connection.client;
+  const params = useMemo(() => numeric(schema), [schema]);
+  const [axes, setAxes] = useState<Record<string, Axis>>(() => Object.fromEntries(params.map(([name, p]) => [name, initialAxis(p)])));
+  const [objective, setObjective] = useState<Objective>('sharpe');
+  const [jobId, setJobId] = useState<string | null>(null);
+  const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
+  const [result, setResult] = useState<{ sweep: Sweep; swept: string[]; objective: Objective } | null>(null);
+  const [err, setErr] = useState<string | null>(null);
+
+  useEvent(connection, 'backtest.progress', (p) => {
+    if (p.jobId === jobId) setProgress({ done: p.done, total: p.total });
+  }, [jobId]);
+
+  const swept = params.map(([name]) => name).filter((name) => axes[name]?.on);
+  const values = swept.map((name) => axisValues(name, axes[name]));
+  const problem = values.find((v): v is string => typeof v === 'string') ?? null;
+  const count = problem === null ? values.reduce((n, v) => n * (v as number[]).length, 1) : 0;
+
+  const set = (name: string, change: Partial<Axis>) => setAxes((a) => ({ ...a, [name]: { ...a[name], ...change } }));
+
+  const start = () => {
+    if (swept.length === 0) return setErr('tick at least one parameter to sweep');
+    if (problem !== null) return setErr(problem);
+    if (count > MAX_COMBINATIONS) return setErr(`${count} combinations: narrow the grid to at most ${MAX_COMBINATIONS}`);
+    const base = spec();
+    if (typeof base === 'string') return setErr(base);
+    const id = `sweep-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+    setJobId(id);
+    setProgress({ done: 0, total: count });
+    setErr(null);
+    setResult(null);
+    const grid = swept.map((name) => `${name}=${axes[name].from}:${axes[name].to}:${axes[name].step}`);
+    rpc
+      .call('backtest.sweep', { ...base, strategy, grid, objective, jobId: id })
+      .then(
+        (sweep) => setResult({ sweep, swept, objective }),
+        (e: Error) => setErr(e.message),
+      )
+      .finally(() => {
+        setJobId(null);
+        setProgress(null);
+      });
+  };
+
+  if (params.length === 0) return <div className="muted small">This strategy has no numeric parameters to sweep.</div>;
+  return (
+    <div className="sweep-panel" data-testid="sweep-panel">
+      <div className="sweep-axes">
+        {params.map(([name]) => {
+          const a = axes[name] ?? initialAxis({});
+          return (
+            <div key={name} className="sweep-axis">
+              <label className="param-name">
+                <input type="checkbox" data-testid={`sweep-on-${name}`} checked={a.on} onChange={(e) => set(name, { on: e.target.checked })} /> {name}
+              </label>
+              <label>
+                from <input data-testid={`sweep-from-${name}`} value={a.from} disabled={!a.on} onChange={(e) => set(name, { from: e.target.value })} size={6} />
+              </label>
+              <label>
+                to <input data-testid={`sweep-to-${name}`} value={a.to} disabled={!a.on} onChange={(e) => set(name, { to: e.target.value })} size={6} />
+              </label>
+              <label>
+                step <input data-testid={`sweep-step-${name}`} value={a.step} disabled={!a.on} onChange={(e) => set(name, { step: e.target.value })} size={5} />
+              </label>
+            </div>
+          );
+        })}
+      </div>
+      <div className="run-bar">
+        <label>
+          objective{' '}
+          <select data-testid="sweep-objective" value={objective} onChange={(e) => setObjective(e.target.value as Objective)}>
+            {OBJECTIVES.map(([k, label]) => (
+              <option key={k} value={k}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <span className="muted small" data-testid="sweep-count">
+          {problem ?? `${count.toLocaleString('en-US')} combination${count === 1 ? '' : 's'}`}
+        </span>
+        <button className="primary" data-testid="sweep-run" onClick={start} disabled={jobId !== null}>
+          Run sweep
+        </button>
+        {jobId !== null && (
+          <>
+            <progress data-testid="sweep-progress" value={progress?.done ?? 0} max={progress?.total ?? 1} />
+            <button data-testid="sweep-cancel" onClick={() => void rpc.call('backtest.cancel', { jobId })}>
+              Cancel
+            </button>
+          </>
+        )}
+      </div>
+      {err && (
+        <div className="error bt-error" role="alert" data-testid="sweep-error">
+          {err}
+        </div>
+      )}
+      {result && <SweepResults result={result} onPick={onPick} />}
+    </div>
+  );
+}
+
+function SweepResults({ result, onPick }: { result: { sweep: Sweep; swept: string[]; objective: Objective }; onPick: (params: Record<string, unknown>) => void }) {
+  const { sweep, swept, objective } = result;
+  const score = (r: SweepRow) => r.metrics?.[objective] ?? null;
+  const figure = useMemo(() => sweepFigure(sweep.results, swept, objective, score), [sweep, swept, objective]);
+  return (
+    <div className="sweep-results" data-testid="sweep-results">
+      <div className="muted small">
+        {sweep.completed} of {sweep.combinations} combinations{sweep.canceled ? ' (canceled)' : ''} on {sweep.workers} workers in {(sweep.elapsedMs / 1000).toFixed(1)} s,
+        best first by {OBJECTIVES.find(([k]) => k === objective)?.[1]}. Click a row to backtest it.
+      </div>
+      {figure && (
+        <div className="sweep-chart" data-testid="sweep-chart">
+          <Suspense fallback={<div className="muted">loading chart…</div>}>
+            <PlotlyOutput figure={figure} />
+          </Suspense>
+        </div>
+      )}
+      <div className="trades-scroll">
+        <table className="sweep-table">
+          <thead>
+            <tr>
+              <th>#</th>
+              {swept.map((p) => (
+                <th key={p}>{p}</th>
+              ))}
+              <th>{objective}</th>
+              <th>return</th>
+              <th>max DD</th>
+              <th>trades</th>
+              <th>error</th>
+            </tr>
+          </thead>
+          <tbody>
+            {sweep.results.map((r, i) => (
+              <tr key={i} data-testid="sweep-row" className="pick" onClick={() => onPick(r.params)} title="backtest this combination">
+                <td>{i + 1}</td>
+                {swept.map((p) => (
+                  <td key={p} data-param={p}>
+                    {String(r.params[p])}
+                  </td>
+                ))}
+                <td data-testid="sweep-score">{show(score(r), objective)}</td>
+                <td>{show(r.metrics?.totalReturn, 'totalReturn')}</td>
+                <td>{show(r.metrics?.maxDrawdown, 'totalReturn')}</td>
+                <td data-testid="sweep-trades">{r.metrics?.trades ?? '—'}</td>
+                <td className="muted">{r.error ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}
+
+/**
+ * One swept parameter: the objective against it. Two or more: a heatmap of the first two, each
+ * cell the best objective over the other parameters' values (a plateau reads as one colour).
+ */
+function sweepFigure(rows: SweepRow[], swept: string[], objective: Objective, score: (r: SweepRow) => number | null): { data: object[]; layout: object } | null {
+  const ok = rows.filter((r) => score(r) !== null);
+  if (ok.length === 0 || swept.length === 0) return null;
+  const label = OBJECTIVES.find(([k]) => k === objective)?.[1] ?? objective;
+  const percent = objective === 'totalReturn' || objective === 'cagr';
+  if (swept.length === 1) {
+    const p = swept[0];
+    const pts = ok.map((r) => [Number(r.params[p]), score(r) as number]).sort((a, b) => a[0] - b[0]);
+    return {
+      data: [{ type: 'scatter', mode: 'lines+markers', x: pts.map((q) => q[0]), y: pts.map((q) => q[1]) }],
+      layout: { xaxis: { title: { text: p } }, yaxis: { title: { text: label }, tickformat: percent ? '.2%' : '' }, showlegend: false },
+    };
+  }
+  const [px, py] = swept;
+  const xs = [...new Set(ok.map((r) => Number(r.params[px])))].sort((a, b) => a - b);
+  const ys = [...new Set(ok.map((r) => Number(r.params[py])))].sort((a, b) => a - b);
+  const z: (number | null)[][] = ys.map(() => xs.map(() => null));
+  for (const r of ok) {
+    const i = ys.indexOf(Number(r.params[py]));
+    const j = xs.indexOf(Number(r.params[px]));
+    const v = score(r) as number;
+    const cur = z[i][j];
+    if (cur === null || v > cur) z[i][j] = v;
+  }
+  return {
+    data: [{ type: 'heatmap', x: xs, y: ys, z, colorscale: 'Viridis', colorbar: { title: { text: label }, tickformat: percent ? '.2%' : '.3~f' }, hovertemplate: `${px} %{x}, ${py} %{y}: %{z${percent ? ':.2%' : ':.3f'}}<extra></extra>` }],
+    layout: { xaxis: { title: { text: px }, type: 'category' }, yaxis: { title: { text: py }, type: 'category' }, title: { text: swept.length > 2 ? `${label}: best over ${swept.slice(2).join(', ')}` : label } },
+  };
+}
