@@ -140,7 +140,7 @@ describe('the Studio view', () => {
     await page.getByTestId('sweep-objective').selectOption('totalReturn');
     await page.getByTestId('sweep-run').click();
     await expect.poll(() => page.getByTestId('sweep-row').count(), { timeout: 60_000 }).toBe(6);
-    const combos = await page.getByTestId('sweep-row').evaluateAll((rows) => rows.map((r) => `${r.querySelector('[data-param=fast]')?.textContent}/${r.querySelector('[data-param=slow]')?.textContent}`));
+    const combos = await page.getByTestId('sweep-row').evaluateAll((rows) => rows.map((r) => `${r.querySelector('[data-col=fast]')?.textContent}/${r.querySelector('[data-col=slow]')?.textContent}`));
     expect(new Set(combos)).toEqual(new Set(['5/20', '5/30', '10/20', '10/30', '15/20', '15/30']));
     // Best first by the objective.
     const scores = (await page.getByTestId('sweep-score').allTextContents()).map((t) => Number(t.replace('%', '')));
@@ -158,5 +158,20 @@ describe('the Studio view', () => {
     expect(picked?.summary.trades).toBe(trades);
     expect(await page.locator('[data-param=fast]').inputValue()).toBe(String(fast));
     await expect.poll(() => page.getByTestId('metric-trades').locator('.metric-value').textContent()).toBe(String(trades));
+  });
+
+  it('walks forward over the same grid and shows every fold out of sample', async () => {
+    // Back on the Sweep tab, the grid and the ranked results are still there.
+    await page.getByTestId('tab-sweep').click();
+    expect(await page.getByTestId('sweep-row').count()).toBe(6);
+    await page.getByTestId('wf-folds').fill('3');
+    await page.getByTestId('wf-in-sample').fill('0.5');
+    await page.getByTestId('wf-run').click();
+    await expect.poll(() => page.getByTestId('wf-row').count(), { timeout: 60_000 }).toBe(3);
+    // Each fold names the winner of its in-sample window, from the grid.
+    const winners = await page.getByTestId('wf-row').evaluateAll((rows) => rows.map((r) => `${r.querySelector('[data-col=fast]')?.textContent}/${r.querySelector('[data-col=slow]')?.textContent}`));
+    for (const w of winners) expect(['5/20', '5/30', '10/20', '10/30', '15/20', '15/30']).toContain(w);
+    expect(await page.getByTestId('wf-summary').textContent()).toMatch(/^3 folds in [\d.]+ s; \d of 3 out-of-sample folds profitable; stitched: return -?[\d.]+%/);
+    await page.locator('[data-testid=wf-results] .plotly-output .main-svg').first().waitFor({ timeout: 60_000 });
   });
 });

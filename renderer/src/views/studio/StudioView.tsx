@@ -277,7 +277,7 @@ export function StudioView({ connection }: { connection: Connection }) {
                   Sweep
                 </button>
               </div>
-              {tab === 'backtest' ? (
+              {tab === 'backtest' && (
                 <div className="run-bar">
                   <button className="primary" data-testid="bt-run" onClick={() => start()} disabled={jobId !== null}>
                     Run backtest
@@ -291,9 +291,11 @@ export function StudioView({ connection }: { connection: Connection }) {
                     </>
                   )}
                 </div>
-              ) : (
-                <SweepPanel key={strategy.name} connection={connection} strategy={strategy.name} schema={schema} spec={runSpec} onPick={pick} />
               )}
+              {/* Kept mounted behind the Backtest tab, so its grid and results are there on coming back. */}
+              <div hidden={tab !== 'sweep'}>
+                <SweepPanel key={strategy.name} connection={connection} strategy={strategy.name} schema={schema} spec={runSpec} onPick={pick} />
+              </div>
             </>
           )}
           {err && (

@@ -2,7 +2,9 @@
 // vary (from, to, step), see how many combinations that makes, run them on the host's worker pool
 // with progress and cancel, and read the results ranked by the objective: a line for one swept
 // parameter, a heatmap for two (the best over the rest for three or more), and a table whose rows
-// load that combination into the backtest form and run it.
+// load that combination into the backtest form and run it. Walk forward over the same grid:
+// optimise in each in-sample window, test the winner on the window after it, and read every
+// fold's out-of-sample figures and the stitched out-of-sample equity.
 import { lazy, Suspense, useMemo, useState } from 'react';
 import type { Connection } from '../../rpc';
 import { useEvent } from '../../hooks';
@@ -11,6 +13,7 @@ import type { ParamSchema } from './ParamForm';
 
 const PlotlyOutput = lazy(() => import('../../outputs/PlotlyOutput'));
 type Sweep = Result<'backtest.sweep'>;
+type WalkForward = Result<'backtest.walkforward'>;
 type SweepRow = Sweep['results'][number];
 type Objective = 'sharpe' | 'sortino' | 'totalReturn' | 'cagr' | 'calmar' | 'profitFactor' | 'expectancy';
 const OBJECTIVES: [Objective, string][] = [
@@ -84,6 +87,9 @@ export function SweepPanel({
   const [jobId, setJobId] = useState<string | null>(null);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const [result, setResult] = useState<{ sweep: Sweep; swept: string[]; objective: Objective } | null>(null);
+  const [walk, setWalk] = useState<{ wf: WalkForward; swept: string[] } | null>(null);
+  const [folds, setFolds] = useState('4');
+  const [inSample, setInSample] = useState('0.6');
   const [err, setErr] = useState<string | null>(null);
 
   useEvent(connection, 'backtest.progress', (p) => {
@@ -97,24 +103,31 @@ export function SweepPanel({
 
   const set = (name: string, change: Partial<Axis>) => setAxes((a) => ({ ...a, [name]: { ...a[name], ...change } }));
 
-  const start = () => {
+  /** Checks the grid and the form; runs `call` with the grid as a job whose progress shows here. */
+  const launch = (kind: 'sweep' | 'walkforward') => {
     if (swept.length === 0) return setErr('tick at least one parameter to sweep');
     if (problem !== null) return setErr(problem);
     if (count > MAX_COMBINATIONS) return setErr(`${count} combinations: narrow the grid to at most ${MAX_COMBINATIONS}`);
     const base = spec();
     if (typeof base === 'string') return setErr(base);
-    const id = `sweep-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+    const nFolds = Number(folds);
+    const fraction = Number(inSample);
+    if (kind === 'walkforward' && !(Number.isInteger(nFolds) && nFolds >= 1)) return setErr(`folds: expected a whole number >= 1, got "${folds}"`);
+    if (kind === 'walkforward' && !(fraction > 0 && fraction < 1)) return setErr(`in-sample: expected a fraction between 0 and 1, got "${inSample}"`);
+    const id = `${kind}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
     setJobId(id);
-    setProgress({ done: 0, total: count });
+    setProgress({ done: 0, total: kind === 'sweep' ? count : nFolds * (count + 1) });
     setErr(null);
     setResult(null);
+    setWalk(null);
     const grid = swept.map((name) => `${name}=${axes[name].from}:${axes[name].to}:${axes[name].step}`);
-    rpc
-      .call('backtest.sweep', { ...base, strategy, grid, objective, jobId: id })
-      .then(
-        (sweep) => setResult({ sweep, swept, objective }),
-        (e: Error) => setErr(e.message),
-      )
+    const args = { ...base, strategy, grid, objective, jobId: id };
+    const done =
+      kind === 'sweep'
+        ? rpc.call('backtest.sweep', args).then((sweep) => setResult({ sweep, swept, objective }))
+        : rpc.call('backtest.walkforward', { ...args, folds: nFolds, inSample: fraction }).then((wf) => setWalk({ wf, swept }));
+    done
+      .catch((e: Error) => setErr(e.message))
       .finally(() => {
         setJobId(null);
         setProgress(null);
@@ -159,9 +172,20 @@ export function SweepPanel({
         <span className="muted small" data-testid="sweep-count">
           {problem ?? `${count.toLocaleString('en-US')} combination${count === 1 ? '' : 's'}`}
         </span>
-        <button className="primary" data-testid="sweep-run" onClick={start} disabled={jobId !== null}>
+        <button className="primary" data-testid="sweep-run" onClick={() => launch('sweep')} disabled={jobId !== null}>
           Run sweep
         </button>
+        <span className="wf-settings" title="walk forward: optimise over the grid in each in-sample window, then test the winner on the window after it">
+          <label>
+            folds <input data-testid="wf-folds" value={folds} onChange={(e) => setFolds(e.target.value)} size={3} />
+          </label>
+          <label>
+            in-sample <input data-testid="wf-in-sample" value={inSample} onChange={(e) => setInSample(e.target.value)} size={4} />
+          </label>
+          <button data-testid="wf-run" onClick={() => launch('walkforward')} disabled={jobId !== null}>
+            Walk forward
+          </button>
+        </span>
         {jobId !== null && (
           <>
             <progress data-testid="sweep-progress" value={progress?.done ?? 0} max={progress?.total ?? 1} />
@@ -177,6 +201,7 @@ export function SweepPanel({
         </div>
       )}
       {result && <SweepResults result={result} onPick={onPick} />}
+      {walk && <WalkForwardResults walk={walk} onPick={onPick} />}
     </div>
   );
 }
@@ -218,7 +243,7 @@ function SweepResults({ result, onPick }: { result: { sweep: Sweep; swept: strin
               <tr key={i} data-testid="sweep-row" className="pick" onClick={() => onPick(r.params)} title="backtest this combination">
                 <td>{i + 1}</td>
                 {swept.map((p) => (
-                  <td key={p} data-param={p}>
+                  <td key={p} data-col={p}>
                     {String(r.params[p])}
                   </td>
                 ))}
@@ -268,4 +293,81 @@ function sweepFigure(rows: SweepRow[], swept: string[], objective: Objective, sc
     data: [{ type: 'heatmap', x: xs, y: ys, z, colorscale: 'Viridis', colorbar: { title: { text: label }, tickformat: percent ? '.2%' : '.3~f' }, hovertemplate: `${px} %{x}, ${py} %{y}: %{z${percent ? ':.2%' : ':.3f'}}<extra></extra>` }],
     layout: { xaxis: { title: { text: px }, type: 'category' }, yaxis: { title: { text: py }, type: 'category' }, title: { text: swept.length > 2 ? `${label}: best over ${swept.slice(2).join(', ')}` : label } },
   };
+}
+
+/** Out-of-sample figures per fold, the stitched out-of-sample equity, and its metrics. */
+function WalkForwardResults({ walk, onPick }: { walk: { wf: WalkForward; swept: string[] }; onPick: (params: Record<string, unknown>) => void }) {
+  const { wf, swept } = walk;
+  const tested = wf.folds.filter((f) => f.outOfSample !== null);
+  const profitable = tested.filter((f) => (f.outOfSample?.totalReturn ?? 0) > 0).length;
+  const figure = useMemo(() => {
+    const n = wf.equity.ts.length;
+    if (n < 2) return null;
+    // At most ~2,000 points drawn; the first and last always.
+    const every = Math.max(1, Math.ceil(n / 2000));
+    const x: string[] = [];
+    const y: number[] = [];
+    for (let i = 0; i < n; i += every) {
+      x.push(new Date(Number(BigInt(wf.equity.ts[i]) / 1_000_000n)).toISOString());
+      y.push(wf.equity.equity[i]);
+    }
+    if ((n - 1) % every !== 0) {
+      x.push(new Date(Number(BigInt(wf.equity.ts[n - 1]) / 1_000_000n)).toISOString());
+      y.push(wf.equity.equity[n - 1]);
+    }
+    const shapes = wf.folds.map((f) => ({ type: 'line', xref: 'x', yref: 'paper', x0: f.outOfSampleFrom, x1: f.outOfSampleFrom, y0: 0, y1: 1, line: { width: 1, dash: 'dot', color: '#888' } }));
+    return { data: [{ type: 'scatter', mode: 'lines', x, y, line: { width: 1.5 } }], layout: { title: { text: 'stitched out-of-sample equity' }, xaxis: { type: 'date' }, yaxis: { title: { text: 'equity' } }, shapes, showlegend: false } };
+  }, [wf]);
+  const st = wf.stitched;
+  return (
+    <div className="sweep-results" data-testid="wf-results">
+      <div className="muted small" data-testid="wf-summary">
+        {wf.folds.length} folds{wf.canceled ? ' (canceled)' : ''} in {(wf.elapsedMs / 1000).toFixed(1)} s; {profitable} of {tested.length} out-of-sample folds profitable
+        {st ? `; stitched: return ${show(st.totalReturn, 'totalReturn')}, Sharpe ${show(st.sharpe, 'sharpe')}, max drawdown ${show(st.maxDrawdown, 'totalReturn')}, ${st.trades} trades` : ''}. Click a fold to backtest its parameters.
+      </div>
+      {figure && (
+        <div className="sweep-chart">
+          <Suspense fallback={<div className="muted">loading chart…</div>}>
+            <PlotlyOutput figure={figure} />
+          </Suspense>
+        </div>
+      )}
+      <div className="trades-scroll">
+        <table className="sweep-table">
+          <thead>
+            <tr>
+              <th>fold</th>
+              <th>in sample</th>
+              <th>out of sample</th>
+              {swept.map((p) => (
+                <th key={p}>{p}</th>
+              ))}
+              <th>OOS return</th>
+              <th>OOS Sharpe</th>
+              <th>OOS max DD</th>
+              <th>trades</th>
+            </tr>
+          </thead>
+          <tbody>
+            {wf.folds.map((f) => (
+              <tr key={f.fold} data-testid="wf-row" className={f.bestParams ? 'pick' : ''} onClick={() => f.bestParams && onPick(f.bestParams)}>
+                <td>{f.fold}</td>
+                <td>{`${f.inSampleFrom.slice(0, 10)} → ${f.inSampleTo.slice(0, 10)}`}</td>
+                <td>{`${f.outOfSampleFrom.slice(0, 10)} → ${f.outOfSampleTo.slice(0, 10)}`}</td>
+                {swept.map((p) => (
+                  <td key={p} data-col={p}>
+                    {f.bestParams ? String(f.bestParams[p]) : '—'}
+                  </td>
+                ))}
+                <td data-testid="wf-return">{show(f.outOfSample?.totalReturn, 'totalReturn')}</td>
+                <td>{show(f.outOfSample?.sharpe, 'sharpe')}</td>
+                <td>{show(f.outOfSample?.maxDrawdown, 'totalReturn')}</td>
+                <td>{f.outOfSample?.trades ?? '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
 }
