@@ -206,6 +206,17 @@ export function SweepPanel({
   );
 }
 
+function Chart({ figure }: { figure: { data: object[]; layout: object } | null }) {
+  if (!figure) return null;
+  return (
+    <div className="sweep-chart">
+      <Suspense fallback={<div className="muted">loading chart…</div>}>
+        <PlotlyOutput figure={figure} />
+      </Suspense>
+    </div>
+  );
+}
+
 function SweepResults({ result, onPick }: { result: { sweep: Sweep; swept: string[]; objective: Objective }; onPick: (params: Record<string, unknown>) => void }) {
   const { sweep, swept, objective } = result;
   const score = (r: SweepRow) => r.metrics?.[objective] ?? null;
@@ -216,13 +227,7 @@ function SweepResults({ result, onPick }: { result: { sweep: Sweep; swept: strin
         {sweep.completed} of {sweep.combinations} combinations{sweep.canceled ? ' (canceled)' : ''} on {sweep.workers} workers in {(sweep.elapsedMs / 1000).toFixed(1)} s,
         best first by {OBJECTIVES.find(([k]) => k === objective)?.[1]}. Click a row to backtest it.
       </div>
-      {figure && (
-        <div className="sweep-chart" data-testid="sweep-chart">
-          <Suspense fallback={<div className="muted">loading chart…</div>}>
-            <PlotlyOutput figure={figure} />
-          </Suspense>
-        </div>
-      )}
+      <Chart figure={figure} />
       <div className="trades-scroll">
         <table className="sweep-table">
           <thead>
@@ -325,13 +330,7 @@ function WalkForwardResults({ walk, onPick }: { walk: { wf: WalkForward; swept: 
         {wf.folds.length} folds{wf.canceled ? ' (canceled)' : ''} in {(wf.elapsedMs / 1000).toFixed(1)} s; {profitable} of {tested.length} out-of-sample folds profitable
         {st ? `; stitched: return ${show(st.totalReturn, 'totalReturn')}, Sharpe ${show(st.sharpe, 'sharpe')}, max drawdown ${show(st.maxDrawdown, 'totalReturn')}, ${st.trades} trades` : ''}. Click a fold to backtest its parameters.
       </div>
-      {figure && (
-        <div className="sweep-chart">
-          <Suspense fallback={<div className="muted">loading chart…</div>}>
-            <PlotlyOutput figure={figure} />
-          </Suspense>
-        </div>
-      )}
+      <Chart figure={figure} />
       <div className="trades-scroll">
         <table className="sweep-table">
           <thead>
