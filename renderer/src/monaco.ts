@@ -65,6 +65,15 @@ interface SqlTable {
 }
 /** Runs SQL on the workspace lake (views: bars, trades, quotes, corporate_actions). As a tag, values are bound parameters. */
 declare function sql(query: string | TemplateStringsArray, ...params: unknown[]): Promise<Rows>;
+/** Like sql, but the result as an Apache Arrow table (what %%sql NAME binds). */
+declare function sqlTable(query: string | TemplateStringsArray, ...params: unknown[]): Promise<SqlTable>;
+/** The workspace's lake: DuckDB over its Parquet files (views bars, trades, quotes, corporate_actions). */
+declare var lake: {
+  readonly dir: string;
+  query(sql: string, params?: unknown[]): Promise<{ columns: { name: string; type: string }[]; rows: Record<string, Plain>[] }>;
+  /** Re-points the views at the files now on disk. */
+  refreshViews(): Promise<void>;
+};
 interface Display {
   /** Shows a value: Plotly figures ({data, layout}), row arrays and Arrow tables as tables, strings, images. With an id, update: true replaces that output in place. */
   (value: unknown, opts?: { id?: string; update?: boolean }): void;
@@ -73,9 +82,9 @@ interface Display {
   svg(svg: string): void;
   json(value: unknown): void;
 }
-declare const display: Display;
+declare var display: Display;
 /** The workspace folder. */
-declare const workspaceDir: string;
+declare var workspaceDir: string;
 /** Aborted when the cell is interrupted: pass it to fetch and long async work. */
 declare const signal: AbortSignal;
 type Timeframe = '1Min' | '5Min' | '15Min' | '1Hour' | '1Day';
@@ -128,7 +137,19 @@ interface BacktestResult {
 /** Runs a backtest on the lake's bars; throws BacktestFailed naming the reason when it cannot. */
 declare function backtest(req: BarRequest & { strategy: StrategyDefinition | string; params?: Record<string, unknown>; config?: { initialCash?: number; allowShort?: boolean; [k: string]: unknown } }): Promise<BacktestResult>;
 // The kernel's own declarations (engine/kernel/api-types.ts) are the fuller twin of these.
-declare module 'studio' { export { sql, display, workspaceDir, bars, backtest, indicators, strategies, defineStrategy, z }; }
+declare module 'studio' {
+  export const sql: typeof globalThis.sql;
+  export const sqlTable: typeof globalThis.sqlTable;
+  export const lake: typeof globalThis.lake;
+  export const display: typeof globalThis.display;
+  export const workspaceDir: typeof globalThis.workspaceDir;
+  export const bars: typeof globalThis.bars;
+  export const backtest: typeof globalThis.backtest;
+  export const indicators: typeof globalThis.indicators;
+  export const strategies: typeof globalThis.strategies;
+  export const defineStrategy: typeof globalThis.defineStrategy;
+  export const z: typeof globalThis.z;
+}
 
 interface Console { log(...a: unknown[]): void; info(...a: unknown[]): void; warn(...a: unknown[]): void; error(...a: unknown[]): void; debug(...a: unknown[]): void; table(data: unknown, columns?: string[]): void; time(label?: string): void; timeEnd(label?: string): void; }
 declare var console: Console;
