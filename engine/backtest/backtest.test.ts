@@ -9,7 +9,8 @@ import { exampleStrategies } from '../core/strategy/examples/index';
 import { writeSampleLake } from '../lake/sample';
 import { EXAMPLE_SOURCES } from './example-sources';
 import { BacktestInputError, BacktestRunError, type BacktestSpec, runBacktestJob } from './job';
-import { listRuns, readRun } from './runs';
+import { listRuns, readRun, readRunDetail } from './runs';
+import { runDetail } from './summary';
 import { StrategyLoadError, compileStrategyFile, fromSource, loadStrategy, seedExampleStrategies } from './strategies';
 
 let ws: string;
@@ -195,5 +196,27 @@ describe('a backtest job on the lake', () => {
       c.closeSync();
       db.closeSync();
     }
+  });
+
+  it('reads a stored run back into the chart data the run gave: the curve cut the same way, the last 1,000 closed trades', async () => {
+    // In and out of both symbols on alternate bars: ~1,950 trades over five sessions of minute bars.
+    const file = strategyFile(
+      'flip.ts',
+      [
+        "import { z } from 'zod';",
+        "import { defineStrategy } from 'strategy-studio';",
+        "export default defineStrategy({ name: 'flip', params: z.object({}), create: (ctx) => ({ onBar(bar) {",
+        "  if (ctx.portfolio.qty(bar.symbol) === 0) ctx.orders.submit({ symbol: bar.symbol, side: 'buy', qty: 10, type: 'market' });",
+        '  else ctx.orders.closePosition(bar.symbol);',
+        '} }) });',
+      ].join('\n'),
+    );
+    const r = await runBacktestJob(ws, spec({ strategy: file, symbols: ['ZALF', 'ZBRV'], timeframe: '1Min' }));
+    expect(r.summary.trades).toBeGreaterThan(1000);
+    const back = await readRunDetail(ws, r.runId as string, 60);
+    expect(back).toEqual(runDetail(r.result, 60));
+    expect(back?.trades).toHaveLength(1000);
+    expect(back?.tradesTotal).toBe(r.summary.trades);
+    expect(await readRunDetail(ws, 'no-such-run', 60)).toBeNull();
   });
 });

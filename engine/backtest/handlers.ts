@@ -10,7 +10,7 @@ import { BarRequestError } from './bars';
 import { BacktestInputError, type BacktestSpec, type PreparedBacktest, type StreamedBacktest, runBacktestJob } from './job';
 import { runOnPool, runStreamOnWorker } from './pool';
 import { shareTickData } from './task';
-import { listRuns, readRun } from './runs';
+import { listRuns, readRun, readRunDetail } from './runs';
 import { StrategyLoadError, availableStrategies, loadStrategy } from './strategies';
 import { runSweep, runWalkForward } from './sweep';
 import { type SweepArgs, prepareSweep } from './sweep-setup';
@@ -163,11 +163,16 @@ export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, 
       return { canceled: ac !== undefined };
     },
     'backtest.runs': ({ includeFailed }) =>
-      listRuns(deps.workspaceDir(), { includeFailed }).map((r) => ({ id: r.id, status: r.status, strategy: r.strategy, createdAt: r.createdAt, finishedAt: r.finishedAt, error: r.error })),
-    'backtest.getRun': ({ id }) => {
+      listRuns(deps.workspaceDir(), { includeFailed }).map((r) => {
+        const s = r.status === 'done' ? readRun(deps.workspaceDir(), r.id)?.summary : undefined;
+        const brief = s ? { symbols: s.symbols, timeframe: s.timeframe, params: s.params, totalReturn: s.totalReturn, sharpe: s.sharpe, trades: s.trades, bars: s.bars } : null;
+        return { id: r.id, status: r.status, strategy: r.strategy, createdAt: r.createdAt, finishedAt: r.finishedAt, error: r.error, brief };
+      }),
+    'backtest.getRun': async ({ id, detailPoints }) => {
       const r = readRun(deps.workspaceDir(), id);
       if (r === null) throw new RpcError('not_found', `no finished run '${id}'`);
-      return { id, summary: r.summary };
+      const detail = detailPoints !== undefined ? await readRunDetail(deps.workspaceDir(), id, detailPoints) : null;
+      return { id, summary: r.summary, ...(detail !== null ? { detail } : {}) };
     },
     'backtest.strategies': async () => {
       const dir = deps.workspaceDir();

@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { BacktestResult } from '../core/backtest/runner';
 import { writeFileAtomic } from '../util/atomic';
-import type { BacktestSummary } from './summary';
+import { readNumberColumns } from '../lake/read';
+import { type BacktestDetail, type BacktestSummary, MAX_DETAIL_TRADES, equityDetail, finite, isoOfNs } from './summary';
 
 export type RunStatus = 'running' | 'done' | 'failed';
 
@@ -117,6 +118,48 @@ export function readRun(workspaceDir: string, id: string): { record: RunRecord; 
   if (record === null || record.status !== 'done') return null;
   const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as BacktestSummary;
   return { record, summary };
+}
+
+/**
+ * A finished run's chart data read back from its Parquet files: the same as runDetail gave when
+ * it ran (equity cut to `maxPoints` keeping each bucket's deepest step, the last closed trades).
+ * Null for unknown, failed or unfinished runs.
+ */
+export async function readRunDetail(workspaceDir: string, id: string, maxPoints: number): Promise<BacktestDetail | null> {
+  if (readRun(workspaceDir, id) === null) return null;
+  const dir = path.join(runsDir(workspaceDir), id);
+  const file = (name: string) => `'${path.join(dir, name).replaceAll("'", "''")}'`;
+  const db = await DuckDBInstance.create(':memory:', { threads: '1' });
+  const c = await db.connect();
+  try {
+    const [ts, equity] = await readNumberColumns(c, `select ts_ns, equity from read_parquet(${file('equity.parquet')}) order by ts_ns`, [true, false]);
+    // Closed trades are written first, in the order they closed; the open ones follow.
+    const closed = (await c.runAndReadAll(`select count(*) from read_parquet(${file('trades.parquet')}) where closed`)).getRowsJS()[0][0];
+    const rows = (
+      await c.runAndReadAll(
+        `select symbol, side, qty, entry_ts_ns, exit_ts_ns, entry_price, exit_price, pnl, return_pct, bars, mae, mfe
+         from (select *, row_number() over () as k from read_parquet(${file('trades.parquet')})) where closed order by k offset greatest(0, ${Number(closed)} - ${MAX_DETAIL_TRADES})`,
+      )
+    ).getRowObjectsJS();
+    const trades = rows.map((r) => ({
+      symbol: String(r.symbol),
+      side: r.side as 'long' | 'short',
+      qty: Number(r.qty),
+      entryTs: isoOfNs(r.entry_ts_ns as bigint),
+      exitTs: isoOfNs(r.exit_ts_ns as bigint),
+      entryPrice: Number(r.entry_price),
+      exitPrice: Number(r.exit_price),
+      pnl: Number(r.pnl),
+      returnPct: finite(r.return_pct === null ? NaN : Number(r.return_pct)),
+      bars: Number(r.bars),
+      mae: Number(r.mae),
+      mfe: Number(r.mfe),
+    }));
+    return { equity: equityDetail(ts as BigInt64Array, equity as Float64Array, maxPoints), trades, tradesTotal: Number(closed) };
+  } finally {
+    c.closeSync();
+    db.closeSync();
+  }
 }
 
 type Column = readonly [name: string, type: 'BIGINT' | 'DOUBLE' | 'VARCHAR' | 'BOOLEAN'];

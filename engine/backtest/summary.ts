@@ -107,7 +107,8 @@ export interface BacktestDetail {
   tradesTotal: number;
 }
 
-const MAX_DETAIL_TRADES = 1000;
+/** At most this many of the last closed trades go into a detail. */
+export const MAX_DETAIL_TRADES = 1000;
 
 /**
  * Chart data for a UI: the equity curve and its drawdown (a fraction below the running peak,
@@ -115,7 +116,26 @@ const MAX_DETAIL_TRADES = 1000;
  * — so the chart's worst drawdown is the run's — and the last closed trades.
  */
 export function runDetail(result: BacktestResult, maxPoints: number): BacktestDetail {
-  const { ts, equity } = result.equity;
+  const closed = result.trades;
+  const trades = closed.slice(Math.max(0, closed.length - MAX_DETAIL_TRADES)).map((t) => ({
+    symbol: t.symbol,
+    side: t.side,
+    qty: t.qty,
+    entryTs: isoOfNs(t.entryTs),
+    exitTs: isoOfNs(t.exitTs),
+    entryPrice: t.entryPrice,
+    exitPrice: t.exitPrice,
+    pnl: t.pnl,
+    returnPct: finite(t.returnPct),
+    bars: t.bars,
+    mae: t.mae,
+    mfe: t.mfe,
+  }));
+  return { equity: equityDetail(result.equity.ts, result.equity.equity, maxPoints), trades, tradesTotal: closed.length };
+}
+
+/** The chart half of runDetail: the curve cut to `maxPoints`, each bucket's deepest step kept. */
+export function equityDetail(ts: BigInt64Array, equity: Float64Array, maxPoints: number): BacktestDetail['equity'] {
   const n = ts.length;
   const dd = new Float64Array(n);
   let peak = -Infinity;
@@ -135,22 +155,7 @@ export function runDetail(result: BacktestResult, maxPoints: number): BacktestDe
     out.equity.push(equity[pick]);
     out.drawdown.push(dd[pick]);
   }
-  const closed = result.trades;
-  const trades = closed.slice(Math.max(0, closed.length - MAX_DETAIL_TRADES)).map((t) => ({
-    symbol: t.symbol,
-    side: t.side,
-    qty: t.qty,
-    entryTs: isoOfNs(t.entryTs),
-    exitTs: isoOfNs(t.exitTs),
-    entryPrice: t.entryPrice,
-    exitPrice: t.exitPrice,
-    pnl: t.pnl,
-    returnPct: finite(t.returnPct),
-    bars: t.bars,
-    mae: t.mae,
-    mfe: t.mfe,
-  }));
-  return { equity: out, trades, tradesTotal: closed.length };
+  return out;
 }
 
 export interface MonteCarloSummary {

@@ -300,9 +300,14 @@ describe('the host contract', () => {
       const middle = progress.slice(1, -1);
       expect(middle.length).toBeGreaterThanOrEqual(90);
       expect(middle.every((p, i) => p.total === 1170 && !p.finished && p.done > (i > 0 ? middle[i - 1].done : 0))).toBe(true);
-      const runs = (await call('backtest.runs', {})) as unknown as { id: string; status: string }[];
+      const runs = (await call('backtest.runs', {})) as unknown as { id: string; status: string; brief: unknown }[];
       expect(runs.map((r) => r.id)).toEqual([run.runId]);
+      expect(runs[0].brief).toEqual({ symbols: ['ZALF'], timeframe: '1Min', params: { fast: 10, slow: 30, size: 100 }, totalReturn: (run.summary as { totalReturn: number }).totalReturn, sharpe: (run.summary as { sharpe: number }).sharpe, trades: summary.trades, bars: 3 * 390 });
       expect(((await call('backtest.getRun', { id: run.runId })).summary as { bars: number }).bars).toBe(3 * 390);
+      // Opened again later, the stored run gives the chart data the run gave, read back from its Parquet files.
+      const reopened = await call('backtest.getRun', { id: run.runId, detailPoints: 100 });
+      expect(reopened.detail).toEqual(run.detail);
+      expect((await call('backtest.getRun', { id: run.runId, detailPoints: 7 })).detail).toMatchObject({ tradesTotal: summary.trades });
 
       const sweep = await call('backtest.sweep', { strategy: 'sma-cross', symbols: ['ZALF'], timeframe: '1Min', grid: ['fast=2:5', 'slow=20,30'], workers: 2 });
       expect(sweep).toMatchObject({ combinations: 8, completed: 8, canceled: false });

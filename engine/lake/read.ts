@@ -124,15 +124,42 @@ function rangeSql(q: BarsQuery): string {
 }
 
 /** Copies one DuckDB result chunk's 8 columns into `b` at row `at`, straight from the vectors. */
-function copyChunk(chunk: DuckDBDataChunk, b: BarColumns, at: number, from: number, count: number): void {
-  const raw = chunk.chunk;
-  const cols = [b.ts, b.open, b.high, b.low, b.close, b.volume, b.vwap, b.tradeCount] as const;
+/** Column `col` of a chunk of 8-byte values (BIGINT/TIMESTAMP or DOUBLE), as a view of DuckDB's memory (valid while the chunk is). */
+function columnView(chunk: DuckDBDataChunk, col: number, int64: boolean): BigInt64Array | Float64Array {
   const n = chunk.rowCount;
-  for (let col = 0; col < 8; col++) {
-    const bytes = duckdb.vector_get_data(duckdb.data_chunk_get_vector(raw, col), n * 8);
-    const src = col === 0 ? new BigInt64Array(bytes.buffer, bytes.byteOffset, n) : new Float64Array(bytes.buffer, bytes.byteOffset, n);
-    (cols[col] as BigInt64Array | Float64Array).set(src.subarray(from, from + count) as never, at);
+  const bytes = duckdb.vector_get_data(duckdb.data_chunk_get_vector(chunk.chunk, col), n * 8);
+  return int64 ? new BigInt64Array(bytes.buffer, bytes.byteOffset, n) : new Float64Array(bytes.buffer, bytes.byteOffset, n);
+}
+
+function copyChunk(chunk: DuckDBDataChunk, b: BarColumns, at: number, from: number, count: number): void {
+  const cols = [b.ts, b.open, b.high, b.low, b.close, b.volume, b.vwap, b.tradeCount] as const;
+  for (let col = 0; col < 8; col++) (cols[col] as BigInt64Array | Float64Array).set(columnView(chunk, col, col === 0).subarray(from, from + count) as never, at);
+}
+
+/**
+ * The result of `sql` (NOT NULL BIGINT or DOUBLE columns, as `int64` says column by column) as
+ * typed arrays, copied chunk by chunk rather than row by row: for long series such as a run's
+ * equity curve.
+ */
+export async function readNumberColumns(c: DuckDBConnection, sql: string, int64: readonly boolean[]): Promise<(BigInt64Array | Float64Array)[]> {
+  const result = await c.stream(sql);
+  const parts: (BigInt64Array | Float64Array)[][] = int64.map(() => []);
+  let rows = 0;
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    int64.forEach((big, col) => parts[col].push(columnView(chunk, col, big).slice()));
+    rows += chunk.rowCount;
   }
+  return int64.map((big, col) => {
+    const out = big ? new BigInt64Array(rows) : new Float64Array(rows);
+    let at = 0;
+    for (const p of parts[col]) {
+      out.set(p as never, at);
+      at += p.length;
+    }
+    return out;
+  });
 }
 
 function isSorted(ts: BigInt64Array, from: number, to: number, prev: bigint | null): boolean {

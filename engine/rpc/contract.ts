@@ -355,9 +355,26 @@ export const methods = {
   'backtest.cancel': { args: z.object({ jobId: z.string().min(1) }), result: z.object({ canceled: z.boolean() }) },
   'backtest.runs': {
     args: z.object({ includeFailed: z.boolean().optional() }),
-    result: z.array(z.object({ id: z.string(), status: RunStatus, strategy: z.string(), createdAt: z.string(), finishedAt: z.string().nullable(), error: z.string().nullable() })),
+    result: z.array(
+      z.object({
+        id: z.string(),
+        status: RunStatus,
+        strategy: z.string(),
+        createdAt: z.string(),
+        finishedAt: z.string().nullable(),
+        error: z.string().nullable(),
+        /** What a list of runs shows of a finished one (null for a failed or unfinished run). */
+        brief: z
+          .object({ symbols: z.array(z.string()), timeframe: z.string(), params: z.record(z.string(), z.unknown()), totalReturn: z.number().nullable(), sharpe: z.number().nullable(), trades: z.number().int(), bars: z.number().int() })
+          .nullable(),
+      }),
+    ),
   },
-  'backtest.getRun': { args: z.object({ id: z.string().min(1) }), result: z.object({ id: z.string(), summary: BacktestSummary }) },
+  'backtest.getRun': {
+    /** detailPoints: also the chart data, read back from the run's Parquet files (as backtest.run gave it). */
+    args: z.object({ id: z.string().min(1), detailPoints: z.number().int().min(2).max(100_000).optional() }),
+    result: z.object({ id: z.string(), summary: BacktestSummary, detail: BacktestDetail.optional() }),
+  },
   'backtest.strategies': {
     args: Empty,
     result: z.array(z.object({

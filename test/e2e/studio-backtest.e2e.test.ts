@@ -174,4 +174,17 @@ describe('the Studio view', () => {
     expect(await page.getByTestId('wf-summary').textContent()).toMatch(/^3 folds in [\d.]+ s; \d of 3 out-of-sample folds profitable; stitched: return -?[\d.]+%/);
     await page.locator('[data-testid=wf-results] .plotly-output .main-svg').first().waitFor({ timeout: 60_000 });
   });
+
+  it('lists the stored runs and opens one: its metrics, chart and trades read back from runs/', async () => {
+    const stored = storedRuns();
+    await expect.poll(() => page.getByTestId('run-card').count()).toBe(fs.readdirSync(path.join(served.workspace, 'runs')).length);
+    // An sma-cross 5/20 run on the first daily symbol, without costs.
+    const first = stored.find((r) => r.summary.params.fast === 5 && r.summary.params.slow === 20 && r.request.fees === 'none' && r.request.stream === undefined);
+    expect(first).toBeDefined();
+    await page.locator(`[data-testid=run-card][data-run="${first?.id}"]`).click();
+    await expect.poll(() => page.getByTestId('metric-final-equity').locator('.metric-value').textContent()).toBe(first?.summary.finalEquity.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }));
+    expect(await page.getByTestId('metric-trades').locator('.metric-value').textContent()).toBe(String(first?.summary.trades));
+    expect(await page.getByTestId('trade-row').count()).toBe(Math.min(first?.summary.trades ?? 0, 1000));
+    await page.locator('.equity-chart .main-svg').first().waitFor({ timeout: 60_000 });
+  });
 });

@@ -12,6 +12,7 @@ import './studio.css';
 const PlotlyOutput = lazy(() => import('../../outputs/PlotlyOutput'));
 type Strategies = Result<'backtest.strategies'>;
 type Run = Result<'backtest.run'>;
+type Runs = Result<'backtest.runs'>;
 type Tf = '1Min' | '5Min' | '15Min' | '1Hour' | '1Day';
 const TIMEFRAMES: Tf[] = ['1Min', '5Min', '15Min', '1Hour', '1Day'];
 const DRAG_TYPE = 'application/x-studio-strategy';
@@ -38,13 +39,18 @@ export function StudioView({ connection }: { connection: Connection }) {
   const [latency, setLatency] = useState('0');
   const [streamed, setStreamed] = useState(false);
   const [tab, setTab] = useState<'backtest' | 'sweep'>('backtest');
+  const [runs, setRuns] = useState<Runs>([]);
   const [jobId, setJobId] = useState<string | null>(null);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const [run, setRun] = useState<Run | null>(null);
   const [err, setErr] = useState<string | null>(null);
   const [dragOver, setDragOver] = useState(false);
 
+  const loadRuns = useCallback(() => {
+    rpc.call('backtest.runs', { includeFailed: true }).then(setRuns, (e: Error) => setErr(e.message));
+  }, [rpc]);
   const load = useCallback(() => {
+    loadRuns();
     rpc.call('backtest.strategies', {}).then(setStrategies, (e: Error) => setErr(e.message));
     rpc.call('lake.datasets', {}).then(
       (d) => {
@@ -58,7 +64,7 @@ export function StudioView({ connection }: { connection: Connection }) {
       },
       (e: Error) => setErr(e.message),
     );
-  }, [rpc]);
+  }, [rpc, loadRuns]);
   useEffect(load, [load]);
   // A new workspace writes its sample lake in the background: look again when that work is done.
   useEvent(connection, 'progress', (p) => {
@@ -115,7 +121,19 @@ export function StudioView({ connection }: { connection: Connection }) {
       .finally(() => {
         setJobId(null);
         setProgress(null);
+        loadRuns();
       });
+  };
+  /** Shows a stored run's results, read back from runs/. */
+  const openRun = (id: string) => {
+    setErr(null);
+    rpc.call('backtest.getRun', { id, detailPoints: CHART_POINTS }).then(
+      (r) => {
+        setRun({ jobId: '', runId: r.id, summary: r.summary, detail: r.detail });
+        setTab('backtest');
+      },
+      (e: Error) => setErr(e.message),
+    );
   };
   /** A sweep row: its parameters go into the form, and it runs as a backtest. */
   const pick = (params: Record<string, unknown>) => {
@@ -136,7 +154,7 @@ export function StudioView({ connection }: { connection: Connection }) {
         { type: 'scatter', mode: 'lines', name: 'drawdown', x: d.equity.ts, y: d.equity.drawdown.map((v) => v * 100), xaxis: 'x', yaxis: 'y2', fill: 'tozeroy', line: { width: 1, color: '#c62828' } },
       ],
       layout: {
-        title: { text: `${run.summary.strategy} · ${run.summary.symbols.join(', ')} · ${run.summary.timeframe}` },
+        title: { text: `${run.summary.strategy} · ${run.summary.symbols.join(', ')} · ${run.summary.timeframe} · ${Object.entries(run.summary.params).map(([k, v]) => `${k}=${String(v)}`).join(' ')}` },
         showlegend: false,
         xaxis: { type: 'date' },
         yaxis: { domain: [0.32, 1], title: { text: 'equity' } },
@@ -189,6 +207,26 @@ export function StudioView({ connection }: { connection: Connection }) {
           </div>
         ))}
         <div className="muted small hint">Drag a strategy onto the backtest panel, or click it.</div>
+        <div className="sidebar-title runs-title">Runs</div>
+        {runs.length === 0 && <div className="muted small hint">Finished backtests are kept in the workspace's runs/ folder and listed here.</div>}
+        {runs.map((r) => (
+          <div
+            key={r.id}
+            className={`run-card ${r.status} ${run?.runId === r.id ? 'active' : ''}`}
+            data-testid="run-card"
+            data-run={r.id}
+            onClick={() => r.status === 'done' && openRun(r.id)}
+            title={r.error ?? `${r.id}: ${Object.entries(r.brief?.params ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`}
+          >
+            <div>
+              <strong>{r.strategy}</strong> <span className="muted small">{r.brief ? `${r.brief.symbols.join(',')} · ${r.brief.timeframe}` : r.status}</span>
+            </div>
+            <div className="muted small">
+              {r.createdAt.slice(0, 16).replace('T', ' ')}
+              {r.brief ? ` · ${pct(r.brief.totalReturn)} · ${r.brief.trades} trades` : r.error ? ` · ${r.error}` : ''}
+            </div>
+          </div>
+        ))}
       </aside>
       <section className="studio-main">
         <div
