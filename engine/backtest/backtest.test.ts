@@ -10,7 +10,8 @@ import { writeSampleLake } from '../lake/sample';
 import { EXAMPLE_SOURCES } from './example-sources';
 import { BacktestInputError, BacktestRunError, type BacktestSpec, runBacktestJob } from './job';
 import { listRuns, readRun, readRunDetail } from './runs';
-import { runDetail } from './summary';
+import { monthlyReturns, runDetail } from './summary';
+import { newYorkToUtcNs } from '../core/calendar/newYork';
 import { StrategyLoadError, compileStrategyFile, fromSource, loadStrategy, seedExampleStrategies } from './strategies';
 
 let ws: string;
@@ -218,5 +219,21 @@ describe('a backtest job on the lake', () => {
     expect(back?.trades).toHaveLength(1000);
     expect(back?.tradesTotal).toBe(r.summary.trades);
     expect(await readRunDetail(ws, 'no-such-run', 60)).toBeNull();
+  });
+});
+
+describe('monthly returns', () => {
+  it('compound each New York calendar month from the last equity of the month before', () => {
+    // Session closes at 16:00 New York, across a year end and the March clock change.
+    const at = (d: string) => newYorkToUtcNs(d, 16);
+    const ts = BigInt64Array.from([at('2023-12-28'), at('2023-12-29'), at('2024-01-31'), at('2024-02-01'), at('2024-03-29'), at('2024-04-01')]);
+    const equity = Float64Array.from([101, 102, 99, 100, 110, 121]);
+    const m = monthlyReturns(ts, equity, 100);
+    expect(m.map((x) => x.month)).toEqual(['2023-12', '2024-01', '2024-02', '2024-03', '2024-04']);
+    expect(m.map((x) => x.return)).toEqual([102 / 100 - 1, 99 / 102 - 1, 100 / 99 - 1, 110 / 100 - 1, 121 / 110 - 1]);
+    // A month's last step late in the evening UTC is still that month in New York (21:00Z on 01-31 in winter).
+    const late = monthlyReturns(BigInt64Array.from([newYorkToUtcNs('2024-01-31', 23, 59), newYorkToUtcNs('2024-02-01', 0, 1)]), Float64Array.from([100, 101]), 100);
+    expect(late.map((x) => x.month)).toEqual(['2024-01', '2024-02']);
+    expect(monthlyReturns(new BigInt64Array(0), new Float64Array(0), 100)).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { BacktestResult } from '../core/backtest/runner';
 import { writeFileAtomic } from '../util/atomic';
 import { readNumberColumns } from '../lake/read';
-import { type BacktestDetail, type BacktestSummary, MAX_DETAIL_TRADES, equityDetail, finite, isoOfNs } from './summary';
+import { type BacktestDetail, type BacktestSummary, MAX_DETAIL_TRADES, equityDetail, finite, isoOfNs, monthlyReturns } from './summary';
 
 export type RunStatus = 'running' | 'done' | 'failed';
 
@@ -126,7 +126,8 @@ export function readRun(workspaceDir: string, id: string): { record: RunRecord; 
  * Null for unknown, failed or unfinished runs.
  */
 export async function readRunDetail(workspaceDir: string, id: string, maxPoints: number): Promise<BacktestDetail | null> {
-  if (readRun(workspaceDir, id) === null) return null;
+  const stored = readRun(workspaceDir, id);
+  if (stored === null) return null;
   const dir = path.join(runsDir(workspaceDir), id);
   const file = (name: string) => `'${path.join(dir, name).replaceAll("'", "''")}'`;
   const db = await DuckDBInstance.create(':memory:', { threads: '1' });
@@ -155,7 +156,7 @@ export async function readRunDetail(workspaceDir: string, id: string, maxPoints:
       mae: Number(r.mae),
       mfe: Number(r.mfe),
     }));
-    return { equity: equityDetail(ts as BigInt64Array, equity as Float64Array, maxPoints), trades, tradesTotal: Number(closed) };
+    return { equity: equityDetail(ts as BigInt64Array, equity as Float64Array, maxPoints), monthly: monthlyReturns(ts as BigInt64Array, equity as Float64Array, stored.summary.initialCash), trades, tradesTotal: Number(closed) };
   } finally {
     c.closeSync();
     db.closeSync();

@@ -2,6 +2,7 @@
 // holds and what the host returns. Timing fields are the only ones that differ between two runs
 // of the same inputs; non-finite numbers become null so the JSON stays standard.
 import type { BacktestResult } from '../core/backtest/runner';
+import { newYorkDateOfNs, newYorkToUtcNs } from '../core/calendar/newYork';
 import { monteCarloTrades } from '../core/metrics/montecarlo';
 
 export interface BacktestSummary {
@@ -90,6 +91,8 @@ export function summarize(result: BacktestResult, extra: { timeframe: string; el
 
 export interface BacktestDetail {
   equity: { ts: string[]; equity: number[]; drawdown: number[] };
+  /** Return of each calendar month (New York), from the last equity of the month before (or the starting cash). */
+  monthly: { month: string; return: number }[];
   trades: {
     symbol: string;
     side: 'long' | 'short';
@@ -131,7 +134,42 @@ export function runDetail(result: BacktestResult, maxPoints: number): BacktestDe
     mae: t.mae,
     mfe: t.mfe,
   }));
-  return { equity: equityDetail(result.equity.ts, result.equity.equity, maxPoints), trades, tradesTotal: closed.length };
+  const { ts, equity } = result.equity;
+  return { equity: equityDetail(ts, equity, maxPoints), monthly: monthlyReturns(ts, equity, result.config.initialCash), trades, tradesTotal: closed.length };
+}
+
+/** First index at or after `from` whose time is >= t. */
+function lowerBound(ts: BigInt64Array, t: bigint, from: number): number {
+  let lo = from;
+  let hi = ts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid] < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Each calendar month's return (New York months), from the last equity of the month before, the
+ * first from `initialCash`. Months are found by binary search on the step times, so a long
+ * minute-bar curve costs a few lookups per month rather than a date per step.
+ */
+export function monthlyReturns(ts: BigInt64Array, equity: Float64Array, initialCash: number): { month: string; return: number }[] {
+  const out: { month: string; return: number }[] = [];
+  let prev = initialCash;
+  for (let i = 0; i < ts.length; ) {
+    const month = newYorkDateOfNs(ts[i]).slice(0, 7);
+    const y = Number(month.slice(0, 4));
+    const m = Number(month.slice(5, 7));
+    const next = m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`;
+    const j = lowerBound(ts, newYorkToUtcNs(next), i + 1);
+    const last = equity[j - 1];
+    out.push({ month, return: last / prev - 1 });
+    prev = last;
+    i = j;
+  }
+  return out;
 }
 
 /** The chart half of runDetail: the curve cut to `maxPoints`, each bucket's deepest step kept. */

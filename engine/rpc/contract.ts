@@ -104,6 +104,8 @@ const num = z.number().nullable();
 /** Chart data of one run: equity and drawdown (ISO times, downsampled) and the closed trades. */
 export const BacktestDetail = z.object({
   equity: z.object({ ts: z.array(z.string()), equity: z.array(z.number()), drawdown: z.array(z.number()) }),
+  /** Return of each calendar month (New York), from the month before's last equity (or the starting cash). */
+  monthly: z.array(z.object({ month: z.string(), return: z.number() })),
   trades: z.array(z.object({
     symbol: z.string(),
     side: z.enum(['long', 'short']),

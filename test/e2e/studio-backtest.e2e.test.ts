@@ -20,7 +20,7 @@ beforeAll(async () => {
 afterAll(() => studio?.close());
 
 /** The finished runs the host stored, read from the workspace's runs/ folder. */
-function storedRuns(): { id: string; summary: { trades: number; finalEquity: number; fees: number; params: Record<string, unknown>; symbols: string[] }; request: Record<string, unknown> }[] {
+function storedRuns(): { id: string; summary: { trades: number; finalEquity: number; fees: number; expectancy: number | null; params: Record<string, unknown>; symbols: string[] }; request: Record<string, unknown> }[] {
   const dir = path.join(served.workspace, 'runs');
   if (!fs.existsSync(dir)) return [];
   return fs
@@ -68,6 +68,11 @@ describe('the Studio view', () => {
     const chart = page.locator('.equity-chart [data-testid=plotly-output]');
     await chart.locator('.main-svg').first().waitFor({ timeout: 60_000 });
     expect(await chart.locator('g.trace.scatter').count()).toBe(2);
+    // The monthly-returns heatmap: a row per year of the run.
+    await page.locator('[data-testid=monthly-returns] .heatmaplayer').first().waitFor({ timeout: 60_000 });
+    const years = await page.locator('[data-testid=monthly-returns] .ytick text').allTextContents();
+    expect(years.length).toBeGreaterThan(0);
+    for (const y of years) expect(y).toMatch(/^20\d\d$/);
   });
 
   it('says which parameter is out of range, and stores no result for it', async () => {
@@ -186,5 +191,24 @@ describe('the Studio view', () => {
     expect(await page.getByTestId('metric-trades').locator('.metric-value').textContent()).toBe(String(first?.summary.trades));
     expect(await page.getByTestId('trade-row').count()).toBe(Math.min(first?.summary.trades ?? 0, 1000));
     await page.locator('.equity-chart .main-svg').first().waitFor({ timeout: 60_000 });
+  });
+
+  it('adds a Monte Carlo of the trade sequence when asked, and the trade and drawdown figures', async () => {
+    await page.getByTestId('bt-monte-carlo').check();
+    const storedIds = new Set(storedRuns().map((r) => r.id));
+    const before = storedIds.size;
+    await page.getByTestId('bt-run').click();
+    await expect.poll(() => storedRuns().length, { timeout: 60_000 }).toBe(before + 1);
+    await page.getByTestId('monte-carlo').waitFor({ timeout: 60_000 });
+    const trades = await page.getByTestId('metric-trades').locator('.metric-value').textContent();
+    expect(await page.getByTestId('monte-carlo').textContent()).toContain(`2,000 bootstrap resamples of ${trades} trades`);
+    const [low, median, high] = ((await page.getByTestId('mc-return').textContent()) ?? '').split(' … ').map((t) => Number(t.replace('%', '')));
+    expect(low).toBeLessThanOrEqual(median);
+    expect(median).toBeLessThanOrEqual(high);
+    const latest = storedRuns().find((r) => !storedIds.has(r.id));
+    expect(await page.getByTestId('metric-expectancy').locator('.metric-value').textContent()).toBe(
+      latest?.summary.expectancy === null ? '—' : latest?.summary.expectancy?.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }),
+    );
+    expect(await page.getByTestId('metric-dd-duration').locator('.metric-value').textContent()).toMatch(/^\d+ days$|^—$/);
   });
 });

@@ -19,6 +19,8 @@ const DRAG_TYPE = 'application/x-studio-strategy';
 const CHART_POINTS = 1500;
 /** Dates per lake read of a streamed run (the CLI's --chunk-days default). */
 const STREAM_CHUNK_DAYS = 64;
+/** Trade-sequence resamples of the Monte Carlo option. */
+const MONTE_CARLO_PATHS = 2000;
 
 const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(2)}%`);
 const fix = (x: number | null, d = 2) => (x === null ? '—' : x.toFixed(d));
@@ -38,6 +40,7 @@ export function StudioView({ connection }: { connection: Connection }) {
   const [slippage, setSlippage] = useState('none');
   const [latency, setLatency] = useState('0');
   const [streamed, setStreamed] = useState(false);
+  const [monteCarlo, setMonteCarlo] = useState(false);
   const [tab, setTab] = useState<'backtest' | 'sweep'>('backtest');
   const [runs, setRuns] = useState<Runs>([]);
   const [jobId, setJobId] = useState<string | null>(null);
@@ -113,6 +116,7 @@ export function StudioView({ connection }: { connection: Connection }) {
         params: params ?? spec.params,
         jobId: id,
         detailPoints: CHART_POINTS,
+        ...(monteCarlo ? { monteCarlo: MONTE_CARLO_PATHS } : {}),
       })
       .then(
         (r) => setRun(r),
@@ -173,11 +177,15 @@ export function StudioView({ connection }: { connection: Connection }) {
         ['sharpe', 'Sharpe', fix(s.sharpe)],
         ['sortino', 'Sortino', fix(s.sortino)],
         ['calmar', 'Calmar', fix(s.calmar)],
+        ['volatility', 'Volatility', pct(s.volatility)],
         ['max-drawdown', 'Max drawdown', pct(s.maxDrawdown)],
+        ['dd-duration', 'Longest drawdown', s.maxDrawdownDurationDays === null ? '—' : `${Math.round(s.maxDrawdownDurationDays)} days`],
         ['win-rate', 'Win rate', pct(s.winRate)],
         ['profit-factor', 'Profit factor', fix(s.profitFactor)],
+        ['expectancy', 'Expectancy', s.expectancy === null ? '—' : money(s.expectancy)],
         ['trades', 'Trades', String(s.trades)],
         ['exposure', 'Exposure', pct(s.exposure)],
+        ['turnover', 'Turnover', fix(s.turnover)],
         ['fees', 'Fees', money(s.fees)],
         ['bars', 'Bars', s.bars.toLocaleString('en-US')],
         ['speed', 'Engine', `${Math.round(s.barsPerSecond).toLocaleString('en-US')} bars/s`],
@@ -305,6 +313,9 @@ export function StudioView({ connection }: { connection: Connection }) {
                 <label title={`read the bars from the lake ${STREAM_CHUNK_DAYS} days at a time instead of all at once: memory stays flat however long the run; history reaches back 10,000 bars and the equity curve is thinned to 100,000 points`}>
                   <input type="checkbox" data-testid="bt-stream" checked={streamed} onChange={(e) => setStreamed(e.target.checked)} /> stream from the lake
                 </label>
+                <label title={`resample the closed trades ${MONTE_CARLO_PATHS.toLocaleString('en-US')} times (bootstrap, seeded): ranges of total return and max drawdown, and the chance of a loss`}>
+                  <input type="checkbox" data-testid="bt-monte-carlo" checked={monteCarlo} onChange={(e) => setMonteCarlo(e.target.checked)} /> Monte Carlo
+                </label>
               </div>
               <ParamForm schema={schema} values={values} onChange={setValues} />
               <div className="studio-tabs" role="tablist">
@@ -352,6 +363,7 @@ export function StudioView({ connection }: { connection: Connection }) {
                 </div>
               ))}
             </div>
+            {run?.monteCarlo && <MonteCarlo mc={run.monteCarlo} />}
             {figure && (
               <div className="equity-chart">
                 <Suspense fallback={<div className="muted">loading chart…</div>}>
@@ -359,10 +371,62 @@ export function StudioView({ connection }: { connection: Connection }) {
                 </Suspense>
               </div>
             )}
+            <MonthlyReturns run={run} />
             <TradeList run={run} />
           </div>
         )}
       </section>
+    </div>
+  );
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Years × months of returns, as QuantConnect's report and pyfolio's tear sheet draw them. */
+function MonthlyReturns({ run }: { run: Run | null }) {
+  const monthly = run?.detail?.monthly;
+  const figure = useMemo(() => {
+    if (!monthly || monthly.length < 2) return null;
+    const years = [...new Set(monthly.map((m) => m.month.slice(0, 4)))];
+    const z: (number | null)[][] = years.map(() => MONTHS.map(() => null));
+    for (const m of monthly) z[years.indexOf(m.month.slice(0, 4))][Number(m.month.slice(5, 7)) - 1] = m.return;
+    return {
+      data: [
+        {
+          type: 'heatmap',
+          x: MONTHS,
+          y: years,
+          z,
+          zmid: 0,
+          colorscale: [[0, '#c62828'], [0.5, '#ffffff'], [1, '#2e7d32']],
+          texttemplate: '%{z:.1%}',
+          hovertemplate: '%{y} %{x}: %{z:.2%}<extra></extra>',
+          showscale: false,
+          xgap: 1,
+          ygap: 1,
+        },
+      ],
+      layout: { title: { text: 'monthly returns' }, yaxis: { type: 'category', autorange: 'reversed' }, margin: { t: 36, b: 28 } },
+    };
+  }, [monthly]);
+  if (!figure) return null;
+  return (
+    <div className="monthly-chart" data-testid="monthly-returns" style={{ height: `${90 + 28 * figure.data[0].y.length}px` }}>
+      <Suspense fallback={<div className="muted">loading chart…</div>}>
+        <PlotlyOutput figure={figure} />
+      </Suspense>
+    </div>
+  );
+}
+
+/** Central intervals of the resampled trade sequences, after the run's own figures. */
+function MonteCarlo({ mc }: { mc: NonNullable<Run['monteCarlo']> }) {
+  const range = (i: { low: number | null; median: number | null; high: number | null }) => `${pct(i.low)} … ${pct(i.median)} … ${pct(i.high)}`;
+  return (
+    <div className="monte-carlo muted small" data-testid="monte-carlo">
+      Monte Carlo ({mc.iterations.toLocaleString('en-US')} {mc.method} resamples of {mc.trades} trades, central {Math.round(mc.confidence * 100)}%): total return{' '}
+      <span data-testid="mc-return">{range(mc.totalReturn)}</span>; max drawdown <span data-testid="mc-drawdown">{range(mc.maxDrawdown)}</span>; chance of a loss{' '}
+      <span data-testid="mc-loss">{pct(mc.probabilityOfLoss)}</span>
     </div>
   );
 }
