@@ -1,6 +1,7 @@
 // The flat summary of one backtest: what `studio backtest --json` prints, what runs/<id>/summary.json
 // holds and what the host returns. Timing fields are the only ones that differ between two runs
 // of the same inputs; non-finite numbers become null so the JSON stays standard.
+import { lowerBoundTs } from '../core/backtest/data';
 import type { BacktestResult } from '../core/backtest/runner';
 import { newYorkDateOfNs, newYorkToUtcNs } from '../core/calendar/newYork';
 import { monteCarloTrades } from '../core/metrics/montecarlo';
@@ -138,18 +139,6 @@ export function runDetail(result: BacktestResult, maxPoints: number): BacktestDe
   return { equity: equityDetail(ts, equity, maxPoints), monthly: monthlyReturns(ts, equity, result.config.initialCash), trades, tradesTotal: closed.length };
 }
 
-/** First index at or after `from` whose time is >= t. */
-function lowerBound(ts: BigInt64Array, t: bigint, from: number): number {
-  let lo = from;
-  let hi = ts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid] < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
  * Each calendar month's return (New York months), from the last equity of the month before, the
  * first from `initialCash`. Months are found by binary search on the step times, so a long
@@ -163,7 +152,7 @@ export function monthlyReturns(ts: BigInt64Array, equity: Float64Array, initialC
     const y = Number(month.slice(0, 4));
     const m = Number(month.slice(5, 7));
     const next = m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`;
-    const j = lowerBound(ts, newYorkToUtcNs(next), i + 1);
+    const j = lowerBoundTs(ts, newYorkToUtcNs(next), i + 1);
     const last = equity[j - 1];
     out.push({ month, return: last / prev - 1 });
     prev = last;

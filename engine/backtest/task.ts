@@ -3,7 +3,7 @@
 // Worker threads and the calling thread run the same function, so results do not depend on where
 // a task ran.
 import type { BacktestConfig } from '../core/backtest/config';
-import type { BarColumns, BarData } from '../core/backtest/data';
+import { type BarColumns, type BarData, lowerBoundTs } from '../core/backtest/data';
 import { type BacktestError, type BacktestResult, runBacktest } from '../core/backtest/runner';
 import type { Metrics } from '../core/metrics/metrics';
 import type { StrategyDefinition } from '../core/strategy/types';
@@ -44,24 +44,13 @@ export interface TaskResult {
   tradePnls?: number[];
 }
 
-function lowerBound(ts: BigInt64Array, t: bigint): number {
-  let lo = 0;
-  let hi = ts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid] < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /** Views (no copies) of the bars whose close time lies in [fromNs, toNs]; symbols left with no bars are dropped. */
 export function sliceBarData(data: BarData, fromNs?: bigint, toNs?: bigint): BarData {
   if (fromNs === undefined && toNs === undefined) return data;
   const out: Record<string, BarColumns> = {};
   for (const [sym, c] of Object.entries(data)) {
-    const a = fromNs === undefined ? 0 : lowerBound(c.ts, fromNs);
-    const b = toNs === undefined ? c.ts.length : lowerBound(c.ts, toNs + 1n);
+    const a = fromNs === undefined ? 0 : lowerBoundTs(c.ts, fromNs);
+    const b = toNs === undefined ? c.ts.length : lowerBoundTs(c.ts, toNs + 1n);
     if (b <= a) continue;
     out[sym] = {
       ts: c.ts.subarray(a, b),
@@ -78,7 +67,7 @@ export function sliceBarData(data: BarData, fromNs?: bigint, toNs?: bigint): Bar
 /** Views (no copies) of the trades and quotes whose time lies in [fromNs, toNs]; streams left empty are dropped. */
 export function sliceTickData(ticks: TickData, fromNs?: bigint, toNs?: bigint): TickData {
   if (fromNs === undefined && toNs === undefined) return ticks;
-  const range = (ts: BigInt64Array): [number, number] => [fromNs === undefined ? 0 : lowerBound(ts, fromNs), toNs === undefined ? ts.length : lowerBound(ts, toNs + 1n)];
+  const range = (ts: BigInt64Array): [number, number] => [fromNs === undefined ? 0 : lowerBoundTs(ts, fromNs), toNs === undefined ? ts.length : lowerBoundTs(ts, toNs + 1n)];
   const out: Record<string, SymbolTicks> = {};
   for (const [sym, t] of Object.entries(ticks)) {
     const trades = t.trades;

@@ -67,6 +67,18 @@ export interface BarRow {
 }
 
 /** Builds columns from row objects: convenient for tests and small fixtures. */
+/** First index at or after `from` whose time is >= `t` in increasing times `ts` (ts.length if none). */
+export function lowerBoundTs(ts: BigInt64Array, t: bigint, from = 0): number {
+  let lo = from;
+  let hi = ts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid] < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export function barColumns(rows: readonly BarRow[]): BarColumns {
   const n = rows.length;
   const cols = {
