@@ -76,7 +76,48 @@ export function computeMetrics(input: MetricsInput): Metrics {
 
   // One pass for what does not need the mean (the return sum, the drawdowns, the equity sum and
   // the steps in the market), a second for the deviations from the mean: the same additions in
-  // the same order as one pass each, so the same bits, at half the reads.
+  // the same order as one pass each, so the same bits, at half the reads. Each pass is a function
+  // of its own: as two loops of this one, the first was compiled on the stack before the second
+  // had run, and that code gave up at the second loop on every call (~40% of the time here).
+  const exposure = input.inMarketSteps === undefined ? input.exposure : undefined;
+  const first = firstPass(equity, initialCash, exposure);
+  const { sum, eqSum, maxDd, longestBars, longestEnd, longestPeak } = first;
+  const inMarket = (input.inMarketSteps ?? 0) + first.inMarket;
+  const mean = n > 0 ? sum / n : NaN;
+  const { sq, down } = secondPass(equity, initialCash, mean, rfStep);
+  return assemble({
+    n,
+    years,
+    ppy,
+    rfStep,
+    mean,
+    sumSqDev: sq,
+    sumSqDown: down,
+    maxDd,
+    longestBars,
+    longestNs: longestBars > 0 ? Number(ts[longestEnd] - ts[longestPeak]) : 0,
+    inMarket: input.exposure !== undefined || input.inMarketSteps !== undefined ? inMarket : NaN,
+    eqSum,
+    finalEquity: n > 0 ? equity[n - 1] : initialCash,
+    initialCash,
+    trades: input.tradeStats ?? statsOf(input.tradePnls ?? []),
+    tradedNotional: input.tradedNotional ?? 0,
+  });
+}
+
+interface FirstPass {
+  sum: number;
+  eqSum: number;
+  maxDd: number;
+  longestBars: number;
+  longestEnd: number;
+  longestPeak: number;
+  inMarket: number;
+}
+
+/** Σ step returns, Σ equity, the deepest drawdown and the longest, and the steps with exposure. */
+function firstPass(equity: Float64Array, initialCash: number, exposure: Float64Array | undefined): FirstPass {
+  const n = equity.length;
   let sum = 0;
   let eqSum = 0;
   let prev = initialCash;
@@ -86,8 +127,7 @@ export function computeMetrics(input: MetricsInput): Metrics {
   let longestBars = 0;
   let longestEnd = 0;
   let longestPeak = 0;
-  let inMarket = input.inMarketSteps ?? 0;
-  const exposure = input.inMarketSteps === undefined ? input.exposure : undefined;
+  let inMarket = 0;
   for (let i = 0; i < n; i++) {
     const e = equity[i];
     sum += e / prev - 1;
@@ -109,35 +149,26 @@ export function computeMetrics(input: MetricsInput): Metrics {
       longestPeak = Math.max(0, peakIdx);
     }
   }
-  const mean = n > 0 ? sum / n : NaN;
+  return { sum, eqSum, maxDd, longestBars, longestEnd, longestPeak, inMarket };
+}
+
+/** Σ (r − mean)² and Σ min(0, r − rfStep)² over the step returns. */
+function secondPass(equity: Float64Array, initialCash: number, mean: number, rfStep: number): { sq: number; down: number } {
+  const n = equity.length;
   let sq = 0;
   let down = 0;
-  prev = initialCash;
+  let prev = initialCash;
   for (let i = 0; i < n; i++) {
     const r = equity[i] / prev - 1;
     prev = equity[i];
     sq += (r - mean) * (r - mean);
+    // The downside part, min(0, ex), without a branch on its sign (which is a coin flip while in
+    // the market): (ex − |ex|) / 2 is ex when negative and 0 otherwise, exactly.
     const ex = r - rfStep;
-    if (ex < 0) down += ex * ex;
+    const neg = (ex - Math.abs(ex)) * 0.5;
+    down += neg * neg;
   }
-  return assemble({
-    n,
-    years,
-    ppy,
-    rfStep,
-    mean,
-    sumSqDev: sq,
-    sumSqDown: down,
-    maxDd,
-    longestBars,
-    longestNs: longestBars > 0 ? Number(ts[longestEnd] - ts[longestPeak]) : 0,
-    inMarket: input.exposure !== undefined || input.inMarketSteps !== undefined ? inMarket : NaN,
-    eqSum,
-    finalEquity: n > 0 ? equity[n - 1] : initialCash,
-    initialCash,
-    trades: input.tradeStats ?? statsOf(input.tradePnls ?? []),
-    tradedNotional: input.tradedNotional ?? 0,
-  });
+  return { sq, down };
 }
 
 /** What the trade figures need of the closed trades, summed in closing order. */
@@ -273,18 +304,27 @@ export class MetricsStream {
       this.firstMs = msAt(0);
     }
     let prev = this.prev;
+    // The running sums live in locals for the loop and go back to the fields after it.
+    let sum = this.sum;
+    let wMean = this.wMean;
+    let wM2 = this.wM2;
+    let down = this.down;
+    let eqSum = this.eqSum;
+    const rfStep = this.rfStep;
     for (let k = 0; k < count; k++) {
       const e = equity[k];
       const r = e / prev - 1;
       prev = e;
       const i = this.n++;
-      this.sum += r;
-      const delta = r - this.wMean;
-      this.wMean += delta / (i + 1);
-      this.wM2 += delta * (r - this.wMean);
-      const ex = r - this.rfStep;
-      if (ex < 0) this.down += ex * ex;
-      this.eqSum += e;
+      sum += r;
+      const delta = r - wMean;
+      wMean += delta / (i + 1);
+      wM2 += delta * (r - wMean);
+      // min(0, ex) without a branch on its sign, as in computeMetrics.
+      const ex = r - rfStep;
+      const neg = (ex - Math.abs(ex)) * 0.5;
+      down += neg * neg;
+      eqSum += e;
       if (e >= this.peak) {
         this.peak = e;
         this.peakIdx = i;
@@ -299,6 +339,11 @@ export class MetricsStream {
         this.longestNs = (msAt(k) - (this.peakIdx < 0 ? this.firstMs : this.peakMs)) * 1e6;
       }
     }
+    this.sum = sum;
+    this.wMean = wMean;
+    this.wM2 = wM2;
+    this.down = down;
+    this.eqSum = eqSum;
     this.prev = prev;
     this.last = prev;
     this.lastTs = ts[count - 1];
