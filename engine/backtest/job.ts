@@ -191,6 +191,11 @@ export interface PreparedBacktest {
   config: BacktestConfig;
 }
 
+/** The price adjustment a spec's bars are read with: as asked, else raw next to ticks, else all. */
+export function adjustmentOf(spec: BacktestSpec): Adjustment {
+  return spec.adjustment ?? (spec.ticks !== undefined ? 'raw' : 'all');
+}
+
 /** The spec's symbols and settings, its strategy loaded and its params checked: no data read yet. */
 async function loadSpec(workspaceDir: string, spec: BacktestSpec, opts: JobOptions) {
   if (spec.symbols.length === 0) throw new BacktestInputError('--symbols: give at least one symbol');
@@ -202,7 +207,7 @@ async function loadSpec(workspaceDir: string, spec: BacktestSpec, opts: JobOptio
   if (spec.ticks !== undefined && spec.adjustment !== undefined && spec.adjustment !== 'raw') {
     throw new BacktestInputError(`--adjustment ${spec.adjustment} with --ticks: ticks are stored raw, so a run with ticks reads bars raw too and applies splits and dividends to positions (leave --adjustment out or give raw)`);
   }
-  return { symbols, config, strategy, params, lakeDir: path.join(workspaceDir, 'lake'), adjustment: spec.adjustment ?? (spec.ticks !== undefined ? 'raw' : 'all') };
+  return { symbols, config, strategy, params, lakeDir: path.join(workspaceDir, 'lake'), adjustment: adjustmentOf(spec) };
 }
 
 /** Loads the strategy, checks the params and reads the bars: everything short of running. */
@@ -240,7 +245,7 @@ export async function runBacktestJob(workspaceDir: string, spec: BacktestSpec, o
     const prepared = { strategy, params, symbols, data, ticks, config };
     const outcome = opts.execute !== undefined ? await opts.execute(prepared) : runBacktest({ strategy: strategy.definition, params, data, ticks, config: { ...config, onProgress: opts.onProgress } });
     if (!outcome.ok) throw outcomeError(strategy, outcome);
-    const summary = summarize(outcome.result, { timeframe: spec.timeframe, elapsedMs: 0 });
+    const summary = summarize(outcome.result, { timeframe: spec.timeframe, adjustment: adjustmentOf(spec), elapsedMs: 0 });
     if (run !== null) await completeRun(run, outcome.result, summary);
     summary.elapsedMs = performance.now() - t0;
     return { summary, result: outcome.result, runId: run?.id ?? null, prepared };
@@ -276,7 +281,7 @@ async function runStreamedJob(workspaceDir: string, spec: BacktestSpec, stream: 
         ? await opts.executeStream(streamed)
         : await runBacktestStream({ strategy: strategy.definition, symbols, chunks: source.windows, params, config: { ...config, onProgress: opts.onProgress }, stream: streamed.stream });
     if (!outcome.ok) throw outcomeError(strategy, outcome);
-    const summary = summarize(outcome.result, { timeframe: spec.timeframe, elapsedMs: 0 });
+    const summary = summarize(outcome.result, { timeframe: spec.timeframe, adjustment: adjustmentOf(spec), elapsedMs: 0 });
     if (run !== null) await completeRun(run, outcome.result, summary);
     summary.elapsedMs = performance.now() - t0;
     return { summary, result: outcome.result, runId: run?.id ?? null, prepared: { strategy, params, symbols, data: {}, config } };

@@ -2,6 +2,7 @@
 // holds and what the host returns. Timing fields are the only ones that differ between two runs
 // of the same inputs; non-finite numbers become null so the JSON stays standard.
 import { lowerBoundTs } from '../core/backtest/data';
+import type { Adjustment } from '../lake/read';
 import type { BacktestResult } from '../core/backtest/runner';
 import { newYorkDateOfNs, newYorkToUtcNs } from '../core/calendar/newYork';
 import { monteCarloTrades } from '../core/metrics/montecarlo';
@@ -11,6 +12,8 @@ export interface BacktestSummary {
   params: Record<string, unknown>;
   symbols: string[];
   timeframe: string;
+  /** How the bars were adjusted for splits and dividends (absent in runs stored before it was recorded). */
+  adjustment?: Adjustment;
   firstBar: string | null;
   lastBar: string | null;
   initialCash: number;
@@ -51,7 +54,7 @@ export function isoOfNs(ns: bigint): string {
   return new Date(Number(ns / 1_000_000n)).toISOString();
 }
 
-export function summarize(result: BacktestResult, extra: { timeframe: string; elapsedMs: number }): BacktestSummary {
+export function summarize(result: BacktestResult, extra: { timeframe: string; adjustment?: Adjustment; elapsedMs: number }): BacktestSummary {
   const m = result.metrics;
   const ts = result.equity.ts;
   return {
@@ -59,6 +62,7 @@ export function summarize(result: BacktestResult, extra: { timeframe: string; el
     params: { ...result.params },
     symbols: [...result.symbols],
     timeframe: extra.timeframe,
+    ...(extra.adjustment !== undefined ? { adjustment: extra.adjustment } : {}),
     firstBar: ts.length > 0 ? isoOfNs(ts[0]) : null,
     lastBar: ts.length > 0 ? isoOfNs(ts[ts.length - 1]) : null,
     initialCash: result.config.initialCash,

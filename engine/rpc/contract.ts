@@ -140,6 +140,7 @@ export const BacktestSummary = z.object({
   params: z.record(z.string(), z.unknown()),
   symbols: z.array(z.string()),
   timeframe: z.string(),
+  adjustment: z.enum(['raw', 'split', 'dividend', 'all']).optional(),
   firstBar: z.string().nullable(),
   lastBar: z.string().nullable(),
   initialCash: z.number(),

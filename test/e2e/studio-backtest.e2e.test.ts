@@ -68,6 +68,9 @@ describe('the Studio view', () => {
     const chart = page.locator('.equity-chart [data-testid=plotly-output]');
     await chart.locator('.main-svg').first().waitFor({ timeout: 60_000 });
     expect(await chart.locator('g.trace.scatter').count()).toBe(2);
+    // The trades on the symbol's candles: a marker at every entry and every exit.
+    await page.locator('.price-chart .boxlayer g.trace').first().waitFor({ timeout: 60_000 });
+    await expect.poll(() => page.locator('.price-chart g.trace.scatter path.point').count()).toBe(2 * stored.trades);
     // The monthly-returns heatmap: a row per year of the run.
     await page.locator('[data-testid=monthly-returns] .heatmaplayer').first().waitFor({ timeout: 60_000 });
     const years = await page.locator('[data-testid=monthly-returns] .ytick text').allTextContents();

@@ -7,6 +7,7 @@ import { useEvent } from '../../hooks';
 import type { Result } from '../../../../engine/rpc/contract';
 import { ParamForm, defaultValues, toParams, type ParamSchema, type ParamValues } from './ParamForm';
 import { SweepPanel, type RunSpec } from './SweepPanel';
+import { PriceTrades } from './PriceTrades';
 import './studio.css';
 
 const PlotlyOutput = lazy(() => import('../../outputs/PlotlyOutput'));
@@ -371,6 +372,7 @@ export function StudioView({ connection }: { connection: Connection }) {
                 </Suspense>
               </div>
             )}
+            {run?.detail && <PriceTrades key={`${run.runId ?? ''}:${run.jobId}`} client={rpc} run={run} />}
             <MonthlyReturns run={run} />
             <TradeList run={run} />
           </div>

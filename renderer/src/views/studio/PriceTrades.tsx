@@ -1,0 +1,108 @@
+// A run's trades on the price they traded: the symbol's bars from the lake over the run's range,
+// read with the run's adjustment (candles up to a few thousand bars, a close line past that),
+// with a marker at each entry and exit of the closed trades the run returned.
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
+import type { RpcClient } from '../../../../engine/rpc/client';
+import type { Result } from '../../../../engine/rpc/contract';
+
+const PlotlyOutput = lazy(() => import('../../outputs/PlotlyOutput'));
+type Run = Result<'backtest.run'>;
+type Bars = Result<'lake.bars'>;
+type Tf = '1Min' | '5Min' | '15Min' | '1Hour' | '1Day';
+/** Past this many bars, candles are sub-pixel: the close is drawn as a line instead. */
+const CANDLES_UP_TO = 3_000;
+const MAX_BARS = 20_000;
+const TF_MS: Record<Tf, number> = { '1Min': 60_000, '5Min': 300_000, '15Min': 900_000, '1Hour': 3_600_000, '1Day': 0 };
+
+const nyFormat = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+/** New York wall time of an ISO instant, as Plotly reads dates ('YYYY-MM-DD HH:MM'). */
+const nyTime = (ms: number) => nyFormat.format(new Date(ms)).replace(',', '');
+
+export function PriceTrades({ client, run }: { client: RpcClient; run: Run }) {
+  const s = run.summary;
+  const [symbol, setSymbol] = useState(s.symbols[0]);
+  const [bars, setBars] = useState<Bars | null>(null);
+  const [err, setErr] = useState<string | null>(null);
+  const tf = s.timeframe as Tf;
+
+  useEffect(() => {
+    if (!s.firstBar || !s.lastBar) return;
+    setBars(null);
+    setErr(null);
+    // Bars are stamped at their close in a run and at their start in the lake: the run's first
+    // bar started one bar earlier. Dates are New York dates, as the lake's range takes them.
+    const from = nyTime(Date.parse(s.firstBar) - (TF_MS[tf] || 86_400_000)).slice(0, 10);
+    const to = nyTime(Date.parse(s.lastBar)).slice(0, 10);
+    let live = true;
+    client.call('lake.bars', { symbol, timeframe: tf, from, to, adjustment: s.adjustment ?? 'all', maxBars: MAX_BARS }).then(
+      (b) => live && setBars(b),
+      (e: Error) => live && setErr(e.message),
+    );
+    return () => {
+      live = false;
+    };
+  }, [client, symbol, tf, s.firstBar, s.lastBar, s.adjustment]);
+
+  const figure = useMemo(() => {
+    if (!bars || bars.ts.length === 0) return null;
+    const daily = tf === '1Day';
+    // x in New York wall time (dates for daily bars); a trade is marked on the bar it filled in:
+    // the engine stamps a fill with the close time of that bar, the lake a bar with its start.
+    const x = bars.ts.map((t) => (daily ? nyTime(Date.parse(t)).slice(0, 10) : nyTime(Date.parse(t))));
+    const at = (iso: string) => (daily ? nyTime(Date.parse(iso)).slice(0, 10) : nyTime(Date.parse(iso) - TF_MS[tf]));
+    const first = x[0];
+    const last = x[x.length - 1];
+    const trades = (run.detail?.trades ?? []).filter((t) => t.symbol === symbol && at(t.entryTs) >= first && at(t.exitTs) <= last);
+    const price = (ts: string[], side: 'long' | 'short', kind: 'entry' | 'exit') => ({
+      type: 'scatter',
+      mode: 'markers',
+      name: `${side} ${kind}`,
+      x: ts,
+      marker: { size: 9, symbol: (side === 'long') === (kind === 'entry') ? 'triangle-up' : 'triangle-down', color: kind === 'entry' ? '#1565c0' : '#ef6c00', line: { width: 1, color: '#fff' } },
+    });
+    const marks = (['long', 'short'] as const).flatMap((side) => {
+      const mine = trades.filter((t) => t.side === side);
+      if (mine.length === 0) return [];
+      const text = mine.map((t) => `${side} ${t.qty} · P&L ${t.pnl.toFixed(2)}`);
+      return [
+        { ...price(mine.map((t) => at(t.entryTs)), side, 'entry'), y: mine.map((t) => t.entryPrice), text, hovertemplate: '%{x}<br>entry %{y}<br>%{text}<extra></extra>' },
+        { ...price(mine.map((t) => at(t.exitTs)), side, 'exit'), y: mine.map((t) => t.exitPrice), text, hovertemplate: '%{x}<br>exit %{y}<br>%{text}<extra></extra>' },
+      ];
+    });
+    const candles = bars.ts.length <= CANDLES_UP_TO;
+    return {
+      data: [
+        candles
+          ? { type: 'candlestick', name: symbol, x, open: bars.open, high: bars.high, low: bars.low, close: bars.close, hoverinfo: 'x+y' }
+          : { type: 'scatter', mode: 'lines', name: 'close', x, y: bars.close, line: { width: 1, color: 'rgb(40,90,170)' } },
+        ...marks,
+      ],
+      layout: {
+        title: { text: `${symbol} · ${tf} · ${s.adjustment ?? 'all'}${bars.truncated ? ` · first ${bars.ts.length.toLocaleString('en-US')} bars` : ''} · ${trades.length} trades` },
+        showlegend: false,
+        xaxis: { type: 'date', rangeslider: { visible: false }, rangebreaks: daily ? [{ bounds: ['sat', 'mon'] }] : [{ bounds: ['sat', 'mon'] }, { pattern: 'hour', bounds: [16, 9.5] }] },
+        yaxis: { title: { text: 'price' } },
+      },
+    };
+  }, [bars, run.detail, symbol, tf, s.adjustment]);
+
+  return (
+    <div className="price-trades" data-testid="price-trades">
+      {s.symbols.length > 1 && (
+        <select value={symbol} onChange={(e) => setSymbol(e.target.value)} data-testid="price-symbol" aria-label="Symbol">
+          {s.symbols.map((x) => (
+            <option key={x}>{x}</option>
+          ))}
+        </select>
+      )}
+      {err && <div className="muted small">price chart: {err}</div>}
+      {figure && (
+        <div className="price-chart">
+          <Suspense fallback={<div className="muted">loading chart…</div>}>
+            <PlotlyOutput figure={figure} />
+          </Suspense>
+        </div>
+      )}
+    </div>
+  );
+}
