@@ -214,4 +214,19 @@ describe('the Studio view', () => {
     );
     expect(await page.getByTestId('metric-dd-duration').locator('.metric-value').textContent()).toMatch(/^\d+ days$|^—$/);
   });
+
+  it('compares stored runs: their returns on one chart and their figures side by side', async () => {
+    const [a, b] = storedRuns().filter((r) => r.request.stream === undefined);
+    for (const r of [a, b]) await page.locator(`[data-testid=run-card][data-run="${r.id}"] [data-testid=run-compare]`).check();
+    await page.getByTestId('compare').waitFor();
+    await page.locator('[data-testid=compare] .main-svg').first().waitFor({ timeout: 60_000 });
+    await expect.poll(() => page.locator('[data-testid=compare] g.trace.scatter').count()).toBe(2);
+    const shown = await page.locator('[data-testid=compare] tr[data-row="total return"] td').allTextContents();
+    const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+    // Columns in the order the runs were ticked.
+    const sum = (r: typeof a) => JSON.parse(fs.readFileSync(path.join(served.workspace, 'runs', r.id, 'summary.json'), 'utf8')) as { totalReturn: number };
+    expect(shown).toEqual([pct(sum(a).totalReturn), pct(sum(b).totalReturn)]);
+    await page.getByTestId('compare-clear').click();
+    expect(await page.getByTestId('compare').count()).toBe(0);
+  });
 });

@@ -1,11 +1,11 @@
 // A run's trades on the price they traded: the symbol's bars from the lake over the run's range,
 // read with the run's adjustment (candles up to a few thousand bars, a close line past that),
 // with a marker at each entry and exit of the closed trades the run returned.
-import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { RpcClient } from '../../../../engine/rpc/client';
 import type { Result } from '../../../../engine/rpc/contract';
+import { Chart } from './Chart';
 
-const PlotlyOutput = lazy(() => import('../../outputs/PlotlyOutput'));
 type Run = Result<'backtest.run'>;
 type Bars = Result<'lake.bars'>;
 type Tf = '1Min' | '5Min' | '15Min' | '1Hour' | '1Day';
@@ -96,13 +96,7 @@ export function PriceTrades({ client, run }: { client: RpcClient; run: Run }) {
         </select>
       )}
       {err && <div className="muted small">price chart: {err}</div>}
-      {figure && (
-        <div className="price-chart">
-          <Suspense fallback={<div className="muted">loading chart…</div>}>
-            <PlotlyOutput figure={figure} />
-          </Suspense>
-        </div>
-      )}
+      <Chart figure={figure} className="price-chart" />
     </div>
   );
 }

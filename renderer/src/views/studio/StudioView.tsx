@@ -1,16 +1,17 @@
 // The Studio: the workspace's strategies (its files and the shipped examples), a backtest panel a
 // strategy is dragged onto (or clicked into), parameters from the strategy's zod schema, a run on
 // the host's worker pool with progress and cancel, then equity, drawdown, metrics and trades.
-import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { Connection } from '../../rpc';
 import { useEvent } from '../../hooks';
 import type { Result } from '../../../../engine/rpc/contract';
 import { ParamForm, defaultValues, toParams, type ParamSchema, type ParamValues } from './ParamForm';
 import { SweepPanel, type RunSpec } from './SweepPanel';
 import { PriceTrades } from './PriceTrades';
+import { CompareRuns } from './CompareRuns';
+import { Chart } from './Chart';
 import './studio.css';
 
-const PlotlyOutput = lazy(() => import('../../outputs/PlotlyOutput'));
 type Strategies = Result<'backtest.strategies'>;
 type Run = Result<'backtest.run'>;
 type Runs = Result<'backtest.runs'>;
@@ -44,6 +45,7 @@ export function StudioView({ connection }: { connection: Connection }) {
   const [monteCarlo, setMonteCarlo] = useState(false);
   const [tab, setTab] = useState<'backtest' | 'sweep'>('backtest');
   const [runs, setRuns] = useState<Runs>([]);
+  const [compare, setCompare] = useState<string[]>([]);
   const [jobId, setJobId] = useState<string | null>(null);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const [run, setRun] = useState<Run | null>(null);
@@ -218,6 +220,7 @@ export function StudioView({ connection }: { connection: Connection }) {
         <div className="muted small hint">Drag a strategy onto the backtest panel, or click it.</div>
         <div className="sidebar-title runs-title">Runs</div>
         {runs.length === 0 && <div className="muted small hint">Finished backtests are kept in the workspace's runs/ folder and listed here.</div>}
+        {runs.length > 1 && <div className="muted small hint">Tick two or more to compare them.</div>}
         {runs.map((r) => (
           <div
             key={r.id}
@@ -228,6 +231,16 @@ export function StudioView({ connection }: { connection: Connection }) {
             title={r.error ?? `${r.id}: ${Object.entries(r.brief?.params ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`}
           >
             <div>
+              {r.status === 'done' && (
+                <input
+                  type="checkbox"
+                  data-testid="run-compare"
+                  title="compare with other runs"
+                  checked={compare.includes(r.id)}
+                  onClick={(e) => e.stopPropagation()}
+                  onChange={(e) => setCompare((c) => (e.target.checked ? [...c, r.id] : c.filter((x) => x !== r.id)))}
+                />
+              )}{' '}
               <strong>{r.strategy}</strong> <span className="muted small">{r.brief ? `${r.brief.symbols.join(',')} · ${r.brief.timeframe}` : r.status}</span>
             </div>
             <div className="muted small">
@@ -354,6 +367,7 @@ export function StudioView({ connection }: { connection: Connection }) {
             </div>
           )}
         </div>
+        {compare.length >= 2 && <CompareRuns client={rpc} ids={compare} onClear={() => setCompare([])} />}
         {s && tab === 'backtest' && (
           <div className="results" data-testid="bt-results">
             <div className="metrics">
@@ -365,13 +379,7 @@ export function StudioView({ connection }: { connection: Connection }) {
               ))}
             </div>
             {run?.monteCarlo && <MonteCarlo mc={run.monteCarlo} />}
-            {figure && (
-              <div className="equity-chart">
-                <Suspense fallback={<div className="muted">loading chart…</div>}>
-                  <PlotlyOutput figure={figure} />
-                </Suspense>
-              </div>
-            )}
+            <Chart figure={figure} className="equity-chart" />
             {run?.detail && <PriceTrades key={`${run.runId ?? ''}:${run.jobId}`} client={rpc} run={run} />}
             <MonthlyReturns run={run} />
             <TradeList run={run} />
@@ -411,14 +419,7 @@ function MonthlyReturns({ run }: { run: Run | null }) {
       layout: { title: { text: 'monthly returns' }, yaxis: { type: 'category', autorange: 'reversed' }, margin: { t: 36, b: 28 } },
     };
   }, [monthly]);
-  if (!figure) return null;
-  return (
-    <div className="monthly-chart" data-testid="monthly-returns" style={{ height: `${90 + 28 * figure.data[0].y.length}px` }}>
-      <Suspense fallback={<div className="muted">loading chart…</div>}>
-        <PlotlyOutput figure={figure} />
-      </Suspense>
-    </div>
-  );
+  return <Chart figure={figure} className="monthly-chart" testId="monthly-returns" style={{ height: `${90 + 28 * (figure?.data[0].y.length ?? 0)}px` }} />;
 }
 
 /** Central intervals of the resampled trade sequences, after the run's own figures. */

@@ -5,13 +5,13 @@
 // load that combination into the backtest form and run it. Walk forward over the same grid:
 // optimise in each in-sample window, test the winner on the window after it, and read every
 // fold's out-of-sample figures and the stitched out-of-sample equity.
-import { lazy, Suspense, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { Connection } from '../../rpc';
 import { useEvent } from '../../hooks';
 import type { Args, Result } from '../../../../engine/rpc/contract';
 import type { ParamSchema } from './ParamForm';
+import { Chart } from './Chart';
 
-const PlotlyOutput = lazy(() => import('../../outputs/PlotlyOutput'));
 type Sweep = Result<'backtest.sweep'>;
 type WalkForward = Result<'backtest.walkforward'>;
 type SweepRow = Sweep['results'][number];
@@ -206,17 +206,6 @@ export function SweepPanel({
   );
 }
 
-function Chart({ figure }: { figure: { data: object[]; layout: object } | null }) {
-  if (!figure) return null;
-  return (
-    <div className="sweep-chart">
-      <Suspense fallback={<div className="muted">loading chart…</div>}>
-        <PlotlyOutput figure={figure} />
-      </Suspense>
-    </div>
-  );
-}
-
 function SweepResults({ result, onPick }: { result: { sweep: Sweep; swept: string[]; objective: Objective }; onPick: (params: Record<string, unknown>) => void }) {
   const { sweep, swept, objective } = result;
   const score = (r: SweepRow) => r.metrics?.[objective] ?? null;
@@ -227,7 +216,7 @@ function SweepResults({ result, onPick }: { result: { sweep: Sweep; swept: strin
         {sweep.completed} of {sweep.combinations} combinations{sweep.canceled ? ' (canceled)' : ''} on {sweep.workers} workers in {(sweep.elapsedMs / 1000).toFixed(1)} s,
         best first by {OBJECTIVES.find(([k]) => k === objective)?.[1]}. Click a row to backtest it.
       </div>
-      <Chart figure={figure} />
+      <Chart figure={figure} className="sweep-chart" />
       <div className="trades-scroll">
         <table className="sweep-table">
           <thead>
@@ -330,7 +319,7 @@ function WalkForwardResults({ walk, onPick }: { walk: { wf: WalkForward; swept: 
         {wf.folds.length} folds{wf.canceled ? ' (canceled)' : ''} in {(wf.elapsedMs / 1000).toFixed(1)} s; {profitable} of {tested.length} out-of-sample folds profitable
         {st ? `; stitched: return ${show(st.totalReturn, 'totalReturn')}, Sharpe ${show(st.sharpe, 'sharpe')}, max drawdown ${show(st.maxDrawdown, 'totalReturn')}, ${st.trades} trades` : ''}. Click a fold to backtest its parameters.
       </div>
-      <Chart figure={figure} />
+      <Chart figure={figure} className="sweep-chart" />
       <div className="trades-scroll">
         <table className="sweep-table">
           <thead>
