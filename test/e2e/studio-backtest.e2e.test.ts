@@ -146,6 +146,12 @@ describe('the Studio view', () => {
     await page.getByTestId('sweep-step-slow').fill('10');
     expect(await page.getByTestId('sweep-count').textContent()).toBe('6 combinations');
     await page.getByTestId('sweep-objective').selectOption('totalReturn');
+    // Random search: three combinations drawn from the six.
+    await page.getByTestId('sweep-sample').fill('3');
+    expect(await page.getByTestId('sweep-count').textContent()).toBe('3 of 6 combinations, drawn at random');
+    await page.getByTestId('sweep-run').click();
+    await expect.poll(() => page.getByTestId('sweep-row').count(), { timeout: 60_000 }).toBe(3);
+    await page.getByTestId('sweep-sample').fill('');
     await page.getByTestId('sweep-run').click();
     await expect.poll(() => page.getByTestId('sweep-row').count(), { timeout: 60_000 }).toBe(6);
     const combos = await page.getByTestId('sweep-row').evaluateAll((rows) => rows.map((r) => `${r.querySelector('[data-col=fast]')?.textContent}/${r.querySelector('[data-col=slow]')?.textContent}`));
@@ -153,6 +159,16 @@ describe('the Studio view', () => {
     // Best first by the objective.
     const scores = (await page.getByTestId('sweep-score').allTextContents()).map((t) => Number(t.replace('%', '')));
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+    // Each row's neighbourhood: the mean over the combinations one grid step away and itself
+    // (fast 10 is next to 5 and 15, and both slows are next to each other: all six).
+    const shown = (t: string) => Number(t.replace('%', ''));
+    const center = combos.indexOf('10/20');
+    const nb = shown((await page.getByTestId('sweep-neighbourhood').nth(center).textContent()) ?? '');
+    expect(nb).toBeCloseTo(scores.reduce((a, b) => a + b, 0) / 6, 1);
+    await page.getByTestId('sweep-by-neighbourhood').check();
+    const smoothed = (await page.getByTestId('sweep-neighbourhood').allTextContents()).map(shown);
+    expect([...smoothed].sort((a, b) => b - a)).toEqual(smoothed);
+    await page.getByTestId('sweep-by-neighbourhood').uncheck();
     // Two swept parameters: a heatmap, drawn by Plotly.
     await page.locator('.sweep-chart .heatmaplayer').first().waitFor({ timeout: 60_000 });
     // A click on the second row backtests that combination with the form's other parameters.

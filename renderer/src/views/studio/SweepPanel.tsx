@@ -90,6 +90,8 @@ export function SweepPanel({
   const [walk, setWalk] = useState<{ wf: WalkForward; swept: string[] } | null>(null);
   const [folds, setFolds] = useState('4');
   const [inSample, setInSample] = useState('0.6');
+  /** Random search: this many combinations drawn from the grid (empty: the whole grid). */
+  const [sample, setSample] = useState('');
   const [err, setErr] = useState<string | null>(null);
 
   useEvent(connection, 'backtest.progress', (p) => {
@@ -99,7 +101,12 @@ export function SweepPanel({
   const swept = params.map(([name]) => name).filter((name) => axes[name]?.on);
   const values = swept.map((name) => axisValues(name, axes[name]));
   const problem = values.find((v): v is string => typeof v === 'string') ?? null;
-  const count = problem === null ? values.reduce((n, v) => n * (v as number[]).length, 1) : 0;
+  const gridCount = problem === null ? values.reduce((n, v) => n * (v as number[]).length, 1) : 0;
+  const sampleN = sample.trim() === '' ? null : Number(sample);
+  const sampleProblem = sampleN !== null && !(Number.isInteger(sampleN) && sampleN >= 1) ? `sample: expected a whole number >= 1, got "${sample}"` : null;
+  // Drawing at least as many as the grid has is the grid.
+  const random = sampleN !== null && sampleProblem === null && sampleN < gridCount ? sampleN : null;
+  const count = random ?? gridCount;
 
   const set = (name: string, change: Partial<Axis>) => setAxes((a) => ({ ...a, [name]: { ...a[name], ...change } }));
 
@@ -107,7 +114,8 @@ export function SweepPanel({
   const launch = (kind: 'sweep' | 'walkforward') => {
     if (swept.length === 0) return setErr('tick at least one parameter to sweep');
     if (problem !== null) return setErr(problem);
-    if (count > MAX_COMBINATIONS) return setErr(`${count} combinations: narrow the grid to at most ${MAX_COMBINATIONS}`);
+    if (sampleProblem !== null) return setErr(sampleProblem);
+    if (count > MAX_COMBINATIONS) return setErr(`${count} combinations: narrow the grid or draw a sample of at most ${MAX_COMBINATIONS}`);
     const base = spec();
     if (typeof base === 'string') return setErr(base);
     const nFolds = Number(folds);
@@ -121,7 +129,7 @@ export function SweepPanel({
     setResult(null);
     setWalk(null);
     const grid = swept.map((name) => `${name}=${axes[name].from}:${axes[name].to}:${axes[name].step}`);
-    const args = { ...base, strategy, grid, objective, jobId: id };
+    const args = { ...base, strategy, grid, objective, jobId: id, ...(random !== null ? { random, seed: 1 } : {}) };
     const done =
       kind === 'sweep'
         ? rpc.call('backtest.sweep', args).then((sweep) => setResult({ sweep, swept, objective }))
@@ -170,8 +178,11 @@ export function SweepPanel({
           </select>
         </label>
         <span className="muted small" data-testid="sweep-count">
-          {problem ?? `${count.toLocaleString('en-US')} combination${count === 1 ? '' : 's'}`}
+          {problem ?? sampleProblem ?? (random !== null ? `${count.toLocaleString('en-US')} of ${gridCount.toLocaleString('en-US')} combinations, drawn at random` : `${count.toLocaleString('en-US')} combination${count === 1 ? '' : 's'}`)}
         </span>
+        <label title="random search: draw this many combinations from the grid (seeded, so repeatable); empty for the whole grid">
+          sample <input data-testid="sweep-sample" value={sample} onChange={(e) => setSample(e.target.value)} size={5} placeholder="all" />
+        </label>
         <button className="primary" data-testid="sweep-run" onClick={() => launch('sweep')} disabled={jobId !== null}>
           Run sweep
         </button>
@@ -206,15 +217,56 @@ export function SweepPanel({
   );
 }
 
+/**
+ * Each row's objective averaged over its grid neighbours (one step either way on every swept
+ * parameter, itself included): a peak among poor neighbours scores low, a plateau high. Rows
+ * without a score are left out of the averages; null where no neighbour has one.
+ */
+export function neighbourhoodScores(rows: readonly SweepRow[], swept: readonly string[], score: (r: SweepRow) => number | null): (number | null)[] {
+  const levels = swept.map((p) => [...new Set(rows.map((r) => Number(r.params[p])))].sort((a, b) => a - b));
+  const pos = (r: SweepRow) => swept.map((p, k) => levels[k].indexOf(Number(r.params[p])));
+  const byKey = new Map(rows.map((r) => [pos(r).join(','), r]));
+  return rows.map((r) => {
+    const at = pos(r);
+    let sum = 0;
+    let n = 0;
+    const visit = (k: number, cur: number[]) => {
+      if (k === at.length) {
+        const v = byKey.get(cur.join(','));
+        const x = v === undefined ? null : score(v);
+        if (x !== null) {
+          sum += x;
+          n++;
+        }
+        return;
+      }
+      for (const d of [-1, 0, 1]) visit(k + 1, [...cur, at[k] + d]);
+    };
+    visit(0, []);
+    return n > 0 ? sum / n : null;
+  });
+}
+
 function SweepResults({ result, onPick }: { result: { sweep: Sweep; swept: string[]; objective: Objective }; onPick: (params: Record<string, unknown>) => void }) {
   const { sweep, swept, objective } = result;
   const score = (r: SweepRow) => r.metrics?.[objective] ?? null;
   const figure = useMemo(() => sweepFigure(sweep.results, swept, objective, score), [sweep, swept, objective]);
+  const [byNeighbours, setByNeighbours] = useState(false);
+  const smooth = useMemo(() => neighbourhoodScores(sweep.results, swept, score), [sweep, swept, objective]);
+  const order = useMemo(() => {
+    const idx = sweep.results.map((_, i) => i);
+    // Ranked by the neighbourhood mean (ties and missing ones keep the objective's order).
+    return byNeighbours ? idx.sort((a, b) => (smooth[b] ?? -Infinity) - (smooth[a] ?? -Infinity) || a - b) : idx;
+  }, [sweep, smooth, byNeighbours]);
   return (
     <div className="sweep-results" data-testid="sweep-results">
       <div className="muted small">
         {sweep.completed} of {sweep.combinations} combinations{sweep.canceled ? ' (canceled)' : ''} on {sweep.workers} workers in {(sweep.elapsedMs / 1000).toFixed(1)} s,
-        best first by {OBJECTIVES.find(([k]) => k === objective)?.[1]}. Click a row to backtest it.
+        best first by {OBJECTIVES.find(([k]) => k === objective)?.[1]}{byNeighbours ? ' averaged over each combination and its grid neighbours' : ''}. Click a row to backtest it.
+        <label title="rank by the objective averaged over each combination and its neighbours one grid step away: a plateau beats a lone peak, which is less likely to be luck">
+          {' '}
+          <input type="checkbox" data-testid="sweep-by-neighbourhood" checked={byNeighbours} onChange={(e) => setByNeighbours(e.target.checked)} /> rank by neighbourhood
+        </label>
       </div>
       <Chart figure={figure} className="sweep-chart" />
       <div className="trades-scroll">
@@ -226,6 +278,7 @@ function SweepResults({ result, onPick }: { result: { sweep: Sweep; swept: strin
                 <th key={p}>{p}</th>
               ))}
               <th>{objective}</th>
+              <th title="the objective averaged over this combination and its grid neighbours">neighbourhood</th>
               <th>return</th>
               <th>max DD</th>
               <th>trades</th>
@@ -233,21 +286,25 @@ function SweepResults({ result, onPick }: { result: { sweep: Sweep; swept: strin
             </tr>
           </thead>
           <tbody>
-            {sweep.results.map((r, i) => (
-              <tr key={i} data-testid="sweep-row" className="pick" onClick={() => onPick(r.params)} title="backtest this combination">
-                <td>{i + 1}</td>
-                {swept.map((p) => (
-                  <td key={p} data-col={p}>
-                    {String(r.params[p])}
-                  </td>
-                ))}
-                <td data-testid="sweep-score">{show(score(r), objective)}</td>
-                <td>{show(r.metrics?.totalReturn, 'totalReturn')}</td>
-                <td>{show(r.metrics?.maxDrawdown, 'totalReturn')}</td>
-                <td data-testid="sweep-trades">{r.metrics?.trades ?? '—'}</td>
-                <td className="muted">{r.error ?? ''}</td>
-              </tr>
-            ))}
+            {order.map((i, rank) => {
+              const r = sweep.results[i];
+              return (
+                <tr key={i} data-testid="sweep-row" className="pick" onClick={() => onPick(r.params)} title="backtest this combination">
+                  <td>{rank + 1}</td>
+                  {swept.map((p) => (
+                    <td key={p} data-col={p}>
+                      {String(r.params[p])}
+                    </td>
+                  ))}
+                  <td data-testid="sweep-score">{show(score(r), objective)}</td>
+                  <td data-testid="sweep-neighbourhood">{show(smooth[i], objective)}</td>
+                  <td>{show(r.metrics?.totalReturn, 'totalReturn')}</td>
+                  <td>{show(r.metrics?.maxDrawdown, 'totalReturn')}</td>
+                  <td data-testid="sweep-trades">{r.metrics?.trades ?? '—'}</td>
+                  <td className="muted">{r.error ?? ''}</td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       </div>
