@@ -71,6 +71,10 @@ describe('the Studio view', () => {
     // The trades on the symbol's candles: a marker at every entry and every exit.
     await page.locator('.price-chart .boxlayer g.trace').first().waitFor({ timeout: 60_000 });
     await expect.poll(() => page.locator('.price-chart g.trace.scatter path.point').count()).toBe(2 * stored.trades);
+    // A click on a trade shades it on the price chart, zoomed to it.
+    expect(await page.locator('.price-chart .shapelayer path').count()).toBe(0);
+    await page.getByTestId('trade-row').first().click();
+    await expect.poll(() => page.locator('.price-chart .shapelayer path').count()).toBe(1);
     // The monthly-returns heatmap: a row per year of the run.
     await page.locator('[data-testid=monthly-returns] .heatmaplayer').first().waitFor({ timeout: 60_000 });
     const years = await page.locator('[data-testid=monthly-returns] .ytick text').allTextContents();

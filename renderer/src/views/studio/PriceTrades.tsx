@@ -18,9 +18,15 @@ const nyFormat = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York'
 /** New York wall time of an ISO instant, as Plotly reads dates ('YYYY-MM-DD HH:MM'). */
 const nyTime = (ms: number) => nyFormat.format(new Date(ms)).replace(',', '');
 
-export function PriceTrades({ client, run }: { client: RpcClient; run: Run }) {
+type Trade = NonNullable<Run['detail']>['trades'][number];
+
+export function PriceTrades({ client, run, focus }: { client: RpcClient; run: Run; focus: Trade | null }) {
   const s = run.summary;
   const [symbol, setSymbol] = useState(s.symbols[0]);
+  // A trade picked in the list: its symbol is shown, zoomed to the trade.
+  useEffect(() => {
+    if (focus !== null && s.symbols.includes(focus.symbol)) setSymbol(focus.symbol);
+  }, [focus, s.symbols]);
   const [bars, setBars] = useState<Bars | null>(null);
   const [err, setErr] = useState<string | null>(null);
   const tf = s.timeframe as Tf;
@@ -70,6 +76,11 @@ export function PriceTrades({ client, run }: { client: RpcClient; run: Run }) {
       ];
     });
     const candles = bars.ts.length <= CANDLES_UP_TO;
+    // The picked trade: shaded from entry to exit, the view a few bars either side of it.
+    const picked = focus !== null && focus.symbol === symbol ? focus : null;
+    const span = picked ? [x.indexOf(at(picked.entryTs)), x.indexOf(at(picked.exitTs))] : null;
+    const pad = span ? Math.max(5, Math.round((span[1] - span[0]) / 2)) : 0;
+    const view = span && span[0] >= 0 && span[1] >= 0 ? [x[Math.max(0, span[0] - pad)], x[Math.min(x.length - 1, span[1] + pad)]] : null;
     return {
       data: [
         candles
@@ -80,11 +91,12 @@ export function PriceTrades({ client, run }: { client: RpcClient; run: Run }) {
       layout: {
         title: { text: `${symbol} · ${tf} · ${s.adjustment ?? 'all'}${bars.truncated ? ` · first ${bars.ts.length.toLocaleString('en-US')} bars` : ''} · ${trades.length} trades` },
         showlegend: false,
-        xaxis: { type: 'date', rangeslider: { visible: false }, rangebreaks: daily ? [{ bounds: ['sat', 'mon'] }] : [{ bounds: ['sat', 'mon'] }, { pattern: 'hour', bounds: [16, 9.5] }] },
-        yaxis: { title: { text: 'price' } },
+        xaxis: { type: 'date', rangeslider: { visible: false }, rangebreaks: daily ? [{ bounds: ['sat', 'mon'] }] : [{ bounds: ['sat', 'mon'] }, { pattern: 'hour', bounds: [16, 9.5] }], ...(view ? { range: view } : {}) },
+        yaxis: { title: { text: 'price' }, ...(view ? { autorange: true } : {}) },
+        shapes: picked ? [{ type: 'rect', xref: 'x', yref: 'paper', x0: at(picked.entryTs), x1: at(picked.exitTs), y0: 0, y1: 1, fillcolor: picked.pnl >= 0 ? 'rgba(46,125,50,0.15)' : 'rgba(198,40,40,0.15)', line: { width: 0 } }] : [],
       },
     };
-  }, [bars, run.detail, symbol, tf, s.adjustment]);
+  }, [bars, run.detail, symbol, tf, s.adjustment, focus]);
 
   return (
     <div className="price-trades" data-testid="price-trades">

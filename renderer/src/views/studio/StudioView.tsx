@@ -46,6 +46,8 @@ export function StudioView({ connection }: { connection: Connection }) {
   const [tab, setTab] = useState<'backtest' | 'sweep'>('backtest');
   const [runs, setRuns] = useState<Runs>([]);
   const [compare, setCompare] = useState<string[]>([]);
+  /** A trade clicked in the list, shown on the price chart. */
+  const [focus, setFocus] = useState<DetailTrade | null>(null);
   const [jobId, setJobId] = useState<string | null>(null);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const [run, setRun] = useState<Run | null>(null);
@@ -112,6 +114,7 @@ export function StudioView({ connection }: { connection: Connection }) {
     setProgress({ done: 0, total: 1 });
     setErr(null);
     setRun(null);
+    setFocus(null);
     rpc
       .call('backtest.run', {
         ...spec,
@@ -137,6 +140,7 @@ export function StudioView({ connection }: { connection: Connection }) {
     rpc.call('backtest.getRun', { id, detailPoints: CHART_POINTS }).then(
       (r) => {
         setRun({ jobId: '', runId: r.id, summary: r.summary, detail: r.detail });
+        setFocus(null);
         setTab('backtest');
       },
       (e: Error) => setErr(e.message),
@@ -380,9 +384,15 @@ export function StudioView({ connection }: { connection: Connection }) {
             </div>
             {run?.monteCarlo && <MonteCarlo mc={run.monteCarlo} />}
             <Chart figure={figure} className="equity-chart" />
-            {run?.detail && <PriceTrades key={`${run.runId ?? ''}:${run.jobId}`} client={rpc} run={run} />}
+            {run?.detail && <PriceTrades key={`${run.runId ?? ''}:${run.jobId}`} client={rpc} run={run} focus={focus} />}
             <MonthlyReturns run={run} />
-            <TradeList run={run} />
+            <TradeList
+              run={run}
+              onFocus={(t) => {
+                setFocus(t);
+                document.querySelector('.price-trades')?.scrollIntoView({ block: 'center' });
+              }}
+            />
           </div>
         )}
       </section>
@@ -434,7 +444,10 @@ function MonteCarlo({ mc }: { mc: NonNullable<Run['monteCarlo']> }) {
   );
 }
 
-function TradeList({ run }: { run: Run | null }) {
+/** A closed trade of the run's detail. */
+export type DetailTrade = NonNullable<Run['detail']>['trades'][number];
+
+function TradeList({ run, onFocus }: { run: Run | null; onFocus: (t: DetailTrade) => void }) {
   const d = run?.detail;
   if (!d) return null;
   const rows = [...d.trades].reverse();
@@ -453,7 +466,7 @@ function TradeList({ run }: { run: Run | null }) {
             </thead>
             <tbody>
               {rows.map((t, i) => (
-                <tr key={i} data-testid="trade-row" className={t.pnl >= 0 ? 'win' : 'loss'}>
+                <tr key={i} data-testid="trade-row" className={`pick ${t.pnl >= 0 ? 'win' : 'loss'}`} onClick={() => onFocus(t)} title="show this trade on the price chart">
                   <td>{t.symbol}</td>
                   <td>{t.side}</td>
                   <td>{t.qty}</td>
