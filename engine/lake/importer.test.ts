@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { tableToIPC, tableFromArrays, vectorFromArray, TimestampMillisecond, Table } from 'apache-arrow';
+import { tableToIPC, tableFromArrays, vectorFromArray, makeData, makeVector, TimestampMillisecond, TimestampNanosecond, Float32, Float64, Int32, Utf8, Table } from 'apache-arrow';
 import { importFile } from './importer';
 import { Lake } from './lake';
 import { ImportError } from './layouts';
@@ -182,6 +182,47 @@ describe('importing intraday, tick and quote files', () => {
     fs.writeFileSync(arrowFile, tableToIPC(table, 'file'));
     const a = await importFile(path.join(dir, 'lake'), arrowFile, { symbol: 'ARW' });
     expect(a).toMatchObject({ layout: 'arrow', timeframe: '1Min', rows: 3, from: '2024-01-02T14:30:00.000Z', to: '2024-01-02T14:32:00.000Z' });
+  });
+
+  it('imports a large Arrow IPC file column by column: every value, null and type as written', async () => {
+    const dir = tmp();
+    // 5,000 minute bars (not a whole number of DuckDB's 2,048-row chunks), nanosecond UTC
+    // timestamps, a float32 close, int32 volumes, a vwap with nulls and a text column.
+    const n = 5000;
+    const t0 = 1_704_205_800_000_000_000n;
+    const ts = Array.from({ length: n }, (_, i) => t0 + BigInt(i) * 60_000_000_000n + 123n);
+    const open = Float64Array.from({ length: n }, (_, i) => 100 + Math.sin(i / 50) + i * 1e-4);
+    const close = Float32Array.from(open, (o, i) => o + (i % 7) * 0.01);
+    const high = Float64Array.from(open, (o, i) => Math.max(o, close[i]) + 0.05);
+    const low = Float64Array.from(open, (o, i) => Math.min(o, close[i]) - 0.05);
+    const volume = Int32Array.from({ length: n }, (_, i) => 1000 + (i % 500));
+    const vwap = Array.from({ length: n }, (_, i) => (i % 97 === 0 ? null : open[i] + 0.001));
+    const table = new Table({
+      ts: makeVector(makeData({ type: new TimestampNanosecond('UTC'), length: n, nullCount: 0, data: BigInt64Array.from(ts) })),
+      open: vectorFromArray(open, new Float64()),
+      high: vectorFromArray(high, new Float64()),
+      low: vectorFromArray(low, new Float64()),
+      close: vectorFromArray(close, new Float32()),
+      volume: vectorFromArray(volume, new Int32()),
+      vwap: vectorFromArray(vwap, new Float64()),
+      note: vectorFromArray(Array.from({ length: n }, (_, i) => `bar ${i}`), new Utf8()),
+    });
+    const file = path.join(dir, 'big.arrow');
+    fs.writeFileSync(file, tableToIPC(table, 'file'));
+    const r = await importFile(path.join(dir, 'lake'), file, { symbol: 'BIG' });
+    expect(r).toMatchObject({ layout: 'arrow', timeframe: '1Min', rows: n, from: '2024-01-02T14:30:00.000Z' });
+    const lake = await Lake.open(path.join(dir, 'lake'));
+    try {
+      const rows = (await lake.query(`select epoch_us(ts) as us, open, high, low, close, volume, vwap from bars where symbol = 'BIG' order by ts`)).rows;
+      expect(rows).toHaveLength(n);
+      for (const i of [0, 1, 96, 97, 2047, 2048, 2049, 4095, 4096, 4999]) {
+        // The lake keeps microseconds: 123 ns rounds away.
+        expect(rows[i], `row ${i}`).toEqual({ us: Number((ts[i] - 123n) / 1000n), open: open[i], high: high[i], low: low[i], close: close[i], volume: volume[i], vwap: vwap[i] });
+      }
+      expect(rows.filter((x) => x.vwap === null)).toHaveLength(Math.ceil(n / 97));
+    } finally {
+      lake.close();
+    }
   });
 });
 

@@ -3,7 +3,8 @@
 // and validated in a scratch DuckDB first; only a file that passes every check reaches the lake
 // writer, so a bad file leaves the lake and its manifest exactly as they were.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { DuckDBDateValue, DuckDBTimestampTZValue, DuckDBTimestampValue } from '@duckdb/node-api';
+import { DATE, DOUBLE, DuckDBDataChunk, TIMESTAMP, TIMESTAMPTZ, VARCHAR } from '@duckdb/node-api';
+import duckdb from '@duckdb/node-bindings';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -161,6 +162,88 @@ async function loadParquet(c: DuckDBConnection, file: string, opts: ImportOption
   return mapTyped(c, file, opts, tz, 'parquet');
 }
 
+/** Rows per chunk handed to DuckDB's appender (its vector size). */
+const CHUNK_ROWS = 2048;
+
+type ArrowColumn =
+  | { name: string; sqlType: 'DOUBLE'; values: Float64Array; valid: Uint8Array | null }
+  | { name: string; sqlType: 'TIMESTAMP' | 'TIMESTAMPTZ'; values: BigInt64Array; valid: Uint8Array | null }
+  | { name: string; sqlType: 'DATE'; values: Int32Array; valid: Uint8Array | null }
+  | { name: string; sqlType: 'VARCHAR'; values: (string | null)[]; valid: null };
+
+/** Microseconds per unit of an Arrow timestamp (seconds, ms, µs, ns), as [multiplier, divisor]. */
+const MICROS_PER_UNIT: readonly (readonly [bigint, bigint])[] = [
+  [1_000_000n, 1n],
+  [1_000n, 1n],
+  [1n, 1n],
+  [1n, 1_000n],
+];
+
+/**
+ * One Arrow column as a flat array of what DuckDB stores (DOUBLE, TIMESTAMP µs, DATE days, text)
+ * and a validity byte per row (null when there are no nulls): batch buffers are read directly
+ * where their layout allows, per value otherwise (decimals, 64-bit integers, text).
+ */
+function arrowColumn(table: Table, index: number): ArrowColumn {
+  const field = table.schema.fields[index];
+  const vector = table.getChildAt(index)!;
+  const n = table.numRows;
+  const id = field.type.typeId;
+  const valid = vector.nullCount > 0 ? new Uint8Array(n) : null;
+  if (valid !== null) for (let i = 0; i < n; i++) valid[i] = vector.isValid(i) ? 1 : 0;
+  if (id === Type.Timestamp) {
+    const type = field.type as { timezone?: string | null; unit: number };
+    const values = new BigInt64Array(n);
+    const [mul, div] = MICROS_PER_UNIT[type.unit] ?? [1n, 1n];
+    let at = 0;
+    for (const batch of vector.data) {
+      const raw = batch.values as BigInt64Array;
+      for (let i = 0; i < batch.length; i++) {
+        const v = raw[batch.offset + i];
+        // ns → µs rounds half away from zero, as the value's own instant would.
+        values[at + i] = div === 1n ? v * mul : (v + (v < 0n ? -div / 2n : div / 2n)) / div;
+      }
+      at += batch.length;
+    }
+    return { name: field.name, sqlType: type.timezone ? 'TIMESTAMPTZ' : 'TIMESTAMP', values, valid };
+  }
+  if (id === Type.Date) {
+    const values = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const v: unknown = vector.get(i);
+      values[i] = v === null || v === undefined ? 0 : Math.floor(Number(v) / 86_400_000);
+    }
+    return { name: field.name, sqlType: 'DATE', values, valid };
+  }
+  if (id === Type.Float || id === Type.Int || id === Type.Decimal) {
+    const values = new Float64Array(n);
+    // 32-bit and 64-bit floats and integers up to 32 bits are typed arrays of the numbers
+    // themselves; half floats (raw bits), 64-bit integers (bigint) and decimals go value by value.
+    const t = field.type as { precision?: number; bitWidth?: number };
+    const direct = (id === Type.Float && t.precision !== 0) || (id === Type.Int && (t.bitWidth ?? 64) <= 32);
+    let at = 0;
+    for (const batch of vector.data) {
+      if (direct) {
+        const raw = batch.values as Float64Array | Float32Array | Int32Array;
+        values.set(raw.subarray(batch.offset, batch.offset + batch.length), at);
+      } else {
+        for (let i = 0; i < batch.length; i++) {
+          const v: unknown = vector.get(at + i);
+          values[at + i] = v === null || v === undefined ? 0 : Number(v);
+        }
+      }
+      at += batch.length;
+    }
+    return { name: field.name, sqlType: 'DOUBLE', values, valid };
+  }
+  const values: (string | null)[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const v: unknown = vector.get(i);
+    values[i] = v === null || v === undefined ? null : String(v);
+  }
+  return { name: field.name, sqlType: 'VARCHAR', values, valid: null };
+}
+
 /** Arrow IPC has no DuckDB reader here (the arrow extension is not bundled); apache-arrow reads it. */
 async function loadArrow(c: DuckDBConnection, file: string, opts: ImportOptions, tz: string): Promise<Loaded> {
   let table: Table;
@@ -169,25 +252,31 @@ async function loadArrow(c: DuckDBConnection, file: string, opts: ImportOptions,
   } catch (e) {
     throw new ImportError(file, null, null, `expected an Arrow IPC file or stream: ${(e as Error).message}`);
   }
-  const cols = table.schema.fields.map((f) => {
-    const id = f.type.typeId;
-    const tzName = id === Type.Timestamp ? (f.type as { timezone?: string | null }).timezone : null;
-    const sqlType = id === Type.Timestamp ? (tzName ? 'TIMESTAMPTZ' : 'TIMESTAMP') : id === Type.Date ? 'DATE' : id === Type.Float || id === Type.Int || id === Type.Decimal ? 'DOUBLE' : 'VARCHAR';
-    return { name: f.name, sqlType, vector: table.getChild(f.name)! };
-  });
+  const cols = table.schema.fields.map((_, k) => arrowColumn(table, k));
   await c.run(`create table raw (${cols.map((x) => `${sqlIdent(x.name)} ${x.sqlType}`).join(', ')})`);
+  const types = cols.map((x) => (x.sqlType === 'DOUBLE' ? DOUBLE : x.sqlType === 'TIMESTAMP' ? TIMESTAMP : x.sqlType === 'TIMESTAMPTZ' ? TIMESTAMPTZ : x.sqlType === 'DATE' ? DATE : VARCHAR));
   const app = await c.createAppender('raw');
-  for (let i = 0; i < table.numRows; i++) {
-    for (const x of cols) {
-      const v: unknown = x.vector.get(i);
-      if (v === null || v === undefined) app.appendNull();
-      else if (x.sqlType === 'DOUBLE') app.appendDouble(Number(v));
-      else if (x.sqlType === 'TIMESTAMP') app.appendTimestamp(new DuckDBTimestampValue(BigInt(Math.round(Number(v) * 1000))));
-      else if (x.sqlType === 'TIMESTAMPTZ') app.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt(Math.round(Number(v) * 1000))));
-      else if (x.sqlType === 'DATE') app.appendDate(new DuckDBDateValue(Math.floor(Number(v) / 86_400_000)));
-      else app.appendVarchar(String(v));
-    }
-    app.endRow();
+  // Whole chunks of columns copied into DuckDB's vectors, not a call per value.
+  const mask = new Uint8Array(CHUNK_ROWS / 8);
+  for (let from = 0; from < table.numRows; from += CHUNK_ROWS) {
+    const rows = Math.min(CHUNK_ROWS, table.numRows - from);
+    const chunk = DuckDBDataChunk.create(types, rows);
+    cols.forEach((x, k) => {
+      if (x.sqlType === 'VARCHAR') {
+        chunk.setColumnValues(k, x.values.slice(from, from + rows));
+        return;
+      }
+      const vec = duckdb.data_chunk_get_vector(chunk.chunk, k);
+      const width = x.values.BYTES_PER_ELEMENT;
+      duckdb.copy_data_to_vector(vec, 0, x.values.buffer as ArrayBuffer, x.values.byteOffset + from * width, rows * width);
+      if (x.valid !== null) {
+        mask.fill(0);
+        for (let i = 0; i < rows; i++) if (x.valid[from + i] === 1) mask[i >> 3] |= 1 << (i & 7);
+        duckdb.vector_ensure_validity_writable(vec);
+        duckdb.copy_data_to_vector_validity(vec, 0, mask.buffer, 0, Math.ceil(rows / 64) * 8);
+      }
+    });
+    app.appendDataChunk(chunk);
   }
   app.closeSync();
   return mapTyped(c, file, opts, tz, 'arrow');
