@@ -249,4 +249,21 @@ describe('the Studio view', () => {
     await page.getByTestId('compare-clear').click();
     expect(await page.getByTestId('compare').count()).toBe(0);
   });
+
+  it('shows a trade of a long minute-bar run on the bars around it', async () => {
+    await page.locator('[data-testid=strategy][data-name=sma-cross]').click();
+    await page.getByTestId('bt-monte-carlo').uncheck();
+    await page.getByTestId('bt-timeframe').selectOption('1Min');
+    const before = storedRuns().length;
+    await page.getByTestId('bt-run').click();
+    await expect.poll(() => storedRuns().length, { timeout: 60_000 }).toBe(before + 1);
+    // A year of minute bars is more than one read of the chart holds: it shows the first 20,000.
+    const title = page.locator('.price-chart .gtitle');
+    await expect.poll(() => title.textContent(), { timeout: 60_000 }).toContain('first 20,000 bars');
+    // The newest trade (December) is not among them: picking it reads the days around it.
+    await page.getByTestId('trade-row').first().click();
+    await expect.poll(() => title.textContent(), { timeout: 60_000 }).not.toContain('first 20,000 bars');
+    await expect.poll(() => page.locator('.price-chart .shapelayer path').count()).toBe(1);
+    expect(await page.locator('.price-chart g.trace.scatter path.point').count()).toBeGreaterThanOrEqual(2);
+  });
 });

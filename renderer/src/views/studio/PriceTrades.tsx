@@ -29,25 +29,34 @@ export function PriceTrades({ client, run, focus }: { client: RpcClient; run: Ru
   }, [focus, s.symbols]);
   const [bars, setBars] = useState<Bars | null>(null);
   const [err, setErr] = useState<string | null>(null);
+  /** The run's whole range was more bars than one read gives (a long intraday run). */
+  const [cut, setCut] = useState(false);
   const tf = s.timeframe as Tf;
+  // A picked trade outside what the whole-range read could hold: read the days around it instead.
+  const padDays = tf === '1Day' ? 30 : 1;
+  const day = (iso: string, days: number) => nyTime(Date.parse(iso) + days * 86_400_000).slice(0, 10);
+  const around = cut && focus !== null && focus.symbol === symbol ? { from: day(focus.entryTs, -padDays), to: day(focus.exitTs, padDays) } : null;
 
   useEffect(() => {
     if (!s.firstBar || !s.lastBar) return;
-    setBars(null);
     setErr(null);
     // Bars are stamped at their close in a run and at their start in the lake: the run's first
     // bar started one bar earlier. Dates are New York dates, as the lake's range takes them.
-    const from = nyTime(Date.parse(s.firstBar) - (TF_MS[tf] || 86_400_000)).slice(0, 10);
-    const to = nyTime(Date.parse(s.lastBar)).slice(0, 10);
+    const from = around?.from ?? nyTime(Date.parse(s.firstBar) - (TF_MS[tf] || 86_400_000)).slice(0, 10);
+    const to = around?.to ?? nyTime(Date.parse(s.lastBar)).slice(0, 10);
     let live = true;
     client.call('lake.bars', { symbol, timeframe: tf, from, to, adjustment: s.adjustment ?? 'all', maxBars: MAX_BARS }).then(
-      (b) => live && setBars(b),
+      (b) => {
+        if (!live) return;
+        setBars(b);
+        if (around === null) setCut(b.truncated);
+      },
       (e: Error) => live && setErr(e.message),
     );
     return () => {
       live = false;
     };
-  }, [client, symbol, tf, s.firstBar, s.lastBar, s.adjustment]);
+  }, [client, symbol, tf, s.firstBar, s.lastBar, s.adjustment, around?.from, around?.to]);
 
   const figure = useMemo(() => {
     if (!bars || bars.ts.length === 0) return null;
