@@ -250,6 +250,27 @@ describe('the Studio view', () => {
     expect(await page.getByTestId('compare').count()).toBe(0);
   });
 
+  it('runs over the dates and price adjustment chosen in the form', async () => {
+    await page.getByTestId('bt-timeframe').selectOption('1Day');
+    await page.getByTestId('bt-from').fill('2024-03-01');
+    await page.getByTestId('bt-to').fill('2024-03-31');
+    await page.getByTestId('bt-adjustment').selectOption('raw');
+    const before = storedRuns().length;
+    await page.getByTestId('bt-run').click();
+    await expect.poll(() => storedRuns().length, { timeout: 60_000 }).toBe(before + 1);
+    const march = storedRuns().find((r) => r.request.from === '2024-03-01');
+    expect(march?.request).toMatchObject({ to: '2024-03-31', adjustment: 'raw' });
+    // NYSE sessions in March 2024: 21 weekdays less Good Friday.
+    await expect.poll(() => page.getByTestId('metric-bars').locator('.metric-value').textContent()).toBe('20');
+    await page.getByTestId('bt-from').fill('2024-04-01');
+    await page.getByTestId('bt-to').fill('2024-03-01');
+    await page.getByTestId('bt-run').click();
+    expect(await page.getByTestId('bt-error').textContent()).toBe('dates: from 2024-04-01 is after to 2024-03-01');
+    await page.getByTestId('bt-from').fill('');
+    await page.getByTestId('bt-to').fill('');
+    await page.getByTestId('bt-adjustment').selectOption('all');
+  });
+
   it('shows a trade of a long minute-bar run on the bars around it', async () => {
     await page.locator('[data-testid=strategy][data-name=sma-cross]').click();
     await page.getByTestId('bt-monte-carlo').uncheck();

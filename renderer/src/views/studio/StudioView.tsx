@@ -37,6 +37,9 @@ export function StudioView({ connection }: { connection: Connection }) {
   const [symbols, setSymbols] = useState('');
   const [timeframe, setTimeframe] = useState<Tf>('1Day');
   const [cash, setCash] = useState('100000');
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const [adjustment, setAdjustment] = useState<'all' | 'split' | 'dividend' | 'raw'>('all');
   const [fill, setFill] = useState<'next-open' | 'close' | 'intrabar'>('next-open');
   const [fees, setFees] = useState('none');
   const [slippage, setSlippage] = useState('none');
@@ -101,7 +104,21 @@ export function StudioView({ connection }: { connection: Connection }) {
     if (!(cashN > 0)) return `cash: expected a positive number, got "${cash}"`;
     const latencyMs = Number(latency);
     if (!(latencyMs >= 0)) return `latency: expected milliseconds >= 0, got "${latency}"`;
-    return { strategy: strategy?.name ?? '', symbols: list, timeframe, cash: cashN, fill, fees, slippage, ...(latencyMs > 0 ? { latencyMs } : {}), params: toParams(schema, values) };
+    if (from && to && from > to) return `dates: from ${from} is after to ${to}`;
+    return {
+      strategy: strategy?.name ?? '',
+      symbols: list,
+      timeframe,
+      ...(from ? { from } : {}),
+      ...(to ? { to } : {}),
+      adjustment,
+      cash: cashN,
+      fill,
+      fees,
+      slippage,
+      ...(latencyMs > 0 ? { latencyMs } : {}),
+      params: toParams(schema, values),
+    };
   };
 
   /** Runs a backtest of the form, or of `params` (a sweep row) instead of the form's parameters. */
@@ -295,6 +312,21 @@ export function StudioView({ connection }: { connection: Connection }) {
                     {TIMEFRAMES.map((t) => (
                       <option key={t}>{t}</option>
                     ))}
+                  </select>
+                </label>
+                <label title="first and last date (New York), inclusive; empty for all the lake has">
+                  from <input type="date" data-testid="bt-from" value={from} onChange={(e) => setFrom(e.target.value)} />
+                </label>
+                <label>
+                  to <input type="date" data-testid="bt-to" value={to} onChange={(e) => setTo(e.target.value)} />
+                </label>
+                <label title="prices adjusted for splits and dividends (all, as LEAN does), or raw with splits and dividends applied to positions">
+                  prices{' '}
+                  <select data-testid="bt-adjustment" value={adjustment} onChange={(e) => setAdjustment(e.target.value as typeof adjustment)}>
+                    <option value="all">adjusted</option>
+                    <option value="split">split-adjusted</option>
+                    <option value="dividend">dividend-adjusted</option>
+                    <option value="raw">raw (actions on positions)</option>
                   </select>
                 </label>
                 <label>
