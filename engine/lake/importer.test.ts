@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { tableToIPC, tableFromArrays, vectorFromArray, makeData, makeVector, TimestampMillisecond, TimestampNanosecond, Float32, Float64, Int32, Utf8, Table } from 'apache-arrow';
+import { tableToIPC, tableFromArrays, vectorFromArray, makeData, makeVector, TimestampMillisecond, TimestampNanosecond, Float64, Utf8, Table } from 'apache-arrow';
 import { importFile } from './importer';
 import { Lake } from './lake';
 import { ImportError } from './layouts';
@@ -199,11 +199,11 @@ describe('importing intraday, tick and quote files', () => {
     const vwap = Array.from({ length: n }, (_, i) => (i % 97 === 0 ? null : open[i] + 0.001));
     const table = new Table({
       ts: makeVector(makeData({ type: new TimestampNanosecond('UTC'), length: n, nullCount: 0, data: BigInt64Array.from(ts) })),
-      open: vectorFromArray(open, new Float64()),
-      high: vectorFromArray(high, new Float64()),
-      low: vectorFromArray(low, new Float64()),
-      close: vectorFromArray(close, new Float32()),
-      volume: vectorFromArray(volume, new Int32()),
+      open: makeVector(open),
+      high: makeVector(high),
+      low: makeVector(low),
+      close: makeVector(close),
+      volume: makeVector(volume),
       vwap: vectorFromArray(vwap, new Float64()),
       note: vectorFromArray(Array.from({ length: n }, (_, i) => `bar ${i}`), new Utf8()),
     });
