@@ -179,6 +179,8 @@ export interface WalkForwardFold {
   outOfSample: { fromNs: bigint; toNs: bigint; bars: number };
   bestParams: Record<string, unknown> | null;
   inSampleScore: number | null;
+  /** The in-sample figures of the winning combination. */
+  inSampleMetrics: Metrics | null;
   outOfSampleMetrics: Metrics | null;
 }
 
@@ -244,6 +246,7 @@ async function walkFolds(req: WalkForwardRequest, t: BigInt64Array, oosLen: numb
       outOfSample: { fromNs: t[oosFrom], toNs: t[oosTo], bars: oosLen },
       bestParams: null,
       inSampleScore: null,
+      inSampleMetrics: null,
       outOfSampleMetrics: null,
     };
     folds.push(fold);
@@ -261,6 +264,7 @@ async function walkFolds(req: WalkForwardRequest, t: BigInt64Array, oosLen: numb
     if (best === undefined || best.metrics === null) continue;
     fold.bestParams = best.params;
     fold.inSampleScore = score(best.metrics, req.objective);
+    fold.inSampleMetrics = best.metrics;
     const oos = await pool.run([{ index: 0, params: best.params, fromNs: t[oosFrom], toNs: t[oosTo], detail: true, initialCash: capital }], {
       ...opts,
       onProgress: progress ? (_d, _n, last) => progress((k + 1) * (req.combos.length + 1), req.folds * (req.combos.length + 1), last) : undefined,

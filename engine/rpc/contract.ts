@@ -347,6 +347,8 @@ export const methods = {
         outOfSampleFrom: z.string(),
         outOfSampleTo: z.string(),
         bestParams: z.record(z.string(), z.unknown()).nullable(),
+        /** The winner's figures in its in-sample window. */
+        inSample: SweepMetrics,
         outOfSample: SweepMetrics,
       })),
       stitched: SweepMetrics,

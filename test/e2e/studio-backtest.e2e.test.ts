@@ -199,7 +199,10 @@ describe('the Studio view', () => {
     // Each fold names the winner of its in-sample window, from the grid.
     const winners = await page.getByTestId('wf-row').evaluateAll((rows) => rows.map((r) => `${r.querySelector('[data-col=fast]')?.textContent}/${r.querySelector('[data-col=slow]')?.textContent}`));
     for (const w of winners) expect(['5/20', '5/30', '10/20', '10/30', '15/20', '15/30']).toContain(w);
-    expect(await page.getByTestId('wf-summary').textContent()).toMatch(/^3 folds in [\d.]+ s; \d of 3 out-of-sample folds profitable; stitched: return -?[\d.]+%/);
+    // Each winner's in-sample return next to its out-of-sample one, and their ratio of CAGRs.
+    for (const t of await page.getByTestId('wf-is-return').allTextContents()) expect(t).toMatch(/^-?\d+\.\d\d%$/);
+    for (const t of await page.getByTestId('wf-efficiency').allTextContents()) expect(t).toMatch(/^-?\d+\.\d\d$|^—$/);
+    expect(await page.getByTestId('wf-summary').textContent()).toMatch(/^3 folds in [\d.]+ s; \d of 3 out-of-sample folds profitable(; walk-forward efficiency -?[\d.]+)?; stitched: return -?[\d.]+%/);
     await page.locator('[data-testid=wf-results] .plotly-output .main-svg').first().waitFor({ timeout: 60_000 });
   });
 

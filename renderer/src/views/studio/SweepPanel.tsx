@@ -351,6 +351,15 @@ function WalkForwardResults({ walk, onPick }: { walk: { wf: WalkForward; swept: 
   const { wf, swept } = walk;
   const tested = wf.folds.filter((f) => f.outOfSample !== null);
   const profitable = tested.filter((f) => (f.outOfSample?.totalReturn ?? 0) > 0).length;
+  // Walk-forward efficiency: the out-of-sample annual return as a share of the in-sample one
+  // (Pardo); near 1 the optimisation carried over, near 0 or below it was fitting noise.
+  const efficiency = (f: WalkForward['folds'][number]) => {
+    const is = f.inSample?.cagr ?? null;
+    const oos = f.outOfSample?.cagr ?? null;
+    return is === null || oos === null || is <= 0 ? null : oos / is;
+  };
+  const effs = tested.map(efficiency).filter((x): x is number => x !== null);
+  const meanEff = effs.length > 0 ? effs.reduce((a, b) => a + b, 0) / effs.length : null;
   const figure = useMemo(() => {
     const n = wf.equity.ts.length;
     if (n < 2) return null;
@@ -374,6 +383,7 @@ function WalkForwardResults({ walk, onPick }: { walk: { wf: WalkForward; swept: 
     <div className="sweep-results" data-testid="wf-results">
       <div className="muted small" data-testid="wf-summary">
         {wf.folds.length} folds{wf.canceled ? ' (canceled)' : ''} in {(wf.elapsedMs / 1000).toFixed(1)} s; {profitable} of {tested.length} out-of-sample folds profitable
+        {meanEff !== null ? `; walk-forward efficiency ${meanEff.toFixed(2)}` : ''}
         {st ? `; stitched: return ${show(st.totalReturn, 'totalReturn')}, Sharpe ${show(st.sharpe, 'sharpe')}, max drawdown ${show(st.maxDrawdown, 'totalReturn')}, ${st.trades} trades` : ''}. Click a fold to backtest its parameters.
       </div>
       <Chart figure={figure} className="sweep-chart" />
@@ -387,10 +397,12 @@ function WalkForwardResults({ walk, onPick }: { walk: { wf: WalkForward; swept: 
               {swept.map((p) => (
                 <th key={p}>{p}</th>
               ))}
+              <th>IS return</th>
               <th>OOS return</th>
               <th>OOS Sharpe</th>
               <th>OOS max DD</th>
               <th>trades</th>
+              <th title="out-of-sample CAGR / in-sample CAGR">efficiency</th>
             </tr>
           </thead>
           <tbody>
@@ -404,10 +416,12 @@ function WalkForwardResults({ walk, onPick }: { walk: { wf: WalkForward; swept: 
                     {f.bestParams ? String(f.bestParams[p]) : '—'}
                   </td>
                 ))}
+                <td data-testid="wf-is-return">{show(f.inSample?.totalReturn, 'totalReturn')}</td>
                 <td data-testid="wf-return">{show(f.outOfSample?.totalReturn, 'totalReturn')}</td>
                 <td>{show(f.outOfSample?.sharpe, 'sharpe')}</td>
                 <td>{show(f.outOfSample?.maxDrawdown, 'totalReturn')}</td>
                 <td>{f.outOfSample?.trades ?? '—'}</td>
+                <td data-testid="wf-efficiency">{efficiency(f)?.toFixed(2) ?? '—'}</td>
               </tr>
             ))}
           </tbody>
