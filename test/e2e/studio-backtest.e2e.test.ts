@@ -1,6 +1,7 @@
 // The Studio view in a real Chromium against the real `studio serve`: drag a shipped strategy onto
 // the backtest panel, set a parameter from its schema, run it on the host's worker pool, and read
-// equity, drawdown, metrics and trades that match the run the host stored under runs/.
+// equity, drawdown, metrics and trades that match the run the host stored under runs/; sweep,
+// walk forward, reopen and compare stored runs. Takes docs/screenshot-studio.png.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -175,6 +176,8 @@ describe('the Studio view', () => {
     await page.getByTestId('sweep-by-neighbourhood').uncheck();
     // Two swept parameters: a heatmap, drawn by Plotly.
     await page.locator('.sweep-chart .heatmaplayer').first().waitFor({ timeout: 60_000 });
+    // The README's second picture: the Studio with a sweep's heatmap and ranking.
+    await page.screenshot({ path: path.resolve(import.meta.dirname, '..', '..', 'docs', 'screenshot-studio.png') });
     // A click on the second row backtests that combination with the form's other parameters.
     const row = page.getByTestId('sweep-row').nth(1);
     const [fast, slow] = combos[1].split('/').map(Number);
