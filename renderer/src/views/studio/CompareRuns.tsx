@@ -5,13 +5,12 @@ import { useEffect, useMemo, useState } from 'react';
 import type { RpcClient } from '../../../../engine/rpc/client';
 import type { Result } from '../../../../engine/rpc/contract';
 import { Chart } from './Chart';
+import { fix, pct } from './RunResults';
 
 type Stored = Result<'backtest.getRun'>;
 type Summary = Stored['summary'];
 const POINTS = 800;
 
-const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(2)}%`);
-const fix = (x: number | null) => (x === null ? '—' : x.toFixed(2));
 
 /** Rows of the table: label, value as shown, number to rank by (higher is better), or none. */
 const ROWS: [string, (s: Summary) => string, ((s: Summary) => number | null) | null][] = [
