@@ -12,7 +12,7 @@ import { runOnPool, runStreamOnWorker } from './pool';
 import { shareTickData } from './task';
 import { listRuns, readRun, readRunDetail } from './runs';
 import { StrategyLoadError, availableStrategies, loadStrategy } from './strategies';
-import { runSweep, runWalkForward } from './sweep';
+import { deflateSweep, runSweep, runWalkForward } from './sweep';
 import { type SweepArgs, prepareSweep } from './sweep-setup';
 import { finite, isoOfNs, monteCarloSummary, runDetail } from './summary';
 import type { Metrics } from '../core/metrics/metrics';
@@ -116,6 +116,7 @@ export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, 
           completed: out.results.length,
           workers: out.workers,
           results: out.ranking.map((i) => ({ params: out.results[i].params, metrics: metricRow(out.results[i].metrics), error: out.results[i].error })),
+          deflated: deflateSweep(out.results),
           barEvaluations: out.barEvaluations,
           elapsedMs: performance.now() - t0,
         };

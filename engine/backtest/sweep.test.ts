@@ -311,6 +311,14 @@ describe('the host contract', () => {
 
       const sweep = await call('backtest.sweep', { strategy: 'sma-cross', symbols: ['ZALF'], timeframe: '1Min', grid: ['fast=2:5', 'slow=20,30'], workers: 2 });
       expect(sweep).toMatchObject({ combinations: 8, completed: 8, canceled: false });
+      // The best Sharpe ratio, deflated for the eight combinations tried.
+      const sharpes = (sweep.results as { metrics: { sharpe: number | null } }[]).map((r) => r.metrics.sharpe).filter((x): x is number => x !== null);
+      const deflated = sweep.deflated as { trials: number; bestSharpe: number; expectedMaxSharpe: number; probability: number };
+      expect(deflated.trials).toBe(sharpes.length);
+      expect(deflated.bestSharpe).toBeCloseTo(Math.max(...sharpes), 9);
+      expect(deflated.expectedMaxSharpe).toBeGreaterThan(0);
+      expect(deflated.probability).toBeGreaterThan(0);
+      expect(deflated.probability).toBeLessThan(1);
 
       await expect(call('backtest.run', { strategy: 'sma-cross', symbols: ['ZALF'], params: { fast: 'x' } })).rejects.toThrow(/^bad_input: strategy 'sma-cross': parameter 'fast': /);
       expect(await call('backtest.cancel', { jobId: 'nothing-running' })).toEqual({ canceled: false });

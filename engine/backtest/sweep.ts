@@ -3,6 +3,7 @@
 // the strategy's schema before any work starts, so a typo fails fast with the param's name.
 import type { BarData } from '../core/backtest/data';
 import type { TickData } from '../core/backtest/ticks';
+import { deflatedSharpe } from '../core/metrics/deflated';
 import { computeMetrics, type Metrics } from '../core/metrics/metrics';
 import { createRng } from '../core/random';
 import { paramsJsonSchema, resolveParams } from '../core/strategy/define';
@@ -135,6 +136,34 @@ export interface SweepOutcome {
   barEvaluations: number;
   /** Sum of the tasks' engine-loop times. */
   loopMs: number;
+}
+
+/** The sweep's best Sharpe ratio deflated for the number of combinations tried (annualised figures). */
+export interface SweepDeflation {
+  trials: number;
+  /** The best combination's Sharpe ratio. */
+  bestSharpe: number;
+  /** The Sharpe ratio the best of that many combinations with no edge would show by luck. */
+  expectedMaxSharpe: number;
+  /** P(the best combination's true Sharpe ratio exceeds that), returns taken as normal. */
+  probability: number;
+}
+
+/**
+ * The deflated Sharpe ratio of a sweep (Bailey & López de Prado): every finished combination's
+ * Sharpe ratio counts as a trial; null when fewer than two steps or no Sharpe ratio.
+ */
+export function deflateSweep(results: readonly TaskResult[]): SweepDeflation | null {
+  const done = results.filter((r) => r.metrics !== null && Number.isFinite(r.metrics.sharpe));
+  if (done.length === 0) return null;
+  const m0 = done[0].metrics as Metrics;
+  const ppy = m0.periodsPerYear;
+  const steps = Math.round(m0.years * ppy) + 1;
+  if (!(ppy > 0) || !(steps > 1)) return null;
+  const perStep = done.map((r) => (r.metrics as Metrics).sharpe / Math.sqrt(ppy));
+  const d = deflatedSharpe(perStep, steps);
+  if (d === null) return null;
+  return { trials: d.trials, bestSharpe: Math.max(...perStep) * Math.sqrt(ppy), expectedMaxSharpe: d.expectedMax * Math.sqrt(ppy), probability: d.probability };
 }
 
 /** `pool`: run on these workers (started for this strategy, data and config) instead of a pool of its own. */

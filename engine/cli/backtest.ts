@@ -12,7 +12,7 @@ import { defaultWorkers } from '../backtest/pool';
 import { StrategyLoadError } from '../backtest/strategies';
 import { type BacktestSummary, finite, isoOfNs } from '../backtest/summary';
 import { listRuns } from '../backtest/runs';
-import { OBJECTIVES, type Objective, runSweep, runWalkForward } from '../backtest/sweep';
+import { OBJECTIVES, type Objective, deflateSweep, runSweep, runWalkForward } from '../backtest/sweep';
 import { prepareSweep } from '../backtest/sweep-setup';
 import type { Metrics } from '../core/metrics/metrics';
 import { monteCarloTrades } from '../core/metrics/montecarlo';
@@ -259,6 +259,7 @@ export function registerBacktestCommands(program: Command): void {
           canceled: out.canceled,
           workers: out.workers,
           best: ranked[0] ?? null,
+          deflated: deflateSweep(out.results),
           results: ranked.slice(0, Math.max(1, o.top)),
           barEvaluations: out.barEvaluations,
           elapsedMs,
@@ -268,6 +269,8 @@ export function registerBacktestCommands(program: Command): void {
         else {
           process.stdout.write(`${result.completed}/${result.combinations} combinations on ${result.workers} workers in ${elapsedMs.toFixed(0)} ms (${Math.round(result.barEvaluationsPerSecond).toLocaleString('en-US')} bar-evaluations/s)${out.canceled ? ' — canceled' : ''}\n`);
           for (const r of result.results) process.stdout.write(`  ${JSON.stringify(r.params).padEnd(40)} ${o.objective} ${fix((r as Record<string, unknown>)[o.objective] as number | null)}  return ${pct(r.totalReturn ?? null)}  trades ${r.trades ?? 0}\n`);
+          const d = result.deflated;
+          if (d !== null) process.stdout.write(`best Sharpe ${d.bestSharpe.toFixed(2)}; the best of ${d.trials} combinations without an edge would show ${d.expectedMaxSharpe.toFixed(2)} by luck: P(better than that) = ${d.probability.toFixed(2)} (deflated Sharpe ratio)\n`);
         }
       } catch (e) {
         reportError(e);

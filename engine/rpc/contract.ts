@@ -331,6 +331,8 @@ export const methods = {
       workers: z.number().int(),
       /** Best first by the objective. */
       results: z.array(z.object({ params: z.record(z.string(), z.unknown()), metrics: SweepMetrics, error: z.string().nullable() })),
+      /** The best Sharpe ratio deflated for the combinations tried (Bailey & López de Prado), annualised; null without Sharpe ratios. */
+      deflated: z.object({ trials: z.number().int(), bestSharpe: z.number(), expectedMaxSharpe: z.number(), probability: z.number() }).nullable(),
       barEvaluations: z.number(),
       elapsedMs: z.number(),
     }),

@@ -161,6 +161,8 @@ describe('the Studio view', () => {
     await expect.poll(() => page.getByTestId('sweep-row').count(), { timeout: 60_000 }).toBe(6);
     const combos = await page.getByTestId('sweep-row').evaluateAll((rows) => rows.map((r) => `${r.querySelector('[data-col=fast]')?.textContent}/${r.querySelector('[data-col=slow]')?.textContent}`));
     expect(new Set(combos)).toEqual(new Set(['5/20', '5/30', '10/20', '10/30', '15/20', '15/30']));
+    // The best Sharpe ratio deflated for the six combinations tried.
+    expect(await page.getByTestId('sweep-deflated').textContent()).toMatch(/^Best Sharpe -?\d+\.\d\d; the best of 6 combinations with no edge would show \d+\.\d\d by luck: ?P\(better than that\) = [01]\.\d\d \(deflated Sharpe ratio\)\.$/);
     // Best first by the objective.
     const scores = (await page.getByTestId('sweep-score').allTextContents()).map((t) => Number(t.replace('%', '')));
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);

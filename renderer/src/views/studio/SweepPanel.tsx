@@ -268,6 +268,12 @@ function SweepResults({ result, onPick }: { result: { sweep: Sweep; swept: strin
           <input type="checkbox" data-testid="sweep-by-neighbourhood" checked={byNeighbours} onChange={(e) => setByNeighbours(e.target.checked)} /> rank by neighbourhood
         </label>
       </div>
+      {sweep.deflated && (
+        <div className="muted small" data-testid="sweep-deflated" title="Bailey & López de Prado's deflated Sharpe ratio: the best Sharpe ratio against the one the best of this many combinations with no edge would show by luck (returns taken as normal)">
+          Best Sharpe {sweep.deflated.bestSharpe.toFixed(2)}; the best of {sweep.deflated.trials} combinations with no edge would show {sweep.deflated.expectedMaxSharpe.toFixed(2)} by luck:
+          P(better than that) = {sweep.deflated.probability.toFixed(2)} (deflated Sharpe ratio).
+        </div>
+      )}
       <Chart figure={figure} className="sweep-chart" />
       <div className="trades-scroll">
         <table className="sweep-table">
