@@ -29,6 +29,9 @@ export interface BacktestSummary {
   sharpe: number | null;
   sortino: number | null;
   calmar: number | null;
+  /** Of the per-step returns (absent in runs stored before they were recorded). */
+  skewness?: number | null;
+  excessKurtosis?: number | null;
   maxDrawdown: number | null;
   maxDrawdownDurationDays: number | null;
   winRate: number | null;
@@ -78,6 +81,8 @@ export function summarize(result: BacktestResult, extra: { timeframe: string; ad
     sharpe: finite(m.sharpe),
     sortino: finite(m.sortino),
     calmar: finite(m.calmar),
+    skewness: finite(m.skewness),
+    excessKurtosis: finite(m.excessKurtosis),
     maxDrawdown: finite(m.maxDrawdown),
     maxDrawdownDurationDays: finite(m.maxDrawdownDurationDays),
     winRate: finite(m.winRate),

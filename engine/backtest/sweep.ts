@@ -145,13 +145,14 @@ export interface SweepDeflation {
   bestSharpe: number;
   /** The Sharpe ratio the best of that many combinations with no edge would show by luck. */
   expectedMaxSharpe: number;
-  /** P(the best combination's true Sharpe ratio exceeds that), returns taken as normal. */
+  /** P(the best combination's true Sharpe ratio exceeds that), with its returns' skewness and kurtosis. */
   probability: number;
 }
 
 /**
  * The deflated Sharpe ratio of a sweep (Bailey & López de Prado): every finished combination's
- * Sharpe ratio counts as a trial; null when fewer than two steps or no Sharpe ratio.
+ * Sharpe ratio counts as a trial, and the best one's return skewness and kurtosis widen or narrow
+ * its estimate's spread; null when fewer than two steps or no Sharpe ratio.
  */
 export function deflateSweep(results: readonly TaskResult[]): SweepDeflation | null {
   const done = results.filter((r) => r.metrics !== null && Number.isFinite(r.metrics.sharpe));
@@ -161,7 +162,11 @@ export function deflateSweep(results: readonly TaskResult[]): SweepDeflation | n
   const steps = Math.round(m0.years * ppy) + 1;
   if (!(ppy > 0) || !(steps > 1)) return null;
   const perStep = done.map((r) => (r.metrics as Metrics).sharpe / Math.sqrt(ppy));
-  const d = deflatedSharpe(perStep, steps);
+  // The estimate's spread widens with the best combination's skew and fat tails (normal if unknown).
+  const best = done[perStep.indexOf(Math.max(...perStep))].metrics as Metrics;
+  const skew = Number.isFinite(best.skewness) ? best.skewness : 0;
+  const kurtosis = Number.isFinite(best.excessKurtosis) ? best.excessKurtosis + 3 : 3;
+  const d = deflatedSharpe(perStep, steps, skew, kurtosis);
   if (d === null) return null;
   return { trials: d.trials, bestSharpe: Math.max(...perStep) * Math.sqrt(ppy), expectedMaxSharpe: d.expectedMax * Math.sqrt(ppy), probability: d.probability };
 }

@@ -156,6 +156,8 @@ export const BacktestSummary = z.object({
   sharpe: num,
   sortino: num,
   calmar: num,
+  skewness: num.optional(),
+  excessKurtosis: num.optional(),
   maxDrawdown: num,
   maxDrawdownDurationDays: num,
   winRate: num,

@@ -28,6 +28,19 @@ describe('metrics against hand-computed values', () => {
     expect(sd).toBeCloseTo(0.101986, 6);
   });
 
+  it('skewness and excess kurtosis of the step returns (population moments)', () => {
+    const m2 = r.reduce((a, b) => a + (b - mean) ** 2, 0) / 4;
+    const m3 = r.reduce((a, b) => a + (b - mean) ** 3, 0) / 4;
+    const m4 = r.reduce((a, b) => a + (b - mean) ** 4, 0) / 4;
+    // Three steps up and one down: the returns lean left.
+    expect(m.skewness).toBeCloseTo(m3 / m2 ** 1.5, 12);
+    expect(m.skewness).toBeLessThan(0);
+    expect(m.excessKurtosis).toBeCloseTo(m4 / m2 ** 2 - 3, 12);
+    // By hand: deviations 0.047222, −0.152778, 0.047222, 0.058333; m2 0.0078009, m3 −7.8922e-4;
+    // m2^1.5 = 6.8900e-4 → skew −1.1455.
+    expect(m.skewness).toBeCloseTo(-1.1455, 3);
+  });
+
   it('Sharpe and Sortino', () => {
     expect(m.sharpe).toBeCloseTo((mean / sd) * Math.sqrt(252), 10);
     // Only −10% is below zero: downside deviation √(0.01 / 4) = 0.05.

@@ -40,6 +40,10 @@ export interface Metrics {
   readonly sortino: number;
   /** cagr / maxDrawdown. */
   readonly calmar: number;
+  /** Skewness of the per-step returns (population moments); NaN for fewer than 3 steps or no variance. */
+  readonly skewness: number;
+  /** Excess kurtosis of the per-step returns (0 for normal returns); NaN for fewer than 4 steps or no variance. */
+  readonly excessKurtosis: number;
   /** Largest fall from a running peak (the initial cash counts as a peak), as a positive fraction. */
   readonly maxDrawdown: number;
   /** Longest time below a previous peak, in steps, and in days of calendar time. */
@@ -84,7 +88,7 @@ export function computeMetrics(input: MetricsInput): Metrics {
   const { sum, eqSum, maxDd, longestBars, longestEnd, longestPeak } = first;
   const inMarket = (input.inMarketSteps ?? 0) + first.inMarket;
   const mean = n > 0 ? sum / n : NaN;
-  const { sq, down } = secondPass(equity, initialCash, mean, rfStep);
+  const { sq, down, cube, quad } = secondPass(equity, initialCash, mean, rfStep);
   return assemble({
     n,
     years,
@@ -92,6 +96,8 @@ export function computeMetrics(input: MetricsInput): Metrics {
     rfStep,
     mean,
     sumSqDev: sq,
+    sumCubeDev: cube,
+    sumQuadDev: quad,
     sumSqDown: down,
     maxDd,
     longestBars,
@@ -152,23 +158,29 @@ function firstPass(equity: Float64Array, initialCash: number, exposure: Float64A
   return { sum, eqSum, maxDd, longestBars, longestEnd, longestPeak, inMarket };
 }
 
-/** Σ (r − mean)² and Σ min(0, r − rfStep)² over the step returns. */
-function secondPass(equity: Float64Array, initialCash: number, mean: number, rfStep: number): { sq: number; down: number } {
+/** Σ (r − mean)², ³ and ⁴, and Σ min(0, r − rfStep)² over the step returns. */
+function secondPass(equity: Float64Array, initialCash: number, mean: number, rfStep: number): { sq: number; down: number; cube: number; quad: number } {
   const n = equity.length;
   let sq = 0;
+  let cube = 0;
+  let quad = 0;
   let down = 0;
   let prev = initialCash;
   for (let i = 0; i < n; i++) {
     const r = equity[i] / prev - 1;
     prev = equity[i];
-    sq += (r - mean) * (r - mean);
+    const dev = r - mean;
+    const dev2 = dev * dev;
+    sq += dev2;
+    cube += dev2 * dev;
+    quad += dev2 * dev2;
     // The downside part, min(0, ex), without a branch on its sign (which is a coin flip while in
     // the market): (ex − |ex|) / 2 is ex when negative and 0 otherwise, exactly.
     const ex = r - rfStep;
     const neg = (ex - Math.abs(ex)) * 0.5;
     down += neg * neg;
   }
-  return { sq, down };
+  return { sq, down, cube, quad };
 }
 
 /** What the trade figures need of the closed trades, summed in closing order. */
@@ -202,8 +214,10 @@ interface Moments {
   ppy: number;
   rfStep: number;
   mean: number;
-  /** Σ (r − mean)² and Σ min(0, r − rfStep)² over the step returns. */
+  /** Σ (r − mean)², ³, ⁴ and Σ min(0, r − rfStep)² over the step returns. */
   sumSqDev: number;
+  sumCubeDev: number;
+  sumQuadDev: number;
   sumSqDown: number;
   maxDd: number;
   longestBars: number;
@@ -235,6 +249,8 @@ function assemble(m: Moments): Metrics {
     sharpe: sd > 0 ? (excess / sd) * annual : NaN,
     sortino: dd > 0 ? (excess / dd) * annual : NaN,
     calmar: m.maxDd > 0 ? cagr / m.maxDd : NaN,
+    skewness: n > 2 && m.sumSqDev > 0 ? m.sumCubeDev / n / Math.pow(m.sumSqDev / n, 1.5) : NaN,
+    excessKurtosis: n > 3 && m.sumSqDev > 0 ? m.sumQuadDev / n / ((m.sumSqDev / n) * (m.sumSqDev / n)) - 3 : NaN,
     maxDrawdown: m.maxDd,
     maxDrawdownDurationBars: m.longestBars,
     maxDrawdownDurationDays: m.longestNs / NS_PER_DAY,
@@ -263,6 +279,9 @@ export class MetricsStream {
   private sum = 0;
   private wMean = 0;
   private wM2 = 0;
+  /** Running Σ (r − mean)³ and ⁴ (Terriberry's update of Welford's). */
+  private wM3 = 0;
+  private wM4 = 0;
   private down = 0;
   private peak: number;
   private peakIdx = -1;
@@ -308,6 +327,8 @@ export class MetricsStream {
     let sum = this.sum;
     let wMean = this.wMean;
     let wM2 = this.wM2;
+    let wM3 = this.wM3;
+    let wM4 = this.wM4;
     let down = this.down;
     let eqSum = this.eqSum;
     const rfStep = this.rfStep;
@@ -318,6 +339,13 @@ export class MetricsStream {
       const i = this.n++;
       sum += r;
       const delta = r - wMean;
+      // The third and fourth moments move with the old second (and third) before it is updated.
+      const cnt = i + 1;
+      const dn = delta / cnt;
+      const dn2 = dn * dn;
+      const term = delta * dn * i;
+      wM4 += term * dn2 * (cnt * cnt - 3 * cnt + 3) + 6 * dn2 * wM2 - 4 * dn * wM3;
+      wM3 += term * dn * (cnt - 2) - 3 * dn * wM2;
       wMean += delta / (i + 1);
       wM2 += delta * (r - wMean);
       // min(0, ex) without a branch on its sign, as in computeMetrics.
@@ -342,6 +370,8 @@ export class MetricsStream {
     this.sum = sum;
     this.wMean = wMean;
     this.wM2 = wM2;
+    this.wM3 = wM3;
+    this.wM4 = wM4;
     this.down = down;
     this.eqSum = eqSum;
     this.prev = prev;
@@ -359,6 +389,8 @@ export class MetricsStream {
       rfStep: this.rfStep,
       mean: n > 0 ? this.sum / n : NaN,
       sumSqDev: this.wM2,
+      sumCubeDev: this.wM3,
+      sumQuadDev: this.wM4,
       sumSqDown: this.down,
       maxDd: this.maxDd,
       longestBars: this.longestBars,

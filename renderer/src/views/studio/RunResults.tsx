@@ -44,6 +44,8 @@ export function RunResults({ run, client, focus, onFocus }: { run: Run; client: 
     ['sortino', 'Sortino', fix(s.sortino)],
     ['calmar', 'Calmar', fix(s.calmar)],
     ['volatility', 'Volatility', pct(s.volatility)],
+    ['skewness', 'Skewness', fix(s.skewness ?? null)],
+    ['kurtosis', 'Excess kurtosis', fix(s.excessKurtosis ?? null)],
     ['max-drawdown', 'Max drawdown', pct(s.maxDrawdown)],
     ['dd-duration', 'Longest drawdown', s.maxDrawdownDurationDays === null ? '—' : `${Math.round(s.maxDrawdownDurationDays)} days`],
     ['win-rate', 'Win rate', pct(s.winRate)],
