@@ -219,6 +219,11 @@ describe('a backtest job on the lake', () => {
     expect(back?.trades).toHaveLength(1000);
     expect(back?.tradesTotal).toBe(r.summary.trades);
     expect(await readRunDetail(ws, 'no-such-run', 60)).toBeNull();
+    // A damaged file is named in the error; the run's summary still reads.
+    const curve = path.join(ws, 'runs', r.runId as string, 'equity.parquet');
+    fs.writeFileSync(curve, fs.readFileSync(curve).subarray(0, 100));
+    await expect(readRunDetail(ws, r.runId as string, 60)).rejects.toThrow(/equity\.parquet/);
+    expect(readRun(ws, r.runId as string)?.summary.trades).toBe(r.summary.trades);
   });
 });
 
