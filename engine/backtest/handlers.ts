@@ -126,13 +126,13 @@ export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, 
         job.end();
       }
     },
-    'backtest.walkforward': async ({ jobId: requested, grid, random, seed, objective, workers, folds, inSample, ...spec }) => {
+    'backtest.walkforward': async ({ jobId: requested, grid, random, seed, objective, workers, folds, inSample, anchored, ...spec }) => {
       const job = start('walkforward', requested);
       const t0 = performance.now();
       try {
         const { prepared, request } = await sweepSetup(spec, { grid, random, seed, objective });
         const wf = await runWalkForward(
-          { ...request, folds, inSampleFraction: inSample, initialCash: prepared.config.initialCash ?? 100_000 },
+          { ...request, folds, inSampleFraction: inSample, anchored, initialCash: prepared.config.initialCash ?? 100_000 },
           { workers, signal: job.signal, onProgress: (d, n) => job.progress(d, n) },
         );
         job.progress(1, 1, true);

@@ -147,6 +147,18 @@ describe('walk-forward', () => {
     const last = wf.folds[2].outOfSampleMetrics;
     expect(last?.finalEquity).toBe(wf.stitched.equity[wf.stitched.equity.length - 1]);
     expect(wf.stitchedMetrics?.finalEquity).toBe(last?.finalEquity);
+
+    // Anchored: the same out-of-sample windows, each in-sample window from the first bar on.
+    const anchored = await runWalkForward(
+      { strategy: { kind: 'example', name: 'sma-cross' }, definition: smaCross, data, config: { initialCash: 50_000 }, combos, objective: 'totalReturn', folds: 3, inSampleFraction: 0.55, initialCash: 50_000, anchored: true },
+      { workers: 2 },
+    );
+    for (const [k, f] of anchored.folds.entries()) {
+      expect(f.inSample.fromNs).toBe(wf.folds[0].inSample.fromNs);
+      expect(f.inSample.toNs).toBe(wf.folds[k].inSample.toNs);
+      expect(f.inSample.bars).toBe(1560 - 3 * oos + k * oos);
+      expect(f.outOfSample).toEqual(wf.folds[k].outOfSample);
+    }
   });
 
   it('walks forward over ticks: windows cut on event times, each out-of-sample fold a run over its ticks', async () => {

@@ -232,12 +232,15 @@ export interface WalkForwardRequest extends Omit<SweepRequest, 'fromNs' | 'toNs'
   /** Share of each window used in-sample, e.g. 0.6 (windows roll forward by the out-of-sample length). */
   inSampleFraction: number;
   initialCash: number;
+  /** Anchored: every in-sample window starts at the first bar and grows fold by fold (rolling: fixed length). */
+  anchored?: boolean;
 }
 
 /**
- * Rolling walk-forward: the out-of-sample segments tile the last (1 − f) of the timeline in
- * `folds` equal pieces; each is preceded by an in-sample window of fixed length. Each fold's best
- * in-sample parameters run out of sample from a fresh start (indicators warm up again).
+ * Walk-forward: the out-of-sample segments tile the last (1 − f) of the timeline in `folds` equal
+ * pieces; each is preceded by an in-sample window of fixed length (rolling) or by everything
+ * before it (anchored). Each fold's best in-sample parameters run out of sample from a fresh
+ * start (indicators warm up again).
  */
 export async function runWalkForward(req: WalkForwardRequest, opts: PoolOptions = {}): Promise<WalkForwardOutcome> {
   // Windows are cut on the times of the run's events: its bars and, with ticks, its trades and quotes.
@@ -270,13 +273,13 @@ async function walkFolds(req: WalkForwardRequest, t: BigInt64Array, oosLen: numb
   let barEvaluations = 0;
   let canceled = false;
   for (let k = 0; k < req.folds; k++) {
-    const isFrom = k * oosLen;
-    const isTo = isFrom + isLen - 1;
+    const isFrom = req.anchored === true ? 0 : k * oosLen;
+    const isTo = k * oosLen + isLen - 1;
     const oosFrom = isTo + 1;
     const oosTo = oosFrom + oosLen - 1;
     const fold: WalkForwardFold = {
       fold: k + 1,
-      inSample: { fromNs: t[isFrom], toNs: t[isTo], bars: isLen },
+      inSample: { fromNs: t[isFrom], toNs: t[isTo], bars: isTo - isFrom + 1 },
       outOfSample: { fromNs: t[oosFrom], toNs: t[oosTo], bars: oosLen },
       bestParams: null,
       inSampleScore: null,

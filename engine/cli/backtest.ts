@@ -280,14 +280,15 @@ export function registerBacktestCommands(program: Command): void {
   addSweepOptions(addCommonOptions(program.command('walkforward').description('walk-forward optimisation: rolling in-sample sweeps, out-of-sample tests, stitched out-of-sample equity')))
     .option('--folds <n>', 'out-of-sample segments', (v) => Number(v), 5)
     .option('--in-sample <f>', 'share of each window used for optimisation', (v) => Number(v), 0.6)
-    .action(async (strategy: string, o: SweepOptions & { folds: number; inSample: number }) => {
+    .option('--anchored', 'in-sample windows all start at the first bar and grow (default: rolling windows of fixed length)')
+    .action(async (strategy: string, o: SweepOptions & { folds: number; inSample: number; anchored?: boolean }) => {
       try {
         const t0 = performance.now();
         const { prepared, request } = await sweepInputs(strategy, o);
         const combos = request.combos;
         const cancel = cancelOnSigint();
         const wf = await runWalkForward(
-          { ...request, folds: o.folds, inSampleFraction: o.inSample, initialCash: prepared.config.initialCash ?? 100_000 },
+          { ...request, folds: o.folds, inSampleFraction: o.inSample, anchored: o.anchored === true, initialCash: prepared.config.initialCash ?? 100_000 },
           { workers: o.workers, signal: cancel.signal, onProgress: progressReporter('walk-forward') },
         );
         cancel.dispose();

@@ -340,7 +340,12 @@ export const methods = {
     }),
   },
   'backtest.walkforward': {
-    args: SweepArgs.extend({ folds: z.number().int().min(1).default(5), inSample: z.number().gt(0).lt(1).default(0.6) }),
+    args: SweepArgs.extend({
+      folds: z.number().int().min(1).default(5),
+      inSample: z.number().gt(0).lt(1).default(0.6),
+      /** In-sample windows all start at the first bar and grow (rolling windows by default). */
+      anchored: z.boolean().default(false),
+    }),
     result: z.object({
       jobId: z.string(),
       canceled: z.boolean(),

@@ -209,6 +209,19 @@ describe('the Studio view', () => {
     for (const t of await page.getByTestId('wf-efficiency').allTextContents()) expect(t).toMatch(/^-?\d+\.\d\d$|^—$/);
     expect(await page.getByTestId('wf-summary').textContent()).toMatch(/^3 folds in [\d.]+ s; \d of 3 out-of-sample folds profitable(; walk-forward efficiency -?[\d.]+)?; stitched: return -?[\d.]+%/);
     await page.locator('[data-testid=wf-results] .plotly-output .main-svg').first().waitFor({ timeout: 60_000 });
+    // Anchored: every in-sample window starts where the first one does.
+    const rolling = await page.locator('[data-testid=wf-row] td:nth-child(2)').allTextContents();
+    await page.getByTestId('wf-anchored').check();
+    await page.getByTestId('wf-run').click();
+    await expect
+      .poll(async () => {
+        const cells = await page.locator('[data-testid=wf-row] td:nth-child(2)').allTextContents();
+        return cells.length === 3 && cells.join('|') !== rolling.join('|');
+      }, { timeout: 60_000 })
+      .toBe(true);
+    const starts = (await page.locator('[data-testid=wf-row] td:nth-child(2)').allTextContents()).map((t) => t.split(' → ')[0]);
+    expect(starts).toEqual([rolling[0].split(' → ')[0], rolling[0].split(' → ')[0], rolling[0].split(' → ')[0]]);
+    await page.getByTestId('wf-anchored').uncheck();
   });
 
   it('lists the stored runs and opens one: its metrics, chart and trades read back from runs/', async () => {

@@ -90,6 +90,7 @@ export function SweepPanel({
   const [walk, setWalk] = useState<{ wf: WalkForward; swept: string[] } | null>(null);
   const [folds, setFolds] = useState('4');
   const [inSample, setInSample] = useState('0.6');
+  const [anchored, setAnchored] = useState(false);
   /** Random search: this many combinations drawn from the grid (empty: the whole grid). */
   const [sample, setSample] = useState('');
   const [err, setErr] = useState<string | null>(null);
@@ -133,7 +134,7 @@ export function SweepPanel({
     const done =
       kind === 'sweep'
         ? rpc.call('backtest.sweep', args).then((sweep) => setResult({ sweep, swept, objective }))
-        : rpc.call('backtest.walkforward', { ...args, folds: nFolds, inSample: fraction }).then((wf) => setWalk({ wf, swept }));
+        : rpc.call('backtest.walkforward', { ...args, folds: nFolds, inSample: fraction, anchored }).then((wf) => setWalk({ wf, swept }));
     done
       .catch((e: Error) => setErr(e.message))
       .finally(() => {
@@ -192,6 +193,9 @@ export function SweepPanel({
           </label>
           <label>
             in-sample <input data-testid="wf-in-sample" value={inSample} onChange={(e) => setInSample(e.target.value)} size={4} />
+          </label>
+          <label title="every in-sample window starts at the first bar and grows fold by fold (otherwise windows of fixed length roll forward)">
+            <input type="checkbox" data-testid="wf-anchored" checked={anchored} onChange={(e) => setAnchored(e.target.checked)} /> anchored
           </label>
           <button data-testid="wf-run" onClick={() => launch('walkforward')} disabled={jobId !== null}>
             Walk forward
