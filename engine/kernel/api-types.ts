@@ -142,6 +142,11 @@ interface BacktestResult {
 }
 /** Runs a backtest on the lake's bars; throws BacktestFailed naming the reason when it cannot. */
 declare function backtest(req: BarRequest & { strategy: StrategyDefinition | string; params?: Record<string, unknown>; config?: { initialCash?: number; allowShort?: boolean; [k: string]: unknown } }): Promise<BacktestResult>;
+interface SweepRow { params: Record<string, unknown>; metrics: BacktestMetrics | null; error: string | null }
+/** The best Sharpe ratio deflated for the combinations tried (Bailey & López de Prado), annualised. */
+interface SweepDeflation { trials: number; bestSharpe: number; expectedMaxSharpe: number; probability: number }
+/** Runs every combination of the grid on the lake's bars in this kernel, best first by the objective (default sharpe). */
+declare function sweep(req: BarRequest & { strategy: StrategyDefinition | string; grid: Record<string, readonly unknown[]>; params?: Record<string, unknown>; objective?: 'sharpe' | 'sortino' | 'totalReturn' | 'cagr' | 'calmar' | 'profitFactor' | 'expectancy'; config?: { initialCash?: number; allowShort?: boolean; [k: string]: unknown } }): Promise<SweepRow[] & { deflated: SweepDeflation | null }>;
 /** The workspace folder this kernel works in. */
 declare var workspaceDir: string;
 declare var display: Display;
@@ -156,6 +161,7 @@ declare module 'studio' {
   export const lake: typeof globalThis.lake;
   export const bars: typeof globalThis.bars;
   export const backtest: typeof globalThis.backtest;
+  export const sweep: typeof globalThis.sweep;
   export const indicators: typeof globalThis.indicators;
   export const strategies: typeof globalThis.strategies;
   export const defineStrategy: typeof globalThis.defineStrategy;
@@ -168,4 +174,4 @@ declare module '@strategy-studio/engine' {
 `;
 
 /** API members a cell can use; api.ts's object must not grow members that are missing above. */
-export const DECLARED_API_MEMBERS = ['sql', 'sqlTable', 'lake', 'bars', 'backtest', 'indicators', 'strategies', 'defineStrategy', 'z', 'workspaceDir'] as const;
+export const DECLARED_API_MEMBERS = ['sql', 'sqlTable', 'lake', 'bars', 'backtest', 'sweep', 'indicators', 'strategies', 'defineStrategy', 'z', 'workspaceDir'] as const;

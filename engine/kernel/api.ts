@@ -7,10 +7,12 @@ import type { Plain } from '../lake/values';
 import type { Table } from 'apache-arrow';
 import { bindable, placeholders } from './sql-cell';
 import * as indicators from '../core/indicators/index';
-import { runBacktest, type BacktestConfig, type BacktestResult, type BarData } from '../core/backtest/index';
+import { checkBarData, runBacktest, type BacktestConfig, type BacktestResult, type BarData } from '../core/backtest/index';
 import { defineStrategy, type StrategyDefinition } from '../core/strategy/index';
 import { exampleStrategies } from '../core/strategy/examples/index';
 import type { BarRequest } from '../backtest/bars';
+import type { SweepDeflation } from '../backtest/sweep';
+import type { Metrics } from '../core/metrics/metrics';
 // DuckDB, Arrow and the strategy compiler load on first use (dynamic imports, split into their own
 // chunks by the build): a kernel whose cells never touch the lake starts ~250 ms sooner.
 
@@ -26,6 +28,20 @@ export interface NotebookBacktest extends NotebookBarRequest {
   strategy: StrategyDefinition | string;
   params?: Record<string, unknown>;
   config?: BacktestConfig;
+}
+
+export interface NotebookSweep extends NotebookBacktest {
+  /** The values to try for each parameter: every combination runs (the other parameters from `params`). */
+  grid: Record<string, readonly unknown[]>;
+  /** What ranks the combinations, higher first (default sharpe). */
+  objective?: 'sharpe' | 'sortino' | 'totalReturn' | 'cagr' | 'calmar' | 'profitFactor' | 'expectancy';
+}
+
+/** One combination of a sweep: its parameters and figures (null when its run failed, with the reason). */
+export interface SweepRow {
+  params: Record<string, unknown>;
+  metrics: Metrics | null;
+  error: string | null;
 }
 
 /** A backtest that could not run (bad parameters, no data, a strategy that threw): the message says which. */
@@ -44,6 +60,11 @@ export interface StudioApi {
   bars(req: NotebookBarRequest): Promise<BarData>;
   /** Runs a backtest on the lake's bars; throws BacktestFailed with the reason when it cannot. */
   backtest(req: NotebookBacktest): Promise<BacktestResult>;
+  /**
+   * Runs every combination of `grid` on the lake's bars (read once) in this kernel, best first by
+   * the objective; `deflated` is the best Sharpe ratio deflated for the combinations tried.
+   */
+  sweep(req: NotebookSweep): Promise<SweepRow[] & { deflated: SweepDeflation | null }>;
   /** Streaming indicators (Sma, Ema, Rsi, Macd, Bollinger, Atr, …): O(1) per update. */
   indicators: typeof indicators;
   /** The shipped example strategies, by name. */
@@ -93,8 +114,36 @@ export function createStudioApi(workspaceDir: string, lakeDir: string): { api: S
     }
     return outcome.result;
   };
+  const sweep = async (req: NotebookSweep): Promise<SweepRow[] & { deflated: SweepDeflation | null }> => {
+    const { loadStrategy } = await import('../backtest/strategies');
+    const { checkCombinations, deflateSweep, gridCombinations, score } = await import('../backtest/sweep');
+    const strategy = typeof req.strategy === 'string' ? (await loadStrategy(req.strategy, workspaceDir, workspaceDir)).definition : req.strategy;
+    if (typeof req.grid !== 'object' || req.grid === null || Object.keys(req.grid).length === 0) throw new BacktestFailed('sweep: expected grid: { param: [values…], … }');
+    for (const [name, values] of Object.entries(req.grid)) if (!Array.isArray(values) || values.length === 0) throw new BacktestFailed(`sweep: grid.${name}: expected a non-empty array of values`);
+    const objective = req.objective ?? 'sharpe';
+    const combos = gridCombinations(Object.entries(req.grid).map(([name, values]) => ({ name, values: [...values] })), req.params ?? {});
+    try {
+      checkCombinations(strategy, combos);
+    } catch (e) {
+      throw new BacktestFailed((e as Error).message);
+    }
+    const data = await bars(req);
+    const bad = checkBarData(data);
+    if (bad !== null) throw new BacktestFailed(`sweep: ${bad}`);
+    // Each combination's curve goes to one reused column; only the figures are kept.
+    let total = 0;
+    for (const c of Object.values(data)) total += c.ts.length;
+    const equityScratch = new Float64Array(total);
+    const rows: SweepRow[] = combos.map((params) => {
+      const out = runBacktest({ strategy, params, data, equityScratch, dataChecked: true, config: { ...req.config, keepOrderLog: false } });
+      return out.ok ? { params, metrics: out.result.metrics, error: null } : { params, metrics: null, error: `${out.error.kind}: ${out.error.message}` };
+    });
+    const deflated = deflateSweep(rows.map((r) => ({ metrics: r.metrics }) as Parameters<typeof deflateSweep>[0][number]));
+    const ranked = rows.map((r, i) => ({ r, i })).sort((a, b) => score(b.r.metrics, objective) - score(a.r.metrics, objective) || a.i - b.i).map((x) => x.r);
+    return Object.assign(ranked, { deflated });
+  };
   return {
-    api: { sql, sqlTable, lake, bars, backtest, indicators, strategies: exampleStrategies, defineStrategy, z, workspaceDir },
+    api: { sql, sqlTable, lake, bars, backtest, sweep, indicators, strategies: exampleStrategies, defineStrategy, z, workspaceDir },
     close() {
       void lakePromise?.then((l) => l.close());
     },

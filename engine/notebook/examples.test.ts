@@ -47,8 +47,8 @@ describe('the example notebooks', () => {
   }, 120_000);
 });
 
-describe('backtest() in a cell', () => {
-  it('says which symbol has no bars, and which parameter is wrong', async () => {
+describe('backtest() and sweep() in a cell', () => {
+  it('says which symbol has no bars and which parameter is wrong, and sweeps a grid best first', async () => {
     const kernel = new KernelSupervisor({ workspaceDir: ws, onStatus: () => {}, onUpdateDisplay: () => {} });
     const run = (code: string) =>
       new Promise<JupyterOutput[]>((resolve) => {
@@ -60,6 +60,14 @@ describe('backtest() in a cell', () => {
       expect(await run(`await backtest({ strategy: 'sma-cross', symbols: ['ZALF'], params: { fast: -3 } })`)).toMatchObject([{ output_type: 'error', ename: 'BacktestFailed', evalue: expect.stringMatching(/sma-cross: params: .*fast/) }]);
       const ok = await run(`const r = await backtest({ strategy: strategies['sma-cross'], symbols: ['ZALF'], params: { fast: 5, slow: 20 } });\n[r.bars, r.equity.equity.length, r.metrics.trades === r.trades.length]`);
       expect(ok).toMatchObject([{ output_type: 'execute_result', data: { 'text/plain': '[ 252, 252, true ]' } }]);
+      // sweep(): every combination of the grid, best first, each the figures of a backtest() of it.
+      const swept = await run(
+        `const s = await sweep({ strategy: 'sma-cross', symbols: ['ZALF'], grid: { fast: [5, 10], slow: [20, 30] }, objective: 'totalReturn' });\n` +
+          `const one = await backtest({ strategy: 'sma-cross', symbols: ['ZALF'], params: s[1].params });\n` +
+          `[s.length, s[1].metrics.totalReturn === one.metrics.totalReturn, s.every((r, i) => i === 0 || r.metrics.totalReturn <= s[i - 1].metrics.totalReturn), s.deflated.trials]`,
+      );
+      expect(swept).toMatchObject([{ output_type: 'execute_result', data: { 'text/plain': '[ 4, true, true, 4 ]' } }]);
+      expect(await run(`await sweep({ strategy: 'sma-cross', symbols: ['ZALF'], grid: { fsat: [1, 2] } })`)).toMatchObject([{ output_type: 'error', ename: 'BacktestFailed', evalue: expect.stringContaining('fsat') }]);
     } finally {
       await kernel.shutdown();
     }

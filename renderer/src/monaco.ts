@@ -134,6 +134,9 @@ interface BacktestResult {
   metrics: { totalReturn: number; cagr: number; volatility: number; sharpe: number; sortino: number; maxDrawdown: number; trades: number; winRate: number; profitFactor: number; [k: string]: number };
   benchmark: { totalReturn: number; cagr: number };
 }
+interface SweepRow { params: Record<string, unknown>; metrics: BacktestResult['metrics'] | null; error: string | null }
+/** Runs every combination of \`grid\` on the lake's bars in this kernel, best first by the objective (default sharpe); \`deflated\`: the best Sharpe deflated for the trials. */
+declare function sweep(req: BarRequest & { strategy: StrategyDefinition | string; grid: Record<string, readonly unknown[]>; params?: Record<string, unknown>; objective?: 'sharpe' | 'sortino' | 'totalReturn' | 'cagr' | 'calmar' | 'profitFactor' | 'expectancy'; config?: { initialCash?: number; allowShort?: boolean; [k: string]: unknown } }): Promise<SweepRow[] & { deflated: { trials: number; bestSharpe: number; expectedMaxSharpe: number; probability: number } | null }>;
 /** Runs a backtest on the lake's bars; throws BacktestFailed naming the reason when it cannot. */
 declare function backtest(req: BarRequest & { strategy: StrategyDefinition | string; params?: Record<string, unknown>; config?: { initialCash?: number; allowShort?: boolean; [k: string]: unknown } }): Promise<BacktestResult>;
 // The kernel's own declarations (engine/kernel/api-types.ts) are the fuller twin of these.
@@ -145,6 +148,7 @@ declare module 'studio' {
   export const workspaceDir: typeof globalThis.workspaceDir;
   export const bars: typeof globalThis.bars;
   export const backtest: typeof globalThis.backtest;
+  export const sweep: typeof globalThis.sweep;
   export const indicators: typeof globalThis.indicators;
   export const strategies: typeof globalThis.strategies;
   export const defineStrategy: typeof globalThis.defineStrategy;
