@@ -9,8 +9,8 @@ import { type EventBus, type HandlerTable, RpcError } from '../rpc/dispatcher';
 import { BarRequestError } from './bars';
 import { BacktestInputError, type BacktestSpec, type PreparedBacktest, type StreamedBacktest, runBacktestJob } from './job';
 import { runOnPool, runStreamOnWorker } from './pool';
-import { shareTickData } from './task';
-import { listRuns, readRun, readRunDetail } from './runs';
+import { portableConfig, shareTickData } from './task';
+import { listRuns, readRun, readRunDetail, readSummary } from './runs';
 import { StrategyLoadError, availableStrategies, loadStrategy } from './strategies';
 import { deflateSweep, runSweep, runWalkForward } from './sweep';
 import { type SweepArgs, prepareSweep } from './sweep-setup';
@@ -62,7 +62,7 @@ export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, 
         const execute = async (p: PreparedBacktest): Promise<BacktestOutcome> => {
           // On a worker, tick runs too (their columns shared like the bars): the host stays
           // responsive and the run can be canceled.
-          const { stopwatch: _omit, onProgress: _none, ...config } = p.config;
+          const config = portableConfig(p.config);
           const ticks = p.ticks !== undefined ? shareTickData(p.ticks) : undefined;
           const out = await runOnPool({ strategy: p.strategy.source, data: p.data, ticks, config }, [{ index: 0, params: p.params, full: true }], {
             workers: 1,
@@ -76,7 +76,7 @@ export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, 
         };
         // A streamed run: the host reads the lake window by window, a worker runs the loop.
         const executeStream = async (s: StreamedBacktest): Promise<BacktestOutcome> => {
-          const { stopwatch: _omit, onProgress: _none, ...config } = s.config;
+          const config = portableConfig(s.config);
           const outcome = await runStreamOnWorker({ strategy: s.strategy.source, symbols: s.symbols, params: s.params, config, stream: s.stream }, s.chunks, {
             signal: job.signal,
             onProgress: (done, total) => job.progress(done, total),
@@ -166,14 +166,14 @@ export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, 
     },
     'backtest.runs': ({ includeFailed }) =>
       listRuns(deps.workspaceDir(), { includeFailed }).map((r) => {
-        const s = r.status === 'done' ? readRun(deps.workspaceDir(), r.id)?.summary : undefined;
+        const s = r.status === 'done' ? readSummary(deps.workspaceDir(), r) : undefined;
         const brief = s ? { symbols: s.symbols, timeframe: s.timeframe, params: s.params, totalReturn: s.totalReturn, sharpe: s.sharpe, trades: s.trades, bars: s.bars } : null;
         return { id: r.id, status: r.status, strategy: r.strategy, createdAt: r.createdAt, finishedAt: r.finishedAt, error: r.error, brief };
       }),
     'backtest.getRun': async ({ id, detailPoints }) => {
       const r = readRun(deps.workspaceDir(), id);
       if (r === null) throw new RpcError('not_found', `no finished run '${id}'`);
-      const detail = detailPoints !== undefined ? await readRunDetail(deps.workspaceDir(), id, detailPoints) : null;
+      const detail = detailPoints !== undefined ? await readRunDetail(deps.workspaceDir(), id, detailPoints, r) : null;
       return { id, summary: r.summary, ...(detail !== null ? { detail } : {}) };
     },
     'backtest.strategies': async () => {

@@ -113,11 +113,14 @@ export function listRuns(workspaceDir: string, opts: { includeFailed?: boolean }
 /** A finished run's record and summary; null for unknown, failed or unfinished runs. */
 export function readRun(workspaceDir: string, id: string): { record: RunRecord; summary: BacktestSummary } | null {
   if (!ID_RE.test(id)) return null;
-  const dir = path.join(runsDir(workspaceDir), id);
-  const record = readRecord(dir);
+  const record = readRecord(path.join(runsDir(workspaceDir), id));
   if (record === null || record.status !== 'done') return null;
-  const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as BacktestSummary;
-  return { record, summary };
+  return { record, summary: readSummary(workspaceDir, record) };
+}
+
+/** The summary of a run whose record says it finished (listRuns' records): no second read of the record. */
+export function readSummary(workspaceDir: string, record: RunRecord): BacktestSummary {
+  return JSON.parse(fs.readFileSync(path.join(runsDir(workspaceDir), record.id, 'summary.json'), 'utf8')) as BacktestSummary;
 }
 
 /**
@@ -125,8 +128,7 @@ export function readRun(workspaceDir: string, id: string): { record: RunRecord; 
  * it ran (equity cut to `maxPoints` keeping each bucket's deepest step, the last closed trades).
  * Null for unknown, failed or unfinished runs.
  */
-export async function readRunDetail(workspaceDir: string, id: string, maxPoints: number): Promise<BacktestDetail | null> {
-  const stored = readRun(workspaceDir, id);
+export async function readRunDetail(workspaceDir: string, id: string, maxPoints: number, stored = readRun(workspaceDir, id)): Promise<BacktestDetail | null> {
   if (stored === null) return null;
   const dir = path.join(runsDir(workspaceDir), id);
   const file = (name: string) => `'${path.join(dir, name).replaceAll("'", "''")}'`;

@@ -4,7 +4,7 @@
 import { BacktestInputError, type BacktestSpec, type PreparedBacktest, prepareBacktest } from './job';
 import { paramLocation } from './strategies';
 import { OBJECTIVES, type Objective, type SweepRequest, checkCombinations, gridCombinations, parseGrid, randomCombinations } from './sweep';
-import { type PortableConfig, shareBarData, shareTickData } from './task';
+import { type PortableConfig, portableConfig, shareBarData, shareTickData } from './task';
 
 export interface SweepArgs {
   grid: readonly string[];
@@ -31,7 +31,7 @@ export async function prepareSweep(workspaceDir: string, spec: BacktestSpec, arg
   const combos = args.random !== undefined ? randomCombinations(axes, args.random, args.seed, prepared.params) : gridCombinations(axes, prepared.params);
   checkCombinations(prepared.strategy.definition, combos, label);
   // Workers get plain data: no functions cross the thread boundary.
-  const { stopwatch: _omit, onProgress: _none, ...config } = prepared.config;
+  const config = portableConfig(prepared.config);
   return {
     prepared,
     request: {

@@ -154,7 +154,7 @@ export interface SweepDeflation {
  * Sharpe ratio counts as a trial, and the best one's return skewness and kurtosis widen or narrow
  * its estimate's spread; null when fewer than two steps or no Sharpe ratio.
  */
-export function deflateSweep(results: readonly TaskResult[]): SweepDeflation | null {
+export function deflateSweep(results: readonly { readonly metrics: Metrics | null }[]): SweepDeflation | null {
   const done = results.filter((r) => r.metrics !== null && Number.isFinite(r.metrics.sharpe));
   if (done.length === 0) return null;
   const m0 = done[0].metrics as Metrics;

@@ -12,6 +12,12 @@ import type { QuoteColumns, SymbolTicks, TickData, TradeColumns } from '../core/
 /** Config without the stopwatch function, so it can be posted to a worker. */
 export type PortableConfig = Omit<BacktestConfig, 'stopwatch' | 'onProgress'>;
 
+/** The config without its callbacks, which cannot cross to a worker thread (the worker sets its own). */
+export function portableConfig(config: BacktestConfig): PortableConfig {
+  const { stopwatch: _omit, onProgress: _none, ...rest } = config;
+  return rest;
+}
+
 export interface SweepTask {
   /** Position in the caller's task list. */
   index: number;

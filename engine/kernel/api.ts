@@ -138,7 +138,7 @@ export function createStudioApi(workspaceDir: string, lakeDir: string): { api: S
       const out = runBacktest({ strategy, params, data, equityScratch, dataChecked: true, config: { ...req.config, keepOrderLog: false } });
       return out.ok ? { params, metrics: out.result.metrics, error: null } : { params, metrics: null, error: `${out.error.kind}: ${out.error.message}` };
     });
-    const deflated = deflateSweep(rows.map((r) => ({ metrics: r.metrics }) as Parameters<typeof deflateSweep>[0][number]));
+    const deflated = deflateSweep(rows);
     const ranked = rows.map((r, i) => ({ r, i })).sort((a, b) => score(b.r.metrics, objective) - score(a.r.metrics, objective) || a.i - b.i).map((x) => x.r);
     return Object.assign(ranked, { deflated });
   };

@@ -273,7 +273,7 @@ function SweepResults({ result, onPick }: { result: { sweep: Sweep; swept: strin
         </label>
       </div>
       {sweep.deflated && (
-        <div className="muted small" data-testid="sweep-deflated" title="Bailey & López de Prado's deflated Sharpe ratio: the best Sharpe ratio against the one the best of this many combinations with no edge would show by luck (returns taken as normal)">
+        <div className="muted small" data-testid="sweep-deflated" title="Bailey & López de Prado's deflated Sharpe ratio: the best Sharpe ratio against the one the best of this many combinations with no edge would show by luck, with the best combination's return skewness and kurtosis">
           Best Sharpe {sweep.deflated.bestSharpe.toFixed(2)}; the best of {sweep.deflated.trials} combinations with no edge would show {sweep.deflated.expectedMaxSharpe.toFixed(2)} by luck:
           P(better than that) = {sweep.deflated.probability.toFixed(2)} (deflated Sharpe ratio).
         </div>
