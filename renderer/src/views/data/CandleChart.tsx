@@ -4,6 +4,7 @@ import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
 import type { RpcClient } from '../../../../engine/rpc/client';
 import type { Result } from '../../../../engine/rpc/contract';
 import type { Datasets } from './DatasetTree';
+import { nyTime } from '../../nyTime';
 
 const PlotlyOutput = lazy(() => import('../../outputs/PlotlyOutput'));
 type Bars = Result<'lake.bars'>;
@@ -27,8 +28,6 @@ function hasWebGL(): boolean {
   return webgl;
 }
 
-const nyFormat = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-const nyTime = (iso: string) => nyFormat.format(new Date(iso)).replace(',', '');
 
 export function CandleChart({ client, datasets, symbol, setSymbol }: { client: RpcClient; datasets: Datasets; symbol: string; setSymbol(s: string): void }) {
   const stored = useMemo(() => datasets.filter((d) => d.dataset === 'bars' && !d.problem), [datasets]);
@@ -59,7 +58,7 @@ export function CandleChart({ client, datasets, symbol, setSymbol }: { client: R
 
   const figure = useMemo(() => {
     if (!bars) return null;
-    const x = bars.timeframe === '1Day' ? bars.ts.map((t) => nyTime(t).slice(0, 10)) : bars.ts.map(nyTime);
+    const x = bars.timeframe === '1Day' ? bars.ts.map((t) => nyTime(t).slice(0, 10)) : bars.ts.map((t) => nyTime(t));
     const intraday = bars.timeframe !== '1Day';
     const gl = bars.ts.length > GL_FROM;
     // WebGL traces cannot use date-axis rangebreaks, so they plot against the bar's index (which

@@ -5,6 +5,8 @@ import { useEffect, useMemo, useState } from 'react';
 import type { RpcClient } from '../../../../engine/rpc/client';
 import type { Result } from '../../../../engine/rpc/contract';
 import { Chart } from './Chart';
+import { nyTime } from '../../nyTime';
+import type { DetailTrade } from './RunResults';
 
 type Run = Result<'backtest.run'>;
 type Bars = Result<'lake.bars'>;
@@ -14,13 +16,7 @@ const CANDLES_UP_TO = 3_000;
 const MAX_BARS = 20_000;
 const TF_MS: Record<Tf, number> = { '1Min': 60_000, '5Min': 300_000, '15Min': 900_000, '1Hour': 3_600_000, '1Day': 0 };
 
-const nyFormat = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-/** New York wall time of an ISO instant, as Plotly reads dates ('YYYY-MM-DD HH:MM'). */
-const nyTime = (ms: number) => nyFormat.format(new Date(ms)).replace(',', '');
-
-type Trade = NonNullable<Run['detail']>['trades'][number];
-
-export function PriceTrades({ client, run, focus }: { client: RpcClient; run: Run; focus: Trade | null }) {
+export function PriceTrades({ client, run, focus }: { client: RpcClient; run: Run; focus: DetailTrade | null }) {
   const s = run.summary;
   const [symbol, setSymbol] = useState(s.symbols[0]);
   // A trade picked in the list: its symbol is shown, zoomed to the trade.
