@@ -7,6 +7,7 @@
 // key order, as building them when they happened.
 
 import type { OrderEvent } from '../events';
+import { withRoom } from '../growable';
 import type { OrderSide } from '../orders/types';
 
 /** What an event names of its order; fixed for the order's life. */
@@ -85,11 +86,7 @@ export class EventLog {
     this.ts[k] = tsNs;
     if (done && cumQty === lastQty && avgPx === lastPx && leavesQty === 0 && fillNo === this.fills + this.wholes + 1) {
       this.kind[k] = WHOLE;
-      if ((this.wholes + 1) * WHOLE_WIDTH > this.whole.length) {
-        const w = new Float64Array(this.whole.length * 2);
-        w.set(this.whole);
-        this.whole = w;
-      }
+      this.whole = withRoom(this.whole, (this.wholes + 1) * WHOLE_WIDTH);
       const r = this.wholes++ * WHOLE_WIDTH;
       const w = this.whole;
       w[r] = lastQty;
@@ -99,11 +96,7 @@ export class EventLog {
       return;
     }
     this.kind[k] = done ? FILLED : PARTIAL;
-    if ((this.fills + 1) * FILL_WIDTH > this.fill.length) {
-      const f = new Float64Array(this.fill.length * 2);
-      f.set(this.fill);
-      this.fill = f;
-    }
+    this.fill = withRoom(this.fill, (this.fills + 1) * FILL_WIDTH);
     const r = this.fills++ * FILL_WIDTH;
     const f = this.fill;
     f[r] = fillNo;
@@ -167,15 +160,9 @@ export class EventLog {
   private slot(): number {
     const k = this.count++;
     if (k === this.kind.length) {
-      const kind = new Uint8Array(k * 2);
-      kind.set(this.kind);
-      this.kind = kind;
-      const ts = new BigInt64Array(k * 2);
-      ts.set(this.ts);
-      this.ts = ts;
-      const ref = new Int32Array(k * 2);
-      ref.set(this.ref);
-      this.ref = ref;
+      this.kind = withRoom(this.kind, k + 1);
+      this.ts = withRoom(this.ts, k + 1);
+      this.ref = withRoom(this.ref, k + 1);
     }
     return k;
   }

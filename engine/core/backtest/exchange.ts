@@ -2,6 +2,7 @@
 // along the intrabar path, books fills into the portfolio and emits order events. Nothing here
 // throws on a bad order: it becomes an OrderRejected / OrderModifyRejected event.
 
+import { withRoom } from '../growable';
 import type { OrderEvent } from '../events';
 import { type FeeModel, type SlippageModel, computeFee, slippedPrice } from '../orders/costs';
 import {
@@ -110,11 +111,7 @@ class OrderNumbers {
   /** Base offset of order `row`'s numbers, growing the store as needed. */
   claim(row: number): number {
     const at = row * ORDER_WIDTH;
-    if (at + ORDER_WIDTH > this.d.length) {
-      const d = new Float64Array(this.d.length * 2);
-      d.set(this.d);
-      this.d = d;
-    }
+    this.d = withRoom(this.d, at + ORDER_WIDTH);
     return at;
   }
 }
@@ -230,11 +227,7 @@ class RetiredOrders {
     const trailPercent = o.trailPercent;
     if (limit === limit || stop === stop || trailPrice === trailPrice || trailPercent === trailPercent) {
       const at = this.pricedCount++ * 4;
-      if (at + 4 > this.prices.length) {
-        const p = new Float64Array(this.prices.length * 2);
-        p.set(this.prices);
-        this.prices = p;
-      }
+      this.prices = withRoom(this.prices, at + 4);
       this.prices[at] = limit;
       this.prices[at + 1] = stop;
       this.prices[at + 2] = trailPrice;

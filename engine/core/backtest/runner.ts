@@ -17,6 +17,7 @@
 // chunk, keeps the last `lookback` bars for history windows and moves every bar index it holds
 // with the window. Runs with ticks, latency or half-spread slippage take ticks.ts's event loop.
 
+import { withRoom } from '../growable';
 import { NEVER_NS } from '../clock';
 import type { OrderEvent } from '../events';
 import type { BarIndicator } from '../indicators/index';
@@ -482,9 +483,9 @@ function* runBars<S extends ParamsSchema>(request: Omit<BacktestRequest<S>, 'dat
       if (steps === capacity && streamed) flushSteps();
       if (steps === capacity) {
         capacity *= 2;
-        outTs = grow64(outTs, capacity);
+        outTs = withRoom(outTs, capacity);
         outTsWords = new Int32Array(outTs.buffer);
-        outEquity = growF(outEquity, capacity);
+        outEquity = withRoom(outEquity, capacity);
       }
       if (writeTs) {
         const w = words[tSym];
@@ -574,18 +575,6 @@ function* runBars<S extends ParamsSchema>(request: Omit<BacktestRequest<S>, 'dat
       log,
     ),
   };
-}
-
-function grow64(a: BigInt64Array, n: number): BigInt64Array {
-  const b = new BigInt64Array(n);
-  b.set(a);
-  return b;
-}
-
-function growF(a: Float64Array, n: number): Float64Array {
-  const b = new Float64Array(n);
-  b.set(a);
-  return b;
 }
 
 /** `a[from, to)` followed by `b[0, n)`, as one new column. */
