@@ -1,6 +1,7 @@
 // Round-trip trades built from fills: a trade opens when a symbol's position leaves zero and
 // closes when it returns to zero (a reversal closes one trade and opens the next).
 
+import { withRoom } from '../growable';
 import type { UnixNanos } from '../clock';
 import { addTrade, emptyTradeStats } from '../metrics/metrics';
 
@@ -247,17 +248,9 @@ export class TradeTracker {
       return;
     }
     const k = this.nClosed++;
-    if ((k + 1) * T_WIDTH > this.cNum.length) {
-      const num = new Float64Array(this.cNum.length * 2);
-      num.set(this.cNum);
-      this.cNum = num;
-      const int = new Int32Array(this.cInt.length * 2);
-      int.set(this.cInt);
-      this.cInt = int;
-      const ts = new BigInt64Array(this.cTs.length * 2);
-      ts.set(this.cTs);
-      this.cTs = ts;
-    }
+    this.cNum = withRoom(this.cNum, (k + 1) * T_WIDTH);
+    this.cInt = withRoom(this.cInt, (k + 1) * 3);
+    this.cTs = withRoom(this.cTs, (k + 1) * 2);
     const pnl = grossPnl - t.fees;
     const n = this.cNum;
     const r = k * T_WIDTH;
