@@ -12,7 +12,7 @@ import { runOnPool, runStreamOnWorker } from './pool';
 import { portableConfig, shareTickData } from './task';
 import { listRuns, readRun, readRunDetail, readSummary } from './runs';
 import { StrategyLoadError, availableStrategies, loadStrategy } from './strategies';
-import { deflateSweep, runSweep, runWalkForward } from './sweep';
+import { deflateSweep, runSweep, runWalkForward, screenSummary } from './sweep';
 import { type SweepArgs, prepareSweep } from './sweep-setup';
 import { finite, isoOfNs, monteCarloSummary, runDetail } from './summary';
 import type { Metrics } from '../core/metrics/metrics';
@@ -101,11 +101,11 @@ export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, 
         job.end();
       }
     },
-    'backtest.sweep': async ({ jobId: requested, grid, random, seed, objective, workers, ...spec }) => {
+    'backtest.sweep': async ({ jobId: requested, grid, random, seed, objective, workers, mode, ...spec }) => {
       const job = start('sweep', requested);
       const t0 = performance.now();
       try {
-        const { request } = await sweepSetup(spec, { grid, random, seed, objective });
+        const { request } = await sweepSetup(spec, { grid, random, seed, objective, mode });
         const combos = request.combos;
         const out = await runSweep(request, { workers, signal: job.signal, onProgress: (d, n) => job.progress(d, n) });
         job.progress(out.results.length, combos.length, true);
@@ -117,6 +117,7 @@ export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, 
           workers: out.workers,
           results: out.ranking.map((i) => ({ params: out.results[i].params, metrics: metricRow(out.results[i].metrics), error: out.results[i].error })),
           deflated: deflateSweep(out.results),
+          screen: screenSummary(out),
           barEvaluations: out.barEvaluations,
           elapsedMs: performance.now() - t0,
         };
@@ -126,11 +127,11 @@ export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, 
         job.end();
       }
     },
-    'backtest.walkforward': async ({ jobId: requested, grid, random, seed, objective, workers, folds, inSample, anchored, ...spec }) => {
+    'backtest.walkforward': async ({ jobId: requested, grid, random, seed, objective, workers, folds, inSample, anchored, mode, ...spec }) => {
       const job = start('walkforward', requested);
       const t0 = performance.now();
       try {
-        const { prepared, request } = await sweepSetup(spec, { grid, random, seed, objective });
+        const { prepared, request } = await sweepSetup(spec, { grid, random, seed, objective, mode });
         const wf = await runWalkForward(
           { ...request, folds, inSampleFraction: inSample, anchored, initialCash: prepared.config.initialCash ?? 100_000 },
           { workers, signal: job.signal, onProgress: (d, n) => job.progress(d, n) },

@@ -3,7 +3,7 @@
 // bars with the workers.
 import { BacktestInputError, type BacktestSpec, type PreparedBacktest, prepareBacktest } from './job';
 import { paramLocation } from './strategies';
-import { OBJECTIVES, type Objective, type SweepRequest, checkCombinations, gridCombinations, parseGrid, randomCombinations } from './sweep';
+import { OBJECTIVES, type Objective, SWEEP_MODES, type SweepMode, type SweepRequest, checkCombinations, gridCombinations, parseGrid, randomCombinations } from './sweep';
 import { type PortableConfig, portableConfig, shareBarData, shareTickData } from './task';
 
 export interface SweepArgs {
@@ -12,6 +12,8 @@ export interface SweepArgs {
   random?: number;
   seed: number;
   objective: string;
+  /** auto (default) or events: see SweepMode. */
+  mode?: string;
 }
 
 export interface PreparedSweep {
@@ -22,6 +24,7 @@ export interface PreparedSweep {
 
 export async function prepareSweep(workspaceDir: string, spec: BacktestSpec, args: SweepArgs): Promise<PreparedSweep> {
   if (!OBJECTIVES.includes(args.objective as Objective)) throw new BacktestInputError(`objective ${args.objective}: expected one of ${OBJECTIVES.join(', ')}`);
+  if (args.mode !== undefined && !SWEEP_MODES.includes(args.mode as SweepMode)) throw new BacktestInputError(`mode ${args.mode}: expected one of ${SWEEP_MODES.join(', ')}`);
   if (args.grid.length === 0) throw new BacktestInputError('give at least one grid axis NAME=FROM:TO:STEP');
   if (args.random !== undefined && !(Number.isInteger(args.random) && args.random > 0)) throw new BacktestInputError(`random ${args.random}: expected a positive integer`);
   const prepared = await prepareBacktest(workspaceDir, spec);
@@ -42,6 +45,7 @@ export async function prepareSweep(workspaceDir: string, spec: BacktestSpec, arg
       config: config as PortableConfig,
       combos,
       objective: args.objective as Objective,
+      mode: (args.mode ?? 'auto') as SweepMode,
     },
   };
 }

@@ -100,6 +100,67 @@ describe('a sweep on the worker pool', () => {
   });
 });
 
+describe('a sweep screened with the array form (targets)', () => {
+  const combos = gridCombinations(parseGrid(smaCross, ['fast=3:9:3', 'slow=20:40:10']));
+  const source = { kind: 'example', name: 'sma-cross' } as const;
+
+  it('scores every combination with targets(), re-runs the best through onBar, and gives the figures of --mode events', async () => {
+    const data = shareBarData(wavy());
+    const screened = await runSweep({ strategy: source, definition: smaCross, data, config: { fees: { kind: 'alpaca' } }, combos, objective: 'sharpe', verify: 3 }, { workers: 2 });
+    const events = await runSweep({ strategy: source, definition: smaCross, data, config: { fees: { kind: 'alpaca' } }, combos, objective: 'sharpe', mode: 'events' }, { workers: 2 });
+    expect(screened.results.map((r) => r.via)).toEqual(combos.map(() => 'targets'));
+    expect(events.results.map((r) => r.via)).toEqual(combos.map(() => 'events'));
+    expect(events.screen).toBeNull();
+    expect(screened.screen).toEqual({ viaTargets: 9, fallbacks: 0, firstFallback: null, verified: screened.ranking.slice(0, 3) });
+    expect(screened.results.map((r) => r.metrics)).toEqual(events.results.map((r) => r.metrics));
+    expect(screened.ranking).toEqual(events.ranking);
+  });
+
+  it('runs a combination the array form cannot model through onBar, and says why', async () => {
+    // 10,000 shares a bar at most: an order for 150 is split by a 1% volume cap.
+    const data = shareBarData(wavy());
+    const config = { fill: { maxVolumeShare: 0.01 } };
+    const out = await runSweep({ strategy: source, definition: smaCross, data, config, combos: combos.map((c) => ({ ...c, size: 150 })), objective: 'sharpe' }, { workers: 2 });
+    expect(out.screen).toMatchObject({ viaTargets: 0, fallbacks: 9, verified: [] });
+    expect(out.screen?.firstFallback).toMatch(/^bar \d+: the volume cap splits the order for 150$/);
+    for (const r of out.results) expect(r.metrics).toEqual(runTask(smaCross, data, config, { index: 0, params: r.params }, () => 0).metrics);
+  });
+
+  it('fails, naming the strategy, the combination and the figure, when targets() decides differently from onBar', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'targets-wrong-'));
+    try {
+      const file = path.join(dir, 'peeks.ts');
+      // onBar is sma-cross; targets() acts one bar early by reading the next bar's SMAs.
+      fs.writeFileSync(
+        file,
+        [
+          "import { z } from 'zod';",
+          "import { defineStrategy } from 'strategy-studio';",
+          "export default defineStrategy({ name: 'peeks', params: z.object({ fast: z.number().int().default(5), slow: z.number().int().default(20) }), create(ctx, p) {",
+          '  const f = ctx.indicators.sma(ctx.symbols[0], p.fast); const s = ctx.indicators.sma(ctx.symbols[0], p.slow); let was = -1;',
+          '  return { onBar() { if (!s.ready) return; const above = f.value > s.value ? 1 : 0;',
+          '    if (was >= 0 && above !== was) { if (above) ctx.orders.submit({ symbol: ctx.symbols[0], side: "buy", qty: 10, type: "market" }); else ctx.orders.closePosition(ctx.symbols[0]); }',
+          '    was = above; } };',
+          '}, targets(p, bars) {',
+          '  const f = bars.sma(p.fast); const s = bars.sma(p.slow); const out = bars.positions(); let was = -1;',
+          '  for (let i = 0; i + 1 < out.length; i++) { if (s[i + 1] !== s[i + 1]) continue; const above = f[i + 1] > s[i + 1] ? 1 : 0; if (was >= 0 && above !== was) out[i] = above ? 10 : 0; was = above; }',
+          '  return out;',
+          '} });',
+        ].join('\n'),
+      );
+      const loaded = await loadStrategy(file, null);
+      const data = shareBarData(wavy());
+      const peekCombos = gridCombinations(parseGrid(loaded.definition, ['fast=3:9:3', 'slow=20:40:10']));
+      const req = { strategy: loaded.source, definition: loaded.definition, data, config: {}, combos: peekCombos, objective: 'totalReturn' as const };
+      await expect(runSweep(req, { workers: 2 })).rejects.toThrow(/^strategy 'peeks': its targets\(\) form and its onBar disagree for \{"fast":\d,"slow":\d0\}: \w+ \S+ \(targets\) vs \S+ \(onBar\)\. Make targets\(\) decide exactly what onBar decides, or sweep with --mode events\.$/);
+      const events = await runSweep({ ...req, mode: 'events' }, { workers: 2 });
+      expect(events.results.every((r) => r.ok && r.via === 'events')).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('a worker pool kept for several batches', () => {
   it('runs batch after batch on the same workers with the results of fresh runs, starting cash per task; a cancel closes it', async () => {
     const data = shareBarData(wavy());

@@ -3,13 +3,14 @@
 // the strategy's schema before any work starts, so a typo fails fast with the param's name.
 import type { BarData } from '../core/backtest/data';
 import type { TickData } from '../core/backtest/ticks';
+import { targetsUnsupported } from '../core/backtest/targets';
 import { deflatedSharpe } from '../core/metrics/deflated';
 import { computeMetrics, type Metrics } from '../core/metrics/metrics';
 import { createRng } from '../core/random';
 import { paramsJsonSchema, resolveParams } from '../core/strategy/define';
 import type { StrategyDefinition } from '../core/strategy/types';
 import { BacktestInputError } from './job';
-import { type PoolOptions, WorkerPool, defaultWorkers, runOnPool } from './pool';
+import { type PoolOptions, WorkerPool, defaultWorkers } from './pool';
 import type { StrategySource } from './strategies';
 import type { PortableConfig, SweepTask, TaskResult } from './task';
 
@@ -113,6 +114,15 @@ export function score(m: Metrics | null, objective: Objective): number {
   return Number.isFinite(v) ? v : v === Infinity ? Number.MAX_VALUE : -Infinity;
 }
 
+/**
+ * auto (default): where the strategy has an array form (StrategyDefinition.targets) and the run
+ * allows it, every combination is screened with it and the best `verify` are run again through
+ * onBar, which must give every figure to the bit; elsewhere, and with events, every combination
+ * runs the event loop.
+ */
+export type SweepMode = 'auto' | 'events';
+export const SWEEP_MODES: readonly SweepMode[] = ['auto', 'events'];
+
 export interface SweepRequest {
   strategy: StrategySource;
   definition: StrategyDefinition;
@@ -124,6 +134,20 @@ export interface SweepRequest {
   objective: Objective;
   fromNs?: bigint;
   toNs?: bigint;
+  mode?: SweepMode;
+  /** With the array form: how many of the best combinations to re-run through onBar (default 2). */
+  verify?: number;
+}
+
+/** How a sweep screened its combinations with the strategy's array form. */
+export interface SweepScreen {
+  /** Combinations whose figures came from the array form. */
+  viaTargets: number;
+  /** Combinations the array form could not model (run through onBar instead), and the first reason. */
+  fallbacks: number;
+  firstFallback: string | null;
+  /** Indexes into results of the combinations re-run through onBar, all identical to the bit. */
+  verified: number[];
 }
 
 export interface SweepOutcome {
@@ -136,6 +160,8 @@ export interface SweepOutcome {
   barEvaluations: number;
   /** Sum of the tasks' engine-loop times. */
   loopMs: number;
+  /** Set when the array form screened the combinations. */
+  screen: SweepScreen | null;
 }
 
 /** The sweep's best Sharpe ratio deflated for the number of combinations tried (annualised figures). */
@@ -173,17 +199,63 @@ export function deflateSweep(results: readonly { readonly metrics: Metrics | nul
 
 /** `pool`: run on these workers (started for this strategy, data and config) instead of a pool of its own. */
 export async function runSweep(req: SweepRequest, opts: PoolOptions & { pool?: WorkerPool } = {}): Promise<SweepOutcome> {
-  const tasks: SweepTask[] = req.combos.map((params, index) => ({ index, params, fromNs: req.fromNs, toNs: req.toNs }));
-  const out = opts.pool !== undefined ? await opts.pool.run(tasks, opts) : await runOnPool({ strategy: req.strategy, data: req.data, ticks: req.ticks, config: req.config }, tasks, opts);
-  const results = out.results.filter((r): r is TaskResult => r !== undefined);
-  const ranking = results.map((_, i) => i).sort((a, b) => score(results[b].metrics, req.objective) - score(results[a].metrics, req.objective) || a - b);
-  let barEvaluations = 0;
-  let loopMs = 0;
-  for (const r of results) {
-    barEvaluations += r.bars;
-    loopMs += r.loopMs;
+  const mode = req.mode ?? 'auto';
+  if (!SWEEP_MODES.includes(mode)) throw new BacktestInputError(`--mode ${String(mode)}: expected one of ${SWEEP_MODES.join(', ')}`);
+  const screening = mode === 'auto' && targetsUnsupported(req.definition, req.data, req.config, req.ticks !== undefined) === null;
+  const tasks: SweepTask[] = req.combos.map((params, index) => ({ index, params, fromNs: req.fromNs, toNs: req.toNs, ...(screening ? { mode: 'targets' as const } : {}) }));
+  if (tasks.length === 0 || opts.signal?.aborted) return { results: [], ranking: [], canceled: opts.signal?.aborted === true, workers: 0, barEvaluations: 0, loopMs: 0, screen: null };
+  // The re-runs go to the same workers, so a sweep without a pool keeps its own until they are done.
+  const pool = opts.pool ?? (await WorkerPool.start({ strategy: req.strategy, data: req.data, ticks: req.ticks, config: req.config }, Math.min(opts.workers ?? defaultWorkers(), tasks.length)));
+  try {
+    const out = await pool.run(tasks, opts);
+    const results = out.results.filter((r): r is TaskResult => r !== undefined);
+    const ranking = results.map((_, i) => i).sort((a, b) => score(results[b].metrics, req.objective) - score(results[a].metrics, req.objective) || a - b);
+    let barEvaluations = 0;
+    let loopMs = 0;
+    for (const r of results) {
+      barEvaluations += r.bars;
+      loopMs += r.loopMs;
+    }
+    const screen = screening && !out.canceled ? await verifyScreen(req, results, ranking, pool, opts) : null;
+    return { results, ranking, canceled: out.canceled, workers: out.workers, barEvaluations, loopMs, screen };
+  } finally {
+    if (opts.pool === undefined) await pool.close();
   }
-  return { results, ranking, canceled: out.canceled, workers: out.workers, barEvaluations, loopMs };
+}
+
+/** The screen as the CLI and the host report it: the verified combinations by their params. */
+export function screenSummary(out: SweepOutcome): { viaTargets: number; fallbacks: number; firstFallback: string | null; verified: Record<string, unknown>[] } | null {
+  const s = out.screen;
+  return s === null ? null : { viaTargets: s.viaTargets, fallbacks: s.fallbacks, firstFallback: s.firstFallback, verified: s.verified.map((i) => out.results[i].params) };
+}
+
+/** The first figure two runs disagree on, or null (NaN equals NaN; 0 and −0 differ). */
+function firstDifference(a: Metrics, b: Metrics): string | null {
+  for (const k of Object.keys(a) as (keyof Metrics)[]) if (!Object.is(a[k], b[k])) return `${k} ${a[k]} (targets) vs ${b[k]} (onBar)`;
+  return null;
+}
+
+/** Re-runs the best combinations the array form scored through onBar: every figure must be the same. */
+async function verifyScreen(req: SweepRequest, results: TaskResult[], ranking: number[], pool: WorkerPool, opts: PoolOptions): Promise<SweepScreen> {
+  const viaTargets = results.filter((r) => r.via === 'targets');
+  const fallbacks = results.filter((r) => r.via === 'events' && r.fallback);
+  const picked = ranking.filter((i) => results[i].via === 'targets' && results[i].ok).slice(0, Math.max(0, req.verify ?? 2));
+  const check = await pool.run(
+    picked.map((i, k) => ({ index: k, params: results[i].params, fromNs: req.fromNs, toNs: req.toNs })),
+    { signal: opts.signal, workers: opts.workers },
+  );
+  picked.forEach((i, k) => {
+    const again = check.results[k];
+    if (again === undefined) return;
+    const a = results[i].metrics as Metrics;
+    const diff = again.metrics === null ? `onBar failed: ${again.error}` : firstDifference(a, again.metrics);
+    if (diff !== null) {
+      throw new BacktestInputError(
+        `strategy '${req.definition.name}': its targets() form and its onBar disagree for ${JSON.stringify(results[i].params)}: ${diff}. Make targets() decide exactly what onBar decides, or sweep with --mode events.`,
+      );
+    }
+  });
+  return { viaTargets: viaTargets.length, fallbacks: fallbacks.length, firstFallback: fallbacks[0]?.fallback ?? null, verified: check.canceled ? [] : picked };
 }
 
 /** The sorted distinct close times across symbols (and tick times, with ticks): the timeline walk-forward windows are cut on. */

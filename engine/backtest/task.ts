@@ -5,6 +5,7 @@
 import type { BacktestConfig } from '../core/backtest/config';
 import { type BarColumns, type BarData, lowerBoundTs } from '../core/backtest/data';
 import { type BacktestError, type BacktestResult, runBacktest } from '../core/backtest/runner';
+import { SeriesMemo, runTargets } from '../core/backtest/targets';
 import type { Metrics } from '../core/metrics/metrics';
 import type { StrategyDefinition } from '../core/strategy/types';
 import type { QuoteColumns, SymbolTicks, TickData, TradeColumns } from '../core/backtest/ticks';
@@ -31,7 +32,15 @@ export interface SweepTask {
   full?: boolean;
   /** Starting cash instead of the pool's config (walk-forward carries capital from fold to fold). */
   initialCash?: number;
+  /**
+   * targets: the strategy's array form (StrategyDefinition.targets) where the run allows it, the
+   * event loop where it does not; events (default): always the event loop. Only for figure-only
+   * tasks: a task with `detail` or `full` always runs the event loop.
+   */
+  mode?: SweepMode;
 }
+
+export type SweepMode = 'targets' | 'events';
 
 export interface TaskResult {
   index: number;
@@ -45,6 +54,10 @@ export interface TaskResult {
   trades: number;
   metrics: Metrics | null;
   loopMs: number;
+  /** Which loop produced the figures. */
+  via: SweepMode;
+  /** With mode targets, why this task ran the event loop instead (null when it did not). */
+  fallback?: string | null;
   equityTs?: BigInt64Array;
   equity?: Float64Array;
   tradePnls?: number[];
@@ -91,6 +104,8 @@ export function sliceTickData(ticks: TickData, fromNs?: bigint, toNs?: bigint): 
 }
 
 let scratch = new Float64Array(0);
+/** Indicator columns of the array form, per time range of this thread's data. */
+const memos = new Map<string, SeriesMemo>();
 
 /** This thread's equity scratch column, large enough for any run over `data` (steps <= bars). */
 function scratchFor(data: BarData): Float64Array {
@@ -115,19 +130,34 @@ export function runTask(
   const slice = sliceBarData(data, task.fromNs, task.toNs);
   const base = { index: task.index, params: task.params };
   const tickSlice = ticks !== undefined ? sliceTickData(ticks, task.fromNs, task.toNs) : undefined;
-  if (tickSlice !== undefined && Object.keys(slice).length === 0 && Object.keys(tickSlice).length === 0) return { ...base, ok: false, error: 'no bars or ticks in the range', bars: 0, trades: 0, metrics: null, loopMs: 0 };
-  if (Object.keys(slice).length === 0 && ticks === undefined) return { ...base, ok: false, error: 'no bars in the range', bars: 0, trades: 0, metrics: null, loopMs: 0 };
+  if (tickSlice !== undefined && Object.keys(slice).length === 0 && Object.keys(tickSlice).length === 0) return { ...base, ok: false, error: 'no bars or ticks in the range', bars: 0, trades: 0, metrics: null, loopMs: 0, via: 'events' };
+  if (Object.keys(slice).length === 0 && ticks === undefined) return { ...base, ok: false, error: 'no bars in the range', bars: 0, trades: 0, metrics: null, loopMs: 0, via: 'events' };
   // Only a full run hands back its orders and event log; the rest need not keep them.
   const keepOrderLog = task.full === true && config.keepOrderLog !== false;
   // A run whose curve is not handed back writes it into this thread's reused scratch column.
   const keepsCurve = task.detail === true || task.full === true;
   const equityScratch = keepsCurve ? undefined : scratchFor(slice);
   const cash = task.initialCash !== undefined ? { initialCash: task.initialCash } : {};
+  let fallback: string | null = null;
+  if (task.mode === 'targets' && !keepsCurve) {
+    const range = `${task.fromNs ?? ''}:${task.toNs ?? ''}`;
+    let memo = memos.get(range);
+    if (memo === undefined) {
+      // One range's columns at a time: a walk-forward moves on and does not come back.
+      memos.clear();
+      memos.set(range, (memo = new SeriesMemo()));
+    }
+    const t = runTargets({ strategy, params: task.params, data: slice, dataChecked, memo, equityScratch, config: { ...config, ...cash, stopwatch: now }, hasTicks: tickSlice !== undefined });
+    if (t.kind === 'figures') return { ...base, ok: true, error: null, bars: t.bars, trades: t.metrics.trades, metrics: t.metrics, loopMs: t.loopMs ?? 0, via: 'targets', fallback: null };
+    if (t.kind === 'error') return { ...base, ok: false, error: t.error.message, failure: t.error, bars: 0, trades: 0, metrics: null, loopMs: 0, via: 'targets', fallback: null };
+    fallback = t.reason;
+  }
   const out = runBacktest({ strategy, params: task.params, data: slice, ticks: tickSlice, dataChecked, equityScratch, config: { ...config, ...cash, keepOrderLog, stopwatch: now, onProgress } });
-  if (!out.ok) return { ...base, ok: false, error: out.error.message, failure: out.error, bars: 0, trades: 0, metrics: null, loopMs: 0 };
+  const via = { via: 'events' as const, ...(task.mode === 'targets' ? { fallback: fallback ?? 'the task keeps its curve or trades' } : {}) };
+  if (!out.ok) return { ...base, ok: false, error: out.error.message, failure: out.error, bars: 0, trades: 0, metrics: null, loopMs: 0, ...via };
   const r = out.result;
   // The metrics' count, not r.trades.length: reading r.trades builds every trade object.
-  const res: TaskResult = { ...base, ok: true, error: null, bars: r.bars, trades: r.metrics.trades, metrics: r.metrics, loopMs: r.timing?.loopMs ?? 0 };
+  const res: TaskResult = { ...base, ok: true, error: null, bars: r.bars, trades: r.metrics.trades, metrics: r.metrics, loopMs: r.timing?.loopMs ?? 0, ...via };
   if (task.detail) {
     res.equityTs = r.equity.ts;
     res.equity = r.equity.equity;

@@ -58,6 +58,14 @@ describe('studio backtest in a new workspace', () => {
     // Ranked best first by Sharpe.
     const sharpes = results.map((r) => r.sharpe ?? -Infinity);
     expect([...sharpes].sort((x, y) => y - x)).toEqual(sharpes);
+    // Screened with sma-cross's targets() form, the best two re-run through onBar; --mode events gives the same ranking.
+    expect(s.screen).toEqual({ viaTargets: 6, fallbacks: 0, firstFallback: null, verified: results.slice(0, 2).map((r) => r.params) });
+    const e = json(studio('sweep', 'sma-cross', '--symbols', 'ZALF', '--grid', 'fast=5:15:5', '--grid', 'slow=20,30', '--workers', '2', '--mode', 'events', '--json'));
+    expect(e.screen).toBeNull();
+    expect(e.results).toEqual(s.results);
+    const bad = studio('sweep', 'sma-cross', '--symbols', 'ZALF', '--grid', 'fast=5:15:5', '--mode', 'vector');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--mode vector: expected one of auto, events');
     const w = json(studio('walkforward', 'sma-cross', '--symbols', 'ZALF', '--grid', 'fast=5:15:5', '--grid', 'slow=20,30', '--folds', '2', '--workers', '2', '--json'));
     expect(w.folds).toHaveLength(2);
     expect(w.stitched).toHaveProperty('totalReturn');

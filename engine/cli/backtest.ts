@@ -12,7 +12,7 @@ import { defaultWorkers } from '../backtest/pool';
 import { StrategyLoadError } from '../backtest/strategies';
 import { type BacktestSummary, finite, isoOfNs } from '../backtest/summary';
 import { listRuns } from '../backtest/runs';
-import { OBJECTIVES, type Objective, deflateSweep, runSweep, runWalkForward } from '../backtest/sweep';
+import { OBJECTIVES, type Objective, SWEEP_MODES, type SweepMode, deflateSweep, runSweep, runWalkForward, screenSummary } from '../backtest/sweep';
 import { prepareSweep } from '../backtest/sweep-setup';
 import type { Metrics } from '../core/metrics/metrics';
 import { monteCarloTrades } from '../core/metrics/montecarlo';
@@ -136,6 +136,7 @@ interface SweepOptions extends CommonOptions {
   objective: string;
   workers: number;
   top: number;
+  mode: string;
 }
 
 function addSweepOptions(cmd: Command): Command {
@@ -145,7 +146,8 @@ function addSweepOptions(cmd: Command): Command {
     .option('--seed <n>', 'seed of the random search', (v) => Number(v), 1)
     .option('--objective <m>', `what to maximise: ${OBJECTIVES.join(', ')}`, 'sharpe')
     .option('--workers <n>', 'worker threads (the default is one per core)', (v) => Number(v), defaultWorkers())
-    .option('--top <n>', 'results to print', (v) => Number(v), 10);
+    .option('--top <n>', 'results to print', (v) => Number(v), 10)
+    .option('--mode <m>', "auto: screen with the strategy's targets() form where it has one, then re-run the best through onBar (must agree to the bit); events: every combination through onBar", 'auto');
 }
 
 function metricRow(m: Metrics | null) {
@@ -182,7 +184,8 @@ async function sweepInputs(strategy: string, o: SweepOptions) {
   if (o.random !== undefined && !(Number.isInteger(o.random) && o.random > 0)) throw new BacktestInputError(`--random ${o.random}: expected a positive integer`);
   const ws = await openWorkspace(wsDir(o));
   await ws.lakeReady;
-  return prepareSweep(ws.dir, spec, { grid: o.grid, random: o.random, seed: o.seed, objective: o.objective });
+  if (!SWEEP_MODES.includes(o.mode as SweepMode)) throw new BacktestInputError(`--mode ${o.mode}: expected one of ${SWEEP_MODES.join(', ')}`);
+  return prepareSweep(ws.dir, spec, { grid: o.grid, random: o.random, seed: o.seed, objective: o.objective, mode: o.mode });
 }
 
 export function registerBacktestCommands(program: Command): void {
@@ -260,6 +263,7 @@ export function registerBacktestCommands(program: Command): void {
           workers: out.workers,
           best: ranked[0] ?? null,
           deflated: deflateSweep(out.results),
+          screen: screenSummary(out),
           results: ranked.slice(0, Math.max(1, o.top)),
           barEvaluations: out.barEvaluations,
           elapsedMs,
@@ -269,6 +273,10 @@ export function registerBacktestCommands(program: Command): void {
         else {
           process.stdout.write(`${result.completed}/${result.combinations} combinations on ${result.workers} workers in ${elapsedMs.toFixed(0)} ms (${Math.round(result.barEvaluationsPerSecond).toLocaleString('en-US')} bar-evaluations/s)${out.canceled ? ' — canceled' : ''}\n`);
           for (const r of result.results) process.stdout.write(`  ${JSON.stringify(r.params).padEnd(40)} ${o.objective} ${fix((r as Record<string, unknown>)[o.objective] as number | null)}  return ${pct(r.totalReturn ?? null)}  trades ${r.trades ?? 0}\n`);
+          const sc = result.screen;
+          if (sc !== null) {
+            process.stdout.write(`screened ${sc.viaTargets} combinations with targets()${sc.fallbacks > 0 ? `, ${sc.fallbacks} through onBar (${sc.firstFallback})` : ''}; the best ${sc.verified.length} re-run through onBar: identical\n`);
+          }
           const d = result.deflated;
           if (d !== null) process.stdout.write(`best Sharpe ${d.bestSharpe.toFixed(2)}; the best of ${d.trials} combinations without an edge would show ${d.expectedMaxSharpe.toFixed(2)} by luck: P(better than that) = ${d.probability.toFixed(2)} (deflated Sharpe ratio)\n`);
         }

@@ -99,7 +99,17 @@ const SweepArgs = BacktestSpec.extend({
   seed: z.number().int().default(1),
   objective: z.enum(['sharpe', 'sortino', 'totalReturn', 'cagr', 'calmar', 'profitFactor', 'expectancy']).default('sharpe'),
   workers: z.number().int().positive().optional(),
+  /**
+   * auto (default): screen every combination with the strategy's array form (targets()) where it
+   * has one and the run allows it, then re-run the best through onBar, which must agree to the
+   * bit; events: every combination through onBar.
+   */
+  mode: z.enum(['auto', 'events']).default('auto'),
 });
+/** How a sweep screened its combinations with the strategy's array form (null: it did not). */
+const SweepScreen = z
+  .object({ viaTargets: z.number().int(), fallbacks: z.number().int(), firstFallback: z.string().nullable(), verified: z.array(z.record(z.string(), z.unknown())) })
+  .nullable();
 const num = z.number().nullable();
 /** Chart data of one run: equity and drawdown (ISO times, downsampled) and the closed trades. */
 export const BacktestDetail = z.object({
@@ -335,6 +345,8 @@ export const methods = {
       results: z.array(z.object({ params: z.record(z.string(), z.unknown()), metrics: SweepMetrics, error: z.string().nullable() })),
       /** The best Sharpe ratio deflated for the combinations tried (Bailey & López de Prado), annualised; null without Sharpe ratios. */
       deflated: z.object({ trials: z.number().int(), bestSharpe: z.number(), expectedMaxSharpe: z.number(), probability: z.number() }).nullable(),
+      /** With the array form: how many combinations it scored, how many fell back to onBar, and the params re-run through onBar (identical). */
+      screen: SweepScreen,
       barEvaluations: z.number(),
       elapsedMs: z.number(),
     }),

@@ -8,25 +8,7 @@ import { breakoutBracket, smaCross, zscoreReversion } from '../strategy/examples
 import type { BacktestConfig } from './config';
 import type { BarColumns } from './data';
 import { runBacktest } from './runner';
-import { MINUTE_NS, FIRST_MINUTE_CLOSE_NS } from './testing';
-
-function walk(n: number, seed: number): BarColumns {
-  let s = seed;
-  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
-  const c = { ts: new BigInt64Array(n), open: new Float64Array(n), high: new Float64Array(n), low: new Float64Array(n), close: new Float64Array(n), volume: new Float64Array(n) };
-  let px = 50;
-  for (let i = 0; i < n; i++) {
-    const o = px;
-    px = Math.max(1, px * (1 + (rnd() - 0.5) * 0.01));
-    c.ts[i] = FIRST_MINUTE_CLOSE_NS + BigInt(i) * MINUTE_NS;
-    c.open[i] = o;
-    c.close[i] = px;
-    c.high[i] = Math.max(o, px) * (1 + rnd() * 0.002);
-    c.low[i] = Math.min(o, px) * (1 - rnd() * 0.002);
-    c.volume[i] = 200 + Math.floor(rnd() * 2000);
-  }
-  return c;
-}
+import { randomWalkBars } from './testing';
 
 /** The same strategy with an onOrderEvent that records what it receives. */
 function listening(def: StrategyDefinition, seen: OrderEvent[]): StrategyDefinition {
@@ -46,7 +28,7 @@ const configs: Record<string, BacktestConfig> = {
 };
 
 describe('order log and trades kept as columns', () => {
-  const data = { X: walk(4000, 11) };
+  const data = { X: randomWalkBars(4000, 11) };
   for (const def of [smaCross, zscoreReversion, breakoutBracket] as StrategyDefinition[]) {
     for (const [label, config] of Object.entries(configs)) {
       it(`${def.name}, ${label}: same log and trades as events built when they happen`, () => {

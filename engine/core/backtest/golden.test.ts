@@ -1,37 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { smaCross } from '../strategy/examples/index';
 import { runBacktest } from './runner';
 import type { BarColumns } from './data';
 import { serializeBacktestResult } from './serialize';
+import { loadDailyCsv } from '../../../test/support/daily';
 
-/** Yahoo-style daily CSV → columns, each bar stamped at 21:00 UTC (the 16:00 New York close in winter). */
-function loadDaily(file: string): { cols: BarColumns; dates: string[] } {
-  const path = fileURLToPath(new URL(`../../../../shared/data/${file}`, import.meta.url));
-  const rows = readFileSync(path, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
-  const n = rows.length;
-  const cols = {
-    ts: new BigInt64Array(n),
-    open: new Float64Array(n),
-    high: new Float64Array(n),
-    low: new Float64Array(n),
-    close: new Float64Array(n),
-    volume: new Float64Array(n),
-  };
-  rows.forEach((r, i) => {
-    const [y, m, d] = r[0].split('-').map(Number);
-    cols.ts[i] = BigInt(Date.UTC(y, m - 1, d, 21)) * 1_000_000n;
-    cols.open[i] = Number(r[1]);
-    cols.high[i] = Number(r[2]);
-    cols.low[i] = Number(r[3]);
-    cols.close[i] = Number(r[4]);
-    cols.volume[i] = Number(r[6]);
-  });
-  return { cols, dates: rows.map((r) => r[0]) };
-}
-
-const { cols: orcl, dates } = loadDaily('orcl-1995-2014.txt');
+const { cols: orcl, dates } = loadDailyCsv('orcl-1995-2014.txt');
 
 /** The sma-cross rules computed the plain way: naive window means, fills at the next open. */
 function referenceTrades(fastP: number, slowP: number) {

@@ -50,3 +50,26 @@ export function minuteBars(rows: readonly Ohlcv[], sessions: readonly number[] =
   if (ts.length !== rows.length) throw new RangeError(`sessions cover ${ts.length} bars, rows has ${rows.length}`);
   return toColumns(rows, (i) => ts[i]);
 }
+
+/**
+ * A seeded random walk of consecutive one-minute bars from FIRST_MINUTE_CLOSE_NS: each close moves
+ * up to ±`step`/2 from the open, each open up to ±`gap`/2 from the previous close (0: none), highs
+ * and lows up to 0.1% beyond them, volumes 200–2,199.
+ */
+export function randomWalkBars(n: number, seed: number, step = 0.01, gap = 0): BarColumns {
+  let s = seed >>> 0 || 1;
+  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
+  const c = { ts: new BigInt64Array(n), open: new Float64Array(n), high: new Float64Array(n), low: new Float64Array(n), close: new Float64Array(n), volume: new Float64Array(n) };
+  let px = 50;
+  for (let i = 0; i < n; i++) {
+    const o = gap === 0 ? px : px * (1 + (rnd() - 0.5) * gap);
+    px = Math.max(1, o * (1 + (rnd() - 0.5) * step));
+    c.ts[i] = FIRST_MINUTE_CLOSE_NS + BigInt(i) * MINUTE_NS;
+    c.open[i] = o;
+    c.close[i] = px;
+    c.high[i] = Math.max(o, px) * (1 + rnd() * 0.002);
+    c.low[i] = Math.min(o, px) * (1 - rnd() * 0.002);
+    c.volume[i] = 200 + Math.floor(rnd() * 2000);
+  }
+  return c;
+}

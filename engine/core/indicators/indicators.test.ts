@@ -228,6 +228,23 @@ describe('indicators without a technicalindicators counterpart, against direct f
 });
 
 describe('indicator behaviour a strategy relies on', () => {
+  it("SMA over a whole column gives update()'s values to the bit, bad prints included, and carries on as the same stream (property)", () => {
+    const value = fc.oneof({ weight: 20, arbitrary: fc.double({ min: -1e6, max: 1e6, noNaN: true }) }, { weight: 1, arbitrary: fc.constantFrom(NaN, Infinity, -Infinity, 0, -0, 1e300) });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.array(value, { maxLength: 300 }), fc.array(value, { maxLength: 50 }), (period, xs, more) => {
+        const one = new Sma(period);
+        const expected = xs.map((x) => (one.update(x), one.ready ? one.value : NaN));
+        const all = new Sma(period);
+        const out = new Float64Array(xs.length);
+        all.updateAll(Float64Array.from(xs), out);
+        expect(Array.from(out)).toEqual(expected);
+        // The state it leaves is the stream's: what follows comes out the same.
+        for (const x of more) expect(Object.is(all.update(x), one.update(x))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('is NaN and not ready until warmed up, then ready', () => {
     const sma = new Sma(3);
     expect(sma.update(1)).toBeNaN();

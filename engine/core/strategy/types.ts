@@ -106,4 +106,41 @@ export interface StrategyDefinition<S extends ParamsSchema = ParamsSchema> {
   readonly params: S;
   /** Called once per run with fresh state: keep all mutable state inside the closure. */
   create(ctx: StrategyContext, params: z.output<S>): StrategyHandlers;
+  /**
+   * Optional array form of the same strategy, for fast sweeps (vectorbt's "from signals"): given
+   * whole columns of one symbol's bars, the position wanted after each bar, or NaN for "leave it".
+   * A sweep screens every combination with it and re-runs the best ones through `create`/`onBar`,
+   * failing if any figure differs, so it must decide exactly what onBar decides. See
+   * engine/core/backtest/targets.ts for what it supports (market orders on one symbol).
+   */
+  targets?(params: z.output<S>, bars: TargetInput): Float64Array;
+}
+
+/**
+ * One symbol's bars as whole columns, for a strategy's array form. Nothing here is a decision
+ * input the event-driven run would not have at the same bar, as long as bar i's target reads only
+ * entries 0..i: the sweep's re-run through onBar is the check.
+ */
+export interface TargetInput {
+  readonly symbol: string;
+  readonly length: number;
+  readonly open: Float64Array;
+  readonly high: Float64Array;
+  readonly low: Float64Array;
+  readonly close: Float64Array;
+  readonly volume: Float64Array;
+  /**
+   * An indicator fed with every bar exactly as ctx.indicators feeds it (so the same bits), as a
+   * column of its value after each bar, NaN until it is ready. Computed once per `key` and reused
+   * across the combinations a worker runs: give each distinct indicator its own key.
+   */
+  series(key: string, make: () => BarIndicator, read?: (indicator: BarIndicator) => number): Float64Array;
+  sma(period: number, source?: PriceSource): Float64Array;
+  ema(period: number, source?: PriceSource): Float64Array;
+  wma(period: number, source?: PriceSource): Float64Array;
+  rsi(period?: number, source?: PriceSource): Float64Array;
+  zscore(period: number, source?: PriceSource): Float64Array;
+  slope(period: number, source?: PriceSource): Float64Array;
+  /** A column of NaN ("leave the position as it is") to write the targets into; reused between calls. */
+  positions(): Float64Array;
 }

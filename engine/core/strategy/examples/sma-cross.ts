@@ -29,4 +29,22 @@ export const smaCross = defineStrategy({
       },
     };
   },
+  // The same decisions over whole columns, for fast sweeps: the position wanted after each bar
+  // (NaN: leave it). A sweep re-runs its best combinations through onBar above and fails if any
+  // figure differs, so keep the two in step when you change one.
+  targets(p, bars) {
+    const fast = bars.sma(p.fast);
+    const slow = bars.sma(p.slow);
+    const out = bars.positions();
+    let wasAbove = -1;
+    for (let i = 0; i < out.length; i++) {
+      const f = fast[i];
+      const s = slow[i];
+      if (f !== f || s !== s) continue; // not ready yet (NaN)
+      const above = f > s ? 1 : 0;
+      if (wasAbove >= 0 && above !== wasAbove) out[i] = above === 1 ? p.size : 0;
+      wasAbove = above;
+    }
+    return out;
+  },
 });

@@ -30,4 +30,28 @@ export const zscoreReversion = defineStrategy({
       },
     };
   },
+  // The same decisions over whole columns, for fast sweeps: the position wanted after each bar
+  // (NaN: leave it). Its market orders fill at the next bar's open, before the next decision, so
+  // the position it tracks is the one onBar reads. A sweep re-runs its best combinations through
+  // onBar and fails if any figure differs.
+  targets(p, bars) {
+    const zs = bars.zscore(p.period);
+    const out = bars.positions();
+    let held = 0;
+    for (let i = 0; i < out.length; i++) {
+      const z = zs[i];
+      if (z !== z) continue;
+      if (held === 0) {
+        if (z <= -p.entry) held = p.size;
+        else if (p.allowShort && z >= p.entry) held = -p.size;
+        else continue;
+      } else if ((held > 0 && z >= -p.exit) || (held < 0 && z <= p.exit)) {
+        held = 0;
+      } else {
+        continue;
+      }
+      out[i] = held;
+    }
+    return out;
+  },
 });
