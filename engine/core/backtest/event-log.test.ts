@@ -6,7 +6,6 @@ import type { OrderEvent } from '../events';
 import type { StrategyDefinition } from '../strategy/types';
 import { breakoutBracket, smaCross, zscoreReversion } from '../strategy/examples/index';
 import type { BacktestConfig } from './config';
-import type { BarColumns } from './data';
 import { runBacktest } from './runner';
 import { randomWalkBars } from './testing';
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { smaCross } from '../strategy/examples/index';
 import { runBacktest } from './runner';
-import type { BarColumns } from './data';
 import { serializeBacktestResult } from './serialize';
 import { loadDailyCsv } from '../../../test/support/daily';
 
