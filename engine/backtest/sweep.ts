@@ -235,6 +235,17 @@ function firstDifference(a: Metrics, b: Metrics): string | null {
   return null;
 }
 
+/**
+ * Null when the array form's figures for `params` are the event loop's to the bit; otherwise the
+ * message that names the strategy, the combination and the first figure that differs.
+ */
+export function screenMismatch(def: StrategyDefinition, params: Record<string, unknown>, viaTargets: Metrics, viaEvents: Metrics | null, eventsError: string | null): string | null {
+  const diff = viaEvents === null ? `onBar failed: ${eventsError}` : firstDifference(viaTargets, viaEvents);
+  return diff === null
+    ? null
+    : `strategy '${def.name}': its targets() form and its onBar disagree for ${JSON.stringify(params)}: ${diff}. Make targets() decide exactly what onBar decides, or sweep with --mode events.`;
+}
+
 /** Re-runs the best combinations the array form scored through onBar: every figure must be the same. */
 async function verifyScreen(req: SweepRequest, results: TaskResult[], ranking: number[], pool: WorkerPool, opts: PoolOptions): Promise<SweepScreen> {
   const viaTargets = results.filter((r) => r.via === 'targets');
@@ -247,13 +258,8 @@ async function verifyScreen(req: SweepRequest, results: TaskResult[], ranking: n
   picked.forEach((i, k) => {
     const again = check.results[k];
     if (again === undefined) return;
-    const a = results[i].metrics as Metrics;
-    const diff = again.metrics === null ? `onBar failed: ${again.error}` : firstDifference(a, again.metrics);
-    if (diff !== null) {
-      throw new BacktestInputError(
-        `strategy '${req.definition.name}': its targets() form and its onBar disagree for ${JSON.stringify(results[i].params)}: ${diff}. Make targets() decide exactly what onBar decides, or sweep with --mode events.`,
-      );
-    }
+    const mismatch = screenMismatch(req.definition, results[i].params, results[i].metrics as Metrics, again.metrics, again.error);
+    if (mismatch !== null) throw new BacktestInputError(mismatch);
   });
   return { viaTargets: viaTargets.length, fallbacks: fallbacks.length, firstFallback: fallbacks[0]?.fallback ?? null, verified: check.canceled ? [] : picked };
 }

@@ -111,14 +111,27 @@ interface StrategyContext {
   };
 }
 interface StrategyHandlers { onStart?(): void; onBar?(bar: StrategyBar): void; onOrderEvent?(event: unknown): void; onStop?(): void }
+/** One symbol's bars as whole columns, for a strategy's array form (targets). */
+interface TargetInput {
+  readonly symbol: string; readonly length: number;
+  readonly open: Float64Array; readonly high: Float64Array; readonly low: Float64Array; readonly close: Float64Array; readonly volume: Float64Array;
+  /** An indicator fed bar by bar as ctx.indicators feeds it, as a column (NaN until ready); computed once per key. */
+  series(key: string, make: () => { readonly ready: boolean; readonly value: number; updateBar(bar: { open: number; high: number; low: number; close: number; volume: number }): void }, read?: (indicator: any) => number): Float64Array;
+  sma(period: number, source?: string): Float64Array; ema(period: number, source?: string): Float64Array; wma(period: number, source?: string): Float64Array;
+  rsi(period?: number, source?: string): Float64Array; zscore(period: number, source?: string): Float64Array; slope(period: number, source?: string): Float64Array;
+  /** A column of NaN ("leave the position") to write the wanted positions into. */
+  positions(): Float64Array;
+}
 interface StrategyDefinition<P = any> {
   readonly name: string;
   readonly description?: string;
   readonly params: unknown;
   create(ctx: StrategyContext, params: P): StrategyHandlers;
+  /** Optional array form for fast sweeps: the position wanted after each bar (NaN: leave it); must decide what onBar decides. */
+  targets?(params: P, bars: TargetInput): Float64Array;
 }
-/** Declares a strategy: zod parameters (with defaults) and the handlers it runs in backtest, paper and live. */
-declare function defineStrategy<S extends import('zod').ZodObject<any>>(def: { name: string; description?: string; params: S; create(ctx: StrategyContext, params: import('zod').output<S>): StrategyHandlers }): StrategyDefinition<import('zod').output<S>>;
+/** Declares a strategy: zod parameters (with defaults) and the handlers it runs in backtest, paper and live; optionally its array form for fast sweeps. */
+declare function defineStrategy<S extends import('zod').ZodObject<any>>(def: { name: string; description?: string; params: S; create(ctx: StrategyContext, params: import('zod').output<S>): StrategyHandlers; targets?(params: import('zod').output<S>, bars: TargetInput): Float64Array }): StrategyDefinition<import('zod').output<S>>;
 /** The shipped example strategies: 'sma-cross', 'breakout-bracket', 'zscore-reversion'. */
 declare var strategies: Record<string, StrategyDefinition>;
 /** zod, for strategy parameters. */
@@ -142,11 +155,11 @@ interface BacktestResult {
 }
 /** Runs a backtest on the lake's bars; throws BacktestFailed naming the reason when it cannot. */
 declare function backtest(req: BarRequest & { strategy: StrategyDefinition | string; params?: Record<string, unknown>; config?: { initialCash?: number; allowShort?: boolean; [k: string]: unknown } }): Promise<BacktestResult>;
-interface SweepRow { params: Record<string, unknown>; metrics: BacktestMetrics | null; error: string | null }
+interface SweepRow { params: Record<string, unknown>; metrics: BacktestMetrics | null; error: string | null; via: 'targets' | 'events' }
 /** The best Sharpe ratio deflated for the combinations tried (Bailey & López de Prado), annualised. */
 interface SweepDeflation { trials: number; bestSharpe: number; expectedMaxSharpe: number; probability: number }
 /** Runs every combination of the grid on the lake's bars in this kernel, best first by the objective (default sharpe). */
-declare function sweep(req: BarRequest & { strategy: StrategyDefinition | string; grid: Record<string, readonly unknown[]>; params?: Record<string, unknown>; objective?: 'sharpe' | 'sortino' | 'totalReturn' | 'cagr' | 'calmar' | 'profitFactor' | 'expectancy'; config?: { initialCash?: number; allowShort?: boolean; [k: string]: unknown } }): Promise<SweepRow[] & { deflated: SweepDeflation | null }>;
+declare function sweep(req: BarRequest & { strategy: StrategyDefinition | string; grid: Record<string, readonly unknown[]>; params?: Record<string, unknown>; objective?: 'sharpe' | 'sortino' | 'totalReturn' | 'cagr' | 'calmar' | 'profitFactor' | 'expectancy'; mode?: 'auto' | 'events'; config?: { initialCash?: number; allowShort?: boolean; [k: string]: unknown } }): Promise<SweepRow[] & { deflated: SweepDeflation | null }>;
 /** The workspace folder this kernel works in. */
 declare var workspaceDir: string;
 declare var display: Display;

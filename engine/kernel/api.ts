@@ -12,6 +12,7 @@ import { defineStrategy, type StrategyDefinition } from '../core/strategy/index'
 import { exampleStrategies } from '../core/strategy/examples/index';
 import type { BarRequest } from '../backtest/bars';
 import type { SweepDeflation } from '../backtest/sweep';
+import { SeriesMemo, runTargets, targetsUnsupported } from '../core/backtest/targets';
 import type { Metrics } from '../core/metrics/metrics';
 // DuckDB, Arrow and the strategy compiler load on first use (dynamic imports, split into their own
 // chunks by the build): a kernel whose cells never touch the lake starts ~250 ms sooner.
@@ -35,6 +36,12 @@ export interface NotebookSweep extends NotebookBacktest {
   grid: Record<string, readonly unknown[]>;
   /** What ranks the combinations, higher first (default sharpe). */
   objective?: 'sharpe' | 'sortino' | 'totalReturn' | 'cagr' | 'calmar' | 'profitFactor' | 'expectancy';
+  /**
+   * auto (default): a strategy with a targets() form is screened with it (one symbol, bars only)
+   * and its best two combinations re-run through onBar, which must agree to the bit; events:
+   * every combination through onBar.
+   */
+  mode?: 'auto' | 'events';
 }
 
 /** One combination of a sweep: its parameters and figures (null when its run failed, with the reason). */
@@ -42,6 +49,8 @@ export interface SweepRow {
   params: Record<string, unknown>;
   metrics: Metrics | null;
   error: string | null;
+  /** Which loop gave the figures: the strategy's targets() form or the event loop (onBar). */
+  via: 'targets' | 'events';
 }
 
 /** A backtest that could not run (bad parameters, no data, a strategy that threw): the message says which. */
@@ -116,7 +125,7 @@ export function createStudioApi(workspaceDir: string, lakeDir: string): { api: S
   };
   const sweep = async (req: NotebookSweep): Promise<SweepRow[] & { deflated: SweepDeflation | null }> => {
     const { loadStrategy } = await import('../backtest/strategies');
-    const { checkCombinations, deflateSweep, gridCombinations, score } = await import('../backtest/sweep');
+    const { checkCombinations, deflateSweep, gridCombinations, score, screenMismatch } = await import('../backtest/sweep');
     const strategy = typeof req.strategy === 'string' ? (await loadStrategy(req.strategy, workspaceDir, workspaceDir)).definition : req.strategy;
     if (typeof req.grid !== 'object' || req.grid === null || Object.keys(req.grid).length === 0) throw new BacktestFailed('sweep: expected grid: { param: [values…], … }');
     for (const [name, values] of Object.entries(req.grid)) if (!Array.isArray(values) || values.length === 0) throw new BacktestFailed(`sweep: grid.${name}: expected a non-empty array of values`);
@@ -134,12 +143,27 @@ export function createStudioApi(workspaceDir: string, lakeDir: string): { api: S
     let total = 0;
     for (const c of Object.values(data)) total += c.ts.length;
     const equityScratch = new Float64Array(total);
-    const rows: SweepRow[] = combos.map((params) => {
+    const onBar = (params: Record<string, unknown>): SweepRow => {
       const out = runBacktest({ strategy, params, data, equityScratch, dataChecked: true, config: { ...req.config, keepOrderLog: false } });
-      return out.ok ? { params, metrics: out.result.metrics, error: null } : { params, metrics: null, error: `${out.error.kind}: ${out.error.message}` };
+      return out.ok ? { params, metrics: out.result.metrics, error: null, via: 'events' } : { params, metrics: null, error: `${out.error.kind}: ${out.error.message}`, via: 'events' };
+    };
+    const screen = req.mode !== 'events' && targetsUnsupported(strategy, data, req.config) === null;
+    const memo = new SeriesMemo();
+    const rows: SweepRow[] = combos.map((params) => {
+      if (!screen) return onBar(params);
+      const t = runTargets({ strategy, params, data, memo, equityScratch, dataChecked: true, config: req.config });
+      if (t.kind === 'figures') return { params, metrics: t.metrics, error: null, via: 'targets' };
+      if (t.kind === 'error') return { params, metrics: null, error: `${t.error.kind}: ${t.error.message}`, via: 'targets' };
+      return onBar(params);
     });
     const deflated = deflateSweep(rows);
     const ranked = rows.map((r, i) => ({ r, i })).sort((a, b) => score(b.r.metrics, objective) - score(a.r.metrics, objective) || a.i - b.i).map((x) => x.r);
+    // The best two the array form scored, again through onBar: every figure must be the same.
+    for (const r of ranked.filter((x) => x.via === 'targets' && x.metrics !== null).slice(0, 2)) {
+      const again = onBar(r.params);
+      const mismatch = screenMismatch(strategy, r.params, r.metrics as Metrics, again.metrics, again.error);
+      if (mismatch !== null) throw new BacktestFailed(mismatch);
+    }
     return Object.assign(ranked, { deflated });
   };
   return {

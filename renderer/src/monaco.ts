@@ -118,9 +118,20 @@ interface StrategyContext {
   readonly orders: { submit(request: { symbol: string; side: 'buy' | 'sell'; qty: number; type: 'market' | 'limit' | 'stop' | 'stop_limit'; limitPrice?: number; stopPrice?: number }): string; closePosition(symbol: string): string | null; cancelAll(symbol?: string): number };
 }
 interface StrategyHandlers { onStart?(): void; onBar?(bar: StrategyBar): void; onOrderEvent?(event: unknown): void; onStop?(): void }
-interface StrategyDefinition<P = any> { readonly name: string; readonly description?: string; readonly params: unknown; create(ctx: StrategyContext, params: P): StrategyHandlers }
+/** One symbol's bars as whole columns, for a strategy's array form (targets). */
+interface TargetInput {
+  readonly symbol: string; readonly length: number;
+  readonly open: Float64Array; readonly high: Float64Array; readonly low: Float64Array; readonly close: Float64Array; readonly volume: Float64Array;
+  /** An indicator fed bar by bar as ctx.indicators feeds it, as a column (NaN until ready); computed once per key. */
+  series(key: string, make: () => { readonly ready: boolean; readonly value: number; updateBar(bar: { open: number; high: number; low: number; close: number; volume: number }): void }, read?: (indicator: any) => number): Float64Array;
+  sma(period: number, source?: string): Float64Array; ema(period: number, source?: string): Float64Array; wma(period: number, source?: string): Float64Array;
+  rsi(period?: number, source?: string): Float64Array; zscore(period: number, source?: string): Float64Array; slope(period: number, source?: string): Float64Array;
+  /** A column of NaN ("leave the position") to write the wanted positions into. */
+  positions(): Float64Array;
+}
+interface StrategyDefinition<P = any> { readonly name: string; readonly description?: string; readonly params: unknown; create(ctx: StrategyContext, params: P): StrategyHandlers; targets?(params: P, bars: TargetInput): Float64Array }
 /** Declares a strategy: zod parameters (with defaults) and the handlers it runs in backtest, paper and live. */
-declare function defineStrategy<P = Record<string, any>>(def: { name: string; description?: string; params: any; create(ctx: StrategyContext, params: P): StrategyHandlers }): StrategyDefinition<P>;
+declare function defineStrategy<P = Record<string, any>>(def: { name: string; description?: string; params: any; create(ctx: StrategyContext, params: P): StrategyHandlers; targets?(params: P, bars: TargetInput): Float64Array }): StrategyDefinition<P>;
 /** The shipped example strategies: 'sma-cross', 'breakout-bracket', 'zscore-reversion'. */
 declare var strategies: Record<string, StrategyDefinition>;
 /** zod, for strategy parameters. */
@@ -134,9 +145,9 @@ interface BacktestResult {
   metrics: { totalReturn: number; cagr: number; volatility: number; sharpe: number; sortino: number; maxDrawdown: number; trades: number; winRate: number; profitFactor: number; [k: string]: number };
   benchmark: { totalReturn: number; cagr: number };
 }
-interface SweepRow { params: Record<string, unknown>; metrics: BacktestResult['metrics'] | null; error: string | null }
+interface SweepRow { params: Record<string, unknown>; metrics: BacktestResult['metrics'] | null; error: string | null; via: 'targets' | 'events' }
 /** Runs every combination of \`grid\` on the lake's bars in this kernel, best first by the objective (default sharpe); \`deflated\`: the best Sharpe deflated for the trials. */
-declare function sweep(req: BarRequest & { strategy: StrategyDefinition | string; grid: Record<string, readonly unknown[]>; params?: Record<string, unknown>; objective?: 'sharpe' | 'sortino' | 'totalReturn' | 'cagr' | 'calmar' | 'profitFactor' | 'expectancy'; config?: { initialCash?: number; allowShort?: boolean; [k: string]: unknown } }): Promise<SweepRow[] & { deflated: { trials: number; bestSharpe: number; expectedMaxSharpe: number; probability: number } | null }>;
+declare function sweep(req: BarRequest & { strategy: StrategyDefinition | string; grid: Record<string, readonly unknown[]>; params?: Record<string, unknown>; objective?: 'sharpe' | 'sortino' | 'totalReturn' | 'cagr' | 'calmar' | 'profitFactor' | 'expectancy'; mode?: 'auto' | 'events'; config?: { initialCash?: number; allowShort?: boolean; [k: string]: unknown } }): Promise<SweepRow[] & { deflated: { trials: number; bestSharpe: number; expectedMaxSharpe: number; probability: number } | null }>;
 /** Runs a backtest on the lake's bars; throws BacktestFailed naming the reason when it cannot. */
 declare function backtest(req: BarRequest & { strategy: StrategyDefinition | string; params?: Record<string, unknown>; config?: { initialCash?: number; allowShort?: boolean; [k: string]: unknown } }): Promise<BacktestResult>;
 // The kernel's own declarations (engine/kernel/api-types.ts) are the fuller twin of these.

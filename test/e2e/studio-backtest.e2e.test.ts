@@ -161,6 +161,8 @@ describe('the Studio view', () => {
     await expect.poll(() => page.getByTestId('sweep-row').count(), { timeout: 60_000 }).toBe(6);
     const combos = await page.getByTestId('sweep-row').evaluateAll((rows) => rows.map((r) => `${r.querySelector('[data-col=fast]')?.textContent}/${r.querySelector('[data-col=slow]')?.textContent}`));
     expect(new Set(combos)).toEqual(new Set(['5/20', '5/30', '10/20', '10/30', '15/20', '15/30']));
+    // sma-cross has a targets() form: the six were screened with it and the best two re-run through onBar.
+    expect(await page.getByTestId('sweep-screen').textContent()).toBe("Screened 6 combinations with the strategy's targets() form; the best 2 re-run through onBar: identical.");
     // The best Sharpe ratio deflated for the six combinations tried.
     expect(await page.getByTestId('sweep-deflated').textContent()).toMatch(/^Best Sharpe -?\d+\.\d\d; the best of 6 combinations with no edge would show \d+\.\d\d by luck: ?P\(better than that\) = [01]\.\d\d \(deflated Sharpe ratio\)\.$/);
     // Best first by the objective.

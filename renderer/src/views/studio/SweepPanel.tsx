@@ -93,6 +93,8 @@ export function SweepPanel({
   const [anchored, setAnchored] = useState(false);
   /** Random search: this many combinations drawn from the grid (empty: the whole grid). */
   const [sample, setSample] = useState('');
+  /** Every combination through onBar, not screened with the strategy's targets() form. */
+  const [eventsOnly, setEventsOnly] = useState(false);
   const [err, setErr] = useState<string | null>(null);
 
   useEvent(connection, 'backtest.progress', (p) => {
@@ -130,7 +132,7 @@ export function SweepPanel({
     setResult(null);
     setWalk(null);
     const grid = swept.map((name) => `${name}=${axes[name].from}:${axes[name].to}:${axes[name].step}`);
-    const args = { ...base, strategy, grid, objective, jobId: id, ...(random !== null ? { random, seed: 1 } : {}) };
+    const args = { ...base, strategy, grid, objective, jobId: id, mode: eventsOnly ? ('events' as const) : ('auto' as const), ...(random !== null ? { random, seed: 1 } : {}) };
     const done =
       kind === 'sweep'
         ? rpc.call('backtest.sweep', args).then((sweep) => setResult({ sweep, swept, objective }))
@@ -183,6 +185,9 @@ export function SweepPanel({
         </span>
         <label title="random search: draw this many combinations from the grid (seeded, so repeatable); empty for the whole grid">
           sample <input data-testid="sweep-sample" value={sample} onChange={(e) => setSample(e.target.value)} size={5} placeholder="all" />
+        </label>
+        <label title="a strategy with a targets() form (sma-cross, zscore-reversion) is screened with it, a few ns a bar, and its best combinations re-run through onBar, which must agree to the bit; tick this to run every combination through onBar instead">
+          <input type="checkbox" data-testid="sweep-events-only" checked={eventsOnly} onChange={(e) => setEventsOnly(e.target.checked)} /> every combination through onBar
         </label>
         <button className="primary" data-testid="sweep-run" onClick={() => launch('sweep')} disabled={jobId !== null}>
           Run sweep
@@ -272,6 +277,12 @@ function SweepResults({ result, onPick }: { result: { sweep: Sweep; swept: strin
           <input type="checkbox" data-testid="sweep-by-neighbourhood" checked={byNeighbours} onChange={(e) => setByNeighbours(e.target.checked)} /> rank by neighbourhood
         </label>
       </div>
+      {sweep.screen && (
+        <div className="muted small" data-testid="sweep-screen" title="the array form decides per bar what onBar decides, over whole columns; the re-run combinations gave every figure to the bit">
+          Screened {sweep.screen.viaTargets} combination{sweep.screen.viaTargets === 1 ? '' : 's'} with the strategy's targets() form
+          {sweep.screen.fallbacks > 0 ? `, ${sweep.screen.fallbacks} through onBar (${sweep.screen.firstFallback ?? ''})` : ''}; the best {sweep.screen.verified.length} re-run through onBar: identical.
+        </div>
+      )}
       {sweep.deflated && (
         <div className="muted small" data-testid="sweep-deflated" title="Bailey & López de Prado's deflated Sharpe ratio: the best Sharpe ratio against the one the best of this many combinations with no edge would show by luck, with the best combination's return skewness and kurtosis">
           Best Sharpe {sweep.deflated.bestSharpe.toFixed(2)}; the best of {sweep.deflated.trials} combinations with no edge would show {sweep.deflated.expectedMaxSharpe.toFixed(2)} by luck:
