@@ -12,8 +12,8 @@ import { runOnPool, runStreamOnWorker } from './pool';
 import { portableConfig, shareTickData } from './task';
 import { listRuns, readRun, readRunDetail, readSummary } from './runs';
 import { StrategyLoadError, availableStrategies, loadStrategy } from './strategies';
-import { deflateSweep, runSweep, runWalkForward, screenSummary } from './sweep';
-import { type SweepArgs, prepareSweep } from './sweep-setup';
+import { runSweep, runWalkForward, screenSummary } from './sweep';
+import { type SweepArgs, prepareSweep, recordPreparedSweep } from './sweep-setup';
 import { finite, isoOfNs, monteCarloSummary, runDetail } from './summary';
 import type { Metrics } from '../core/metrics/metrics';
 
@@ -105,9 +105,10 @@ export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, 
       const job = start('sweep', requested);
       const t0 = performance.now();
       try {
-        const { request } = await sweepSetup(spec, { grid, random, seed, objective, mode });
+        const { prepared, request } = await sweepSetup(spec, { grid, random, seed, objective, mode });
         const combos = request.combos;
         const out = await runSweep(request, { workers, signal: job.signal, onProgress: (d, n) => job.progress(d, n) });
+        const { deflated, research } = recordPreparedSweep(deps.workspaceDir(), prepared, spec, out.results);
         job.progress(out.results.length, combos.length, true);
         return {
           jobId: job.jobId,
@@ -116,7 +117,8 @@ export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, 
           completed: out.results.length,
           workers: out.workers,
           results: out.ranking.map((i) => ({ params: out.results[i].params, metrics: metricRow(out.results[i].metrics), error: out.results[i].error })),
-          deflated: deflateSweep(out.results),
+          deflated,
+          research,
           screen: screenSummary(out),
           barEvaluations: out.barEvaluations,
           elapsedMs: performance.now() - t0,

@@ -14,6 +14,7 @@ import { BarRequestError, lakeBarWindows, readCorporateActions, readLakeBars } f
 import { type TickKind, checkLatency, checkTickKind, parseSlippage, readLakeTicks } from './ticks';
 import type { TickData } from '../core/backtest/ticks';
 import { completeRun, createRun, failRun } from './runs';
+import { recordBacktest } from './trials';
 import { type LoadedStrategy, loadStrategy, paramLocation, strategyErrorLocation } from './strategies';
 import { type BacktestSummary, summarize } from './summary';
 
@@ -246,7 +247,10 @@ export async function runBacktestJob(workspaceDir: string, spec: BacktestSpec, o
     const outcome = opts.execute !== undefined ? await opts.execute(prepared) : runBacktest({ strategy: strategy.definition, params, data, ticks, config: { ...config, onProgress: opts.onProgress } });
     if (!outcome.ok) throw outcomeError(strategy, outcome);
     const summary = summarize(outcome.result, { timeframe: spec.timeframe, adjustment: adjustmentOf(spec), elapsedMs: 0 });
-    if (run !== null) await completeRun(run, outcome.result, summary);
+    if (run !== null) {
+      await completeRun(run, outcome.result, summary);
+      recordBacktest(workspaceDir, strategy.definition, { strategy: strategy.definition.name, symbols, timeframe: spec.timeframe }, spec, params, outcome.result.metrics);
+    }
     summary.elapsedMs = performance.now() - t0;
     return { summary, result: outcome.result, runId: run?.id ?? null, prepared };
   } catch (e) {
@@ -282,7 +286,10 @@ async function runStreamedJob(workspaceDir: string, spec: BacktestSpec, stream: 
         : await runBacktestStream({ strategy: strategy.definition, symbols, chunks: source.windows, params, config: { ...config, onProgress: opts.onProgress }, stream: streamed.stream });
     if (!outcome.ok) throw outcomeError(strategy, outcome);
     const summary = summarize(outcome.result, { timeframe: spec.timeframe, adjustment: adjustmentOf(spec), elapsedMs: 0 });
-    if (run !== null) await completeRun(run, outcome.result, summary);
+    if (run !== null) {
+      await completeRun(run, outcome.result, summary);
+      recordBacktest(workspaceDir, strategy.definition, { strategy: strategy.definition.name, symbols, timeframe: spec.timeframe }, spec, params, outcome.result.metrics);
+    }
     summary.elapsedMs = performance.now() - t0;
     return { summary, result: outcome.result, runId: run?.id ?? null, prepared: { strategy, params, symbols, data: {}, config } };
   } catch (e) {

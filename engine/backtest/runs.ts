@@ -101,8 +101,10 @@ export function listRuns(workspaceDir: string, opts: { includeFailed?: boolean }
   const dir = runsDir(workspaceDir);
   if (!fs.existsSync(dir)) return [];
   const out: RunRecord[] = [];
-  for (const name of fs.readdirSync(dir)) {
-    if (!ID_RE.test(name)) continue;
+  // Runs are folders; runs/ also holds the trial log (trials.jsonl, see trials.ts).
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const name = entry.name;
+    if (!entry.isDirectory() || !ID_RE.test(name)) continue;
     const rec = readRecord(path.join(dir, name));
     if (rec === null) continue;
     if (rec.status === 'done' || opts.includeFailed) out.push(rec);

@@ -2,7 +2,9 @@
 // CLI): load the strategy and bars, enumerate and check the parameter combinations, and share the
 // bars with the workers.
 import { BacktestInputError, type BacktestSpec, type PreparedBacktest, prepareBacktest } from './job';
+import type { Metrics } from '../core/metrics/metrics';
 import { paramLocation } from './strategies';
+import { recordSweep } from './trials';
 import { OBJECTIVES, type Objective, SWEEP_MODES, type SweepMode, type SweepRequest, checkCombinations, gridCombinations, parseGrid, randomCombinations } from './sweep';
 import { type PortableConfig, portableConfig, shareBarData, shareTickData } from './task';
 
@@ -48,4 +50,9 @@ export async function prepareSweep(workspaceDir: string, spec: BacktestSpec, arg
       mode: (args.mode ?? 'auto') as SweepMode,
     },
   };
+}
+
+/** The finished part of a sweep, deflated for every trial of its question and logged (see trials.ts). */
+export function recordPreparedSweep(workspaceDir: string, prepared: PreparedBacktest, spec: BacktestSpec, results: readonly { params: Record<string, unknown>; metrics: Metrics | null }[]) {
+  return recordSweep(workspaceDir, prepared.strategy.definition, { strategy: prepared.strategy.definition.name, symbols: prepared.symbols, timeframe: spec.timeframe }, { from: spec.from, to: spec.to }, results);
 }

@@ -384,10 +384,12 @@ describe('the host contract', () => {
 
       const sweep = await call('backtest.sweep', { strategy: 'sma-cross', symbols: ['ZALF'], timeframe: '1Min', grid: ['fast=2:5', 'slow=20,30'], workers: 2 });
       expect(sweep).toMatchObject({ combinations: 8, completed: 8, canceled: false });
-      // The best Sharpe ratio, deflated for the eight combinations tried.
+      // The best Sharpe ratio, deflated for the eight combinations tried and the saved run before (fast 10 is not in the grid).
       const sharpes = (sweep.results as { metrics: { sharpe: number | null } }[]).map((r) => r.metrics.sharpe).filter((x): x is number => x !== null);
-      const deflated = sweep.deflated as { trials: number; bestSharpe: number; expectedMaxSharpe: number; probability: number };
-      expect(deflated.trials).toBe(sharpes.length);
+      const deflated = sweep.deflated as { trials: number; earlierTrials: number; bestSharpe: number; expectedMaxSharpe: number; probability: number };
+      expect(deflated.earlierTrials).toBe(1);
+      expect(deflated.trials).toBe(sharpes.length + 1);
+      expect(sweep.research).toMatchObject({ backtests: 1, sweeps: 0, combinations: 9, problems: [] });
       expect(deflated.bestSharpe).toBeCloseTo(Math.max(...sharpes), 9);
       expect(deflated.expectedMaxSharpe).toBeGreaterThan(0);
       expect(deflated.probability).toBeGreaterThan(0);

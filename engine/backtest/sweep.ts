@@ -166,7 +166,10 @@ export interface SweepOutcome {
 
 /** The sweep's best Sharpe ratio deflated for the number of combinations tried (annualised figures). */
 export interface SweepDeflation {
+  /** Trials the best is judged against: this sweep's combinations and the earlier ones. */
   trials: number;
+  /** Of those, distinct combinations from earlier sweeps and backtests of the same question (runs/trials.jsonl). */
+  earlierTrials: number;
   /** The best combination's Sharpe ratio. */
   bestSharpe: number;
   /** The Sharpe ratio the best of that many combinations with no edge would show by luck. */
@@ -180,7 +183,7 @@ export interface SweepDeflation {
  * Sharpe ratio counts as a trial, and the best one's return skewness and kurtosis widen or narrow
  * its estimate's spread; null when fewer than two steps or no Sharpe ratio.
  */
-export function deflateSweep(results: readonly { readonly metrics: Metrics | null }[]): SweepDeflation | null {
+export function deflateSweep(results: readonly { readonly metrics: Metrics | null }[], earlier: readonly number[] = []): SweepDeflation | null {
   const done = results.filter((r) => r.metrics !== null && Number.isFinite(r.metrics.sharpe));
   if (done.length === 0) return null;
   const m0 = done[0].metrics as Metrics;
@@ -189,12 +192,15 @@ export function deflateSweep(results: readonly { readonly metrics: Metrics | nul
   if (!(ppy > 0) || !(steps > 1)) return null;
   const perStep = done.map((r) => (r.metrics as Metrics).sharpe / Math.sqrt(ppy));
   // The estimate's spread widens with the best combination's skew and fat tails (normal if unknown).
-  const best = done[perStep.indexOf(Math.max(...perStep))].metrics as Metrics;
+  const bestPerStep = Math.max(...perStep);
+  const best = done[perStep.indexOf(bestPerStep)].metrics as Metrics;
   const skew = Number.isFinite(best.skewness) ? best.skewness : 0;
   const kurtosis = Number.isFinite(best.excessKurtosis) ? best.excessKurtosis + 3 : 3;
-  const d = deflatedSharpe(perStep, steps, skew, kurtosis);
+  // Earlier trials of the same question widen the field the best is judged against; it stays this sweep's best.
+  const prior = earlier.filter(Number.isFinite);
+  const d = deflatedSharpe([...perStep, ...prior], steps, skew, kurtosis, bestPerStep);
   if (d === null) return null;
-  return { trials: d.trials, bestSharpe: Math.max(...perStep) * Math.sqrt(ppy), expectedMaxSharpe: d.expectedMax * Math.sqrt(ppy), probability: d.probability };
+  return { trials: d.trials, earlierTrials: prior.length, bestSharpe: bestPerStep * Math.sqrt(ppy), expectedMaxSharpe: d.expectedMax * Math.sqrt(ppy), probability: d.probability };
 }
 
 /** `pool`: run on these workers (started for this strategy, data and config) instead of a pool of its own. */

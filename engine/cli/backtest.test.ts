@@ -63,6 +63,10 @@ describe('studio backtest in a new workspace', () => {
     const e = json(studio('sweep', 'sma-cross', '--symbols', 'ZALF', '--grid', 'fast=5:15:5', '--grid', 'slow=20,30', '--workers', '2', '--mode', 'events', '--json'));
     expect(e.screen).toBeNull();
     expect(e.results).toEqual(s.results);
+    // Each sweep is logged in runs/trials.jsonl: the second one sees the first (same six combinations, so no new trials).
+    const r1 = s.research as { backtests: number; sweeps: number; since: string | null; combinations: number; problems: string[] };
+    expect(e.research).toEqual({ ...r1, sweeps: r1.sweeps + 1, since: r1.since ?? expect.any(String) });
+    expect((e.deflated as { trials: number }).trials).toBe((s.deflated as { trials: number }).trials);
     const bad = studio('sweep', 'sma-cross', '--symbols', 'ZALF', '--grid', 'fast=5:15:5', '--mode', 'vector');
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('--mode vector: expected one of auto, events');

@@ -12,8 +12,8 @@ import { defaultWorkers } from '../backtest/pool';
 import { StrategyLoadError } from '../backtest/strategies';
 import { type BacktestSummary, finite, isoOfNs } from '../backtest/summary';
 import { listRuns } from '../backtest/runs';
-import { OBJECTIVES, type Objective, SWEEP_MODES, type SweepMode, deflateSweep, runSweep, runWalkForward, screenSummary } from '../backtest/sweep';
-import { prepareSweep } from '../backtest/sweep-setup';
+import { OBJECTIVES, type Objective, SWEEP_MODES, type SweepMode, runSweep, runWalkForward, screenSummary } from '../backtest/sweep';
+import { prepareSweep, recordPreparedSweep } from '../backtest/sweep-setup';
 import type { Metrics } from '../core/metrics/metrics';
 import { monteCarloTrades } from '../core/metrics/montecarlo';
 import { fail, workspaceOption, wsDir } from './common';
@@ -185,7 +185,7 @@ async function sweepInputs(strategy: string, o: SweepOptions) {
   const ws = await openWorkspace(wsDir(o));
   await ws.lakeReady;
   if (!SWEEP_MODES.includes(o.mode as SweepMode)) throw new BacktestInputError(`--mode ${o.mode}: expected one of ${SWEEP_MODES.join(', ')}`);
-  return prepareSweep(ws.dir, spec, { grid: o.grid, random: o.random, seed: o.seed, objective: o.objective, mode: o.mode });
+  return { ...(await prepareSweep(ws.dir, spec, { grid: o.grid, random: o.random, seed: o.seed, objective: o.objective, mode: o.mode })), workspaceDir: ws.dir };
 }
 
 export function registerBacktestCommands(program: Command): void {
@@ -246,11 +246,12 @@ export function registerBacktestCommands(program: Command): void {
     .action(async (strategy: string, o: SweepOptions) => {
       try {
         const t0 = performance.now();
-        const { prepared, request } = await sweepInputs(strategy, o);
+        const { prepared, request, workspaceDir } = await sweepInputs(strategy, o);
         const combos = request.combos;
         const cancel = cancelOnSigint();
         const out = await runSweep(request, { workers: o.workers, signal: cancel.signal, onProgress: progressReporter('sweep') });
         cancel.dispose();
+        const { deflated, research } = recordPreparedSweep(workspaceDir, prepared, specOf(strategy, o), out.results);
         const elapsedMs = performance.now() - t0;
         const ranked = out.ranking.map((i) => ({ params: out.results[i].params, ...metricRow(out.results[i].metrics), error: out.results[i].error }));
         const result = {
@@ -262,7 +263,8 @@ export function registerBacktestCommands(program: Command): void {
           canceled: out.canceled,
           workers: out.workers,
           best: ranked[0] ?? null,
-          deflated: deflateSweep(out.results),
+          deflated,
+          research,
           screen: screenSummary(out),
           results: ranked.slice(0, Math.max(1, o.top)),
           barEvaluations: out.barEvaluations,
@@ -278,7 +280,9 @@ export function registerBacktestCommands(program: Command): void {
             process.stdout.write(`screened ${sc.viaTargets} combinations with targets()${sc.fallbacks > 0 ? `, ${sc.fallbacks} through onBar (${sc.firstFallback})` : ''}; the best ${sc.verified.length} re-run through onBar: identical\n`);
           }
           const d = result.deflated;
-          if (d !== null) process.stdout.write(`best Sharpe ${d.bestSharpe.toFixed(2)}; the best of ${d.trials} combinations without an edge would show ${d.expectedMaxSharpe.toFixed(2)} by luck: P(better than that) = ${d.probability.toFixed(2)} (deflated Sharpe ratio)\n`);
+          const tried = d !== null && d.earlierTrials > 0 ? ` (${d.trials - d.earlierTrials} here and ${d.earlierTrials} from earlier sweeps and backtests of this question in runs/trials.jsonl)` : '';
+          if (d !== null) process.stdout.write(`best Sharpe ${d.bestSharpe.toFixed(2)}; the best of ${d.trials} combinations without an edge${tried} would show ${d.expectedMaxSharpe.toFixed(2)} by luck: P(better than that) = ${d.probability.toFixed(2)} (deflated Sharpe ratio)\n`);
+          for (const p of research.problems) process.stderr.write(`warning: ${p} (left out of the trial count)\n`);
         }
       } catch (e) {
         reportError(e);

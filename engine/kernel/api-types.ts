@@ -157,9 +157,11 @@ interface BacktestResult {
 declare function backtest(req: BarRequest & { strategy: StrategyDefinition | string; params?: Record<string, unknown>; config?: { initialCash?: number; allowShort?: boolean; [k: string]: unknown } }): Promise<BacktestResult>;
 interface SweepRow { params: Record<string, unknown>; metrics: BacktestMetrics | null; error: string | null; via: 'targets' | 'events' }
 /** The best Sharpe ratio deflated for the combinations tried (Bailey & López de Prado), annualised. */
-interface SweepDeflation { trials: number; bestSharpe: number; expectedMaxSharpe: number; probability: number }
+interface SweepDeflation { trials: number; earlierTrials: number; bestSharpe: number; expectedMaxSharpe: number; probability: number }
+/** The question's history in runs/trials.jsonl: saved backtests and sweeps before, distinct combinations tried, since when, unreadable lines. */
+interface ResearchTally { backtests: number; sweeps: number; since: string | null; combinations: number; problems: string[] }
 /** Runs every combination of the grid on the lake's bars in this kernel, best first by the objective (default sharpe). */
-declare function sweep(req: BarRequest & { strategy: StrategyDefinition | string; grid: Record<string, readonly unknown[]>; params?: Record<string, unknown>; objective?: 'sharpe' | 'sortino' | 'totalReturn' | 'cagr' | 'calmar' | 'profitFactor' | 'expectancy'; mode?: 'auto' | 'events'; config?: { initialCash?: number; allowShort?: boolean; [k: string]: unknown } }): Promise<SweepRow[] & { deflated: SweepDeflation | null }>;
+declare function sweep(req: BarRequest & { strategy: StrategyDefinition | string; grid: Record<string, readonly unknown[]>; params?: Record<string, unknown>; objective?: 'sharpe' | 'sortino' | 'totalReturn' | 'cagr' | 'calmar' | 'profitFactor' | 'expectancy'; mode?: 'auto' | 'events'; config?: { initialCash?: number; allowShort?: boolean; [k: string]: unknown } }): Promise<SweepRow[] & { deflated: SweepDeflation | null; research: ResearchTally }>;
 /** The workspace folder this kernel works in. */
 declare var workspaceDir: string;
 declare var display: Display;

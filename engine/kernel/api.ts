@@ -12,6 +12,7 @@ import { defineStrategy, type StrategyDefinition } from '../core/strategy/index'
 import { exampleStrategies } from '../core/strategy/examples/index';
 import type { BarRequest } from '../backtest/bars';
 import type { SweepDeflation } from '../backtest/sweep';
+import type { ResearchTally, TrialQuestion } from '../backtest/trials';
 import { SeriesMemo, runTargets, targetsUnsupported } from '../core/backtest/targets';
 import type { Metrics } from '../core/metrics/metrics';
 // DuckDB, Arrow and the strategy compiler load on first use (dynamic imports, split into their own
@@ -53,6 +54,11 @@ export interface SweepRow {
   via: 'targets' | 'events';
 }
 
+/** The research question a notebook run belongs to in the trial log: strategy, symbols, timeframe. */
+function questionOf(strategy: StrategyDefinition, req: NotebookBarRequest): TrialQuestion {
+  return { strategy: strategy.name, symbols: [...req.symbols], timeframe: req.timeframe ?? '1Day' };
+}
+
 /** A backtest that could not run (bad parameters, no data, a strategy that threw): the message says which. */
 export class BacktestFailed extends Error {
   override name = 'BacktestFailed';
@@ -73,7 +79,7 @@ export interface StudioApi {
    * Runs every combination of `grid` on the lake's bars (read once) in this kernel, best first by
    * the objective; `deflated` is the best Sharpe ratio deflated for the combinations tried.
    */
-  sweep(req: NotebookSweep): Promise<SweepRow[] & { deflated: SweepDeflation | null }>;
+  sweep(req: NotebookSweep): Promise<SweepRow[] & { deflated: SweepDeflation | null; research: ResearchTally }>;
   /** Streaming indicators (Sma, Ema, Rsi, Macd, Bollinger, Atr, …): O(1) per update. */
   indicators: typeof indicators;
   /** The shipped example strategies, by name. */
@@ -121,11 +127,15 @@ export function createStudioApi(workspaceDir: string, lakeDir: string): { api: S
       const where = e.handler ? ` (in ${e.handler})` : '';
       throw new BacktestFailed(`${strategy.name}: ${e.kind}: ${e.message}${where}`);
     }
+    // A backtest in a notebook is a trial of its question too (runs/trials.jsonl), like a saved run.
+    const { recordBacktest } = await import('../backtest/trials');
+    recordBacktest(workspaceDir, strategy, questionOf(strategy, req), req, outcome.result.params as Record<string, unknown>, outcome.result.metrics);
     return outcome.result;
   };
-  const sweep = async (req: NotebookSweep): Promise<SweepRow[] & { deflated: SweepDeflation | null }> => {
+  const sweep = async (req: NotebookSweep): Promise<SweepRow[] & { deflated: SweepDeflation | null; research: ResearchTally }> => {
     const { loadStrategy } = await import('../backtest/strategies');
-    const { checkCombinations, deflateSweep, gridCombinations, score, screenMismatch } = await import('../backtest/sweep');
+    const { checkCombinations, gridCombinations, score, screenMismatch } = await import('../backtest/sweep');
+    const { recordSweep } = await import('../backtest/trials');
     const strategy = typeof req.strategy === 'string' ? (await loadStrategy(req.strategy, workspaceDir, workspaceDir)).definition : req.strategy;
     if (typeof req.grid !== 'object' || req.grid === null || Object.keys(req.grid).length === 0) throw new BacktestFailed('sweep: expected grid: { param: [values…], … }');
     for (const [name, values] of Object.entries(req.grid)) if (!Array.isArray(values) || values.length === 0) throw new BacktestFailed(`sweep: grid.${name}: expected a non-empty array of values`);
@@ -156,7 +166,8 @@ export function createStudioApi(workspaceDir: string, lakeDir: string): { api: S
       if (t.kind === 'error') return { params, metrics: null, error: `${t.error.kind}: ${t.error.message}`, via: 'targets' };
       return onBar(params);
     });
-    const deflated = deflateSweep(rows);
+    // Deflated for every trial of the question in the workspace's log, and logged itself.
+    const { deflated, research } = recordSweep(workspaceDir, strategy, questionOf(strategy, req), req, rows);
     const ranked = rows.map((r, i) => ({ r, i })).sort((a, b) => score(b.r.metrics, objective) - score(a.r.metrics, objective) || a.i - b.i).map((x) => x.r);
     // The best two the array form scored, again through onBar: every figure must be the same.
     for (const r of ranked.filter((x) => x.via === 'targets' && x.metrics !== null).slice(0, 2)) {
@@ -164,7 +175,7 @@ export function createStudioApi(workspaceDir: string, lakeDir: string): { api: S
       const mismatch = screenMismatch(strategy, r.params, r.metrics as Metrics, again.metrics, again.error);
       if (mismatch !== null) throw new BacktestFailed(mismatch);
     }
-    return Object.assign(ranked, { deflated });
+    return Object.assign(ranked, { deflated, research });
   };
   return {
     api: { sql, sqlTable, lake, bars, backtest, sweep, indicators, strategies: exampleStrategies, defineStrategy, z, workspaceDir },

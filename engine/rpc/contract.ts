@@ -344,7 +344,13 @@ export const methods = {
       /** Best first by the objective. */
       results: z.array(z.object({ params: z.record(z.string(), z.unknown()), metrics: SweepMetrics, error: z.string().nullable() })),
       /** The best Sharpe ratio deflated for the combinations tried (Bailey & López de Prado), annualised; null without Sharpe ratios. */
-      deflated: z.object({ trials: z.number().int(), bestSharpe: z.number(), expectedMaxSharpe: z.number(), probability: z.number() }).nullable(),
+      deflated: z.object({ trials: z.number().int(), earlierTrials: z.number().int(), bestSharpe: z.number(), expectedMaxSharpe: z.number(), probability: z.number() }).nullable(),
+      /**
+       * The question's history in the workspace's trial log (runs/trials.jsonl): saved backtests and
+       * sweeps before this one, distinct combinations tried (this sweep's included), since when, and
+       * log lines that could not be read.
+       */
+      research: z.object({ backtests: z.number().int(), sweeps: z.number().int(), since: z.string().nullable(), combinations: z.number().int(), problems: z.array(z.string()) }),
       /** With the array form: how many combinations it scored, how many fell back to onBar, and the params re-run through onBar (identical). */
       screen: SweepScreen,
       barEvaluations: z.number(),

@@ -25,7 +25,9 @@ function storedRuns(): { id: string; summary: { trades: number; finalEquity: num
   const dir = path.join(served.workspace, 'runs');
   if (!fs.existsSync(dir)) return [];
   return fs
-    .readdirSync(dir)
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
     .filter((id) => JSON.parse(fs.readFileSync(path.join(dir, id, 'run.json'), 'utf8')).status === 'done')
     .map((id) => ({ id, summary: JSON.parse(fs.readFileSync(path.join(dir, id, 'summary.json'), 'utf8')), request: JSON.parse(fs.readFileSync(path.join(dir, id, 'run.json'), 'utf8')).request }));
 }
@@ -164,7 +166,16 @@ describe('the Studio view', () => {
     // sma-cross has a targets() form: the six were screened with it and the best two re-run through onBar.
     expect(await page.getByTestId('sweep-screen').textContent()).toBe("Screened 6 combinations with the strategy's targets() form; the best 2 re-run through onBar: identical.");
     // The best Sharpe ratio deflated for the six combinations tried.
-    expect(await page.getByTestId('sweep-deflated').textContent()).toMatch(/^Best Sharpe -?\d+\.\d\d; the best of 6 combinations with no edge would show \d+\.\d\d by luck: ?P\(better than that\) = [01]\.\d\d \(deflated Sharpe ratio\)\.$/);
+    // Earlier backtests of sma-cross on this symbol outside the grid count as trials too (runs/trials.jsonl).
+    const deflatedText = (await page.getByTestId('sweep-deflated').textContent()) ?? '';
+    const m = /^Best Sharpe -?\d+\.\d\d; the best of (\d+) combinations with no edge would show \d+\.\d\d by luck: ?P\(better than that\) = [01]\.\d\d \(deflated Sharpe ratio\)\.(?: The \d+ include (\d+) tried earlier\.)?$/.exec(deflatedText);
+    expect(m, deflatedText).not.toBeNull();
+    const research = /^Tried before this sweep: (\d+) backtests? and (\d+) sweeps? since \d{4}-\d\d-\d\d; (\d+) distinct combinations in all\.$/.exec((await page.getByTestId('sweep-research').textContent()) ?? '');
+    expect(research).not.toBeNull();
+    // The random sample of three drawn before is a sweep of this question, its combinations among these six.
+    expect(Number(research?.[2])).toBeGreaterThanOrEqual(1);
+    expect(Number(m?.[1])).toBe(6 + Number(m?.[2] ?? 0));
+    expect(Number(research?.[3])).toBeGreaterThanOrEqual(Number(m?.[1]));
     // Best first by the objective.
     const scores = (await page.getByTestId('sweep-score').allTextContents()).map((t) => Number(t.replace('%', '')));
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);
@@ -228,7 +239,7 @@ describe('the Studio view', () => {
 
   it('lists the stored runs and opens one: its metrics, chart and trades read back from runs/', async () => {
     const stored = storedRuns();
-    await expect.poll(() => page.getByTestId('run-card').count()).toBe(fs.readdirSync(path.join(served.workspace, 'runs')).length);
+    await expect.poll(() => page.getByTestId('run-card').count()).toBe(fs.readdirSync(path.join(served.workspace, 'runs'), { withFileTypes: true }).filter((e) => e.isDirectory()).length);
     // An sma-cross 5/20 run on the first daily symbol, without costs.
     const first = stored.find((r) => r.summary.params.fast === 5 && r.summary.params.slow === 20 && r.request.fees === 'none' && r.request.stream === undefined);
     expect(first).toBeDefined();

@@ -85,14 +85,15 @@ export interface DeflatedSharpe {
 
 /**
  * The deflated Sharpe ratio of the best of `sharpes` (per-step Sharpe ratios of every combination
- * tried, each over `n` returns).
+ * tried, each over `n` returns), or of `candidate` when given: the one chosen, judged against
+ * every trial (earlier ones included) rather than the best of them all.
  */
-export function deflatedSharpe(sharpes: readonly number[], n: number, skew = 0, kurtosis = 3): DeflatedSharpe | null {
+export function deflatedSharpe(sharpes: readonly number[], n: number, skew = 0, kurtosis = 3, candidate?: number): DeflatedSharpe | null {
   const ok = sharpes.filter(Number.isFinite);
   if (ok.length === 0 || !(n > 1)) return null;
   const mean = ok.reduce((a, b) => a + b, 0) / ok.length;
   const variance = ok.length > 1 ? ok.reduce((a, b) => a + (b - mean) * (b - mean), 0) / (ok.length - 1) : 0;
-  const best = Math.max(...ok);
+  const best = candidate ?? Math.max(...ok);
   const expectedMax = expectedMaxSharpe(ok.length, variance);
   return { trials: ok.length, expectedMax, probability: probabilisticSharpe(best, expectedMax, n, skew, kurtosis) };
 }

@@ -287,8 +287,14 @@ function SweepResults({ result, onPick }: { result: { sweep: Sweep; swept: strin
         <div className="muted small" data-testid="sweep-deflated" title="Bailey & López de Prado's deflated Sharpe ratio: the best Sharpe ratio against the one the best of this many combinations with no edge would show by luck, with the best combination's return skewness and kurtosis">
           Best Sharpe {sweep.deflated.bestSharpe.toFixed(2)}; the best of {sweep.deflated.trials} combinations with no edge would show {sweep.deflated.expectedMaxSharpe.toFixed(2)} by luck:
           P(better than that) = {sweep.deflated.probability.toFixed(2)} (deflated Sharpe ratio).
+          {sweep.deflated.earlierTrials > 0 ? ` The ${sweep.deflated.trials} include ${sweep.deflated.earlierTrials} tried earlier.` : ''}
         </div>
       )}
+      <div className="muted small" data-testid="sweep-research" title="every saved backtest and sweep combination is logged in runs/trials.jsonl, per strategy, symbols and timeframe, so the trial count the deflated Sharpe ratio uses is honest">
+        Tried before this sweep: {sweep.research.backtests} backtest{sweep.research.backtests === 1 ? '' : 's'} and {sweep.research.sweeps} sweep{sweep.research.sweeps === 1 ? '' : 's'}
+        {sweep.research.since !== null ? ` since ${sweep.research.since.slice(0, 10)}` : ''}; {sweep.research.combinations} distinct combination{sweep.research.combinations === 1 ? '' : 's'} in all.
+        {sweep.research.problems.length > 0 ? ` ${sweep.research.problems.length} unreadable line${sweep.research.problems.length === 1 ? '' : 's'} in runs/trials.jsonl left out: ${sweep.research.problems[0]}` : ''}
+      </div>
       <Chart figure={figure} className="sweep-chart" />
       <div className="trades-scroll">
         <table className="sweep-table">
