@@ -276,7 +276,8 @@ export function registerBacktestCommands(program: Command): void {
           process.stdout.write(`${result.completed}/${result.combinations} combinations on ${result.workers} workers in ${elapsedMs.toFixed(0)} ms (${Math.round(result.barEvaluationsPerSecond).toLocaleString('en-US')} bar-evaluations/s)${out.canceled ? ' — canceled' : ''}\n`);
           for (const r of result.results) process.stdout.write(`  ${JSON.stringify(r.params).padEnd(40)} ${o.objective} ${fix((r as Record<string, unknown>)[o.objective] as number | null)}  return ${pct(r.totalReturn ?? null)}  trades ${r.trades ?? 0}\n`);
           const sc = result.screen;
-          if (sc !== null) {
+          if (sc !== null && sc.viaTargets === 0) process.stdout.write(`targets() cannot model this run (${sc.firstFallback}): every combination ran through onBar\n`);
+          else if (sc !== null) {
             process.stdout.write(`screened ${sc.viaTargets} combinations with targets()${sc.fallbacks > 0 ? `, ${sc.fallbacks} through onBar (${sc.firstFallback})` : ''}; the best ${sc.verified.length} re-run through onBar: identical\n`);
           }
           const d = result.deflated;

@@ -1,3 +1,4 @@
+import vm from 'node:vm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -96,6 +97,11 @@ describe('array form (targets) against the event loop', () => {
     expect(runTargets({ strategy: throws, data: { X: orcl } })).toMatchObject({ kind: 'error', error: { kind: 'strategy', handler: 'targets', message: "strategy 'throws' threw in targets: boom" } });
     const short = defineStrategy({ name: 'short', params: z.object({}), create: () => ({}), targets: () => new Float64Array(3) });
     expect(runTargets({ strategy: short, data: { X: orcl } })).toMatchObject({ kind: 'error', error: { message: `strategy 'short': targets() must return a Float64Array with one entry per bar (${orcl.ts.length}), got a Float64Array of 3` } });
+    const plain = defineStrategy({ name: 'plain-array', params: z.object({}), create: () => ({}), targets: (_p, bars) => Array.from(bars.positions()) as unknown as Float64Array });
+    expect(runTargets({ strategy: plain, data: { X: orcl } })).toMatchObject({ kind: 'error', error: { message: `strategy 'plain-array': targets() must return a Float64Array with one entry per bar (${orcl.ts.length}), got an array` } });
+    // A column made in another realm (a notebook cell's context) is a Float64Array all the same.
+    const foreign = defineStrategy({ name: 'foreign', params: z.object({}), create: () => ({}), targets: (_p, bars) => vm.runInNewContext(`new Float64Array(${bars.length}).fill(NaN)`) as Float64Array });
+    expect(runTargets({ strategy: foreign, data: { X: orcl } })).toMatchObject({ kind: 'figures', metrics: { trades: 0 } });
     expect(runTargets({ strategy: smaCross, data: { X: orcl }, params: { fsat: 3 } })).toMatchObject({ kind: 'error', error: { kind: 'params' } });
   });
 });

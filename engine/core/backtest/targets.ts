@@ -201,8 +201,10 @@ export function runTargets<S extends ParamsSchema>(request: TargetsRequest<S>): 
     const e = err instanceof Error ? err : new Error(String(err));
     return { kind: 'error', error: { kind: 'strategy', message: `strategy '${def.name}' threw in targets: ${e.message}`, handler: 'targets', stack: e.stack } };
   }
-  if (!(target instanceof Float64Array) || target.length !== n) {
-    const got = target instanceof Float64Array ? `a Float64Array of ${target.length}` : typeof target;
+  // By tag, not instanceof: a notebook cell's Float64Array comes from another realm.
+  const isF64 = Object.prototype.toString.call(target) === '[object Float64Array]';
+  if (!isF64 || target.length !== n) {
+    const got = isF64 ? `a Float64Array of ${target.length}` : Array.isArray(target) ? 'an array' : typeof target;
     return { kind: 'error', error: { kind: 'strategy', message: `strategy '${def.name}': targets() must return a Float64Array with one entry per bar (${n}), got ${got}` } };
   }
 

@@ -279,8 +279,9 @@ function SweepResults({ result, onPick }: { result: { sweep: Sweep; swept: strin
       </div>
       {sweep.screen && (
         <div className="muted small" data-testid="sweep-screen" title="the array form decides per bar what onBar decides, over whole columns; the re-run combinations gave every figure to the bit">
-          Screened {sweep.screen.viaTargets} combination{sweep.screen.viaTargets === 1 ? '' : 's'} with the strategy's targets() form
-          {sweep.screen.fallbacks > 0 ? `, ${sweep.screen.fallbacks} through onBar (${sweep.screen.firstFallback ?? ''})` : ''}; the best {sweep.screen.verified.length} re-run through onBar: identical.
+          {sweep.screen.viaTargets === 0
+            ? `The strategy's targets() form cannot model this run (${sweep.screen.firstFallback ?? ''}): every combination ran through onBar.`
+            : `Screened ${sweep.screen.viaTargets} combination${sweep.screen.viaTargets === 1 ? '' : 's'} with the strategy's targets() form${sweep.screen.fallbacks > 0 ? `, ${sweep.screen.fallbacks} through onBar (${sweep.screen.firstFallback ?? ''})` : ''}; the best ${sweep.screen.verified.length} re-run through onBar: identical.`}
         </div>
       )}
       {sweep.deflated && (
