@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { BacktestOutcome } from '../core/backtest/runner';
 import { paramsJsonSchema } from '../core/strategy/define';
+import { methods } from '../rpc/contract';
 import { type EventBus, type HandlerTable, RpcError } from '../rpc/dispatcher';
 import { BarRequestError } from './bars';
 import { BacktestInputError, type BacktestSpec, type PreparedBacktest, type StreamedBacktest, runBacktestJob } from './job';
@@ -12,12 +13,12 @@ import { runOnPool, runStreamOnWorker } from './pool';
 import { portableConfig, shareTickData } from './task';
 import { listRuns, readRun, readRunDetail, readSummary } from './runs';
 import { StrategyLoadError, availableStrategies, loadStrategy } from './strategies';
-import { runSweep, runWalkForward, screenSummary } from './sweep';
-import { type SweepArgs, prepareSweep, recordPreparedSweep } from './sweep-setup';
-import { finite, isoOfNs, monteCarloSummary, runDetail } from './summary';
-import type { Metrics } from '../core/metrics/metrics';
+import { runSweep, runWalkForward } from './sweep';
+import { type SweepArgs, finishSweep, prepareSweep, sweepMetricRow as metricRow } from './sweep-setup';
+import { listSweeps, readSweep } from './stored-sweeps';
+import { isoOfNs, monteCarloSummary, runDetail } from './summary';
 
-type BacktestMethods = 'backtest.run' | 'backtest.sweep' | 'backtest.walkforward' | 'backtest.cancel' | 'backtest.runs' | 'backtest.getRun' | 'backtest.strategies';
+type BacktestMethods = 'backtest.run' | 'backtest.sweep' | 'backtest.walkforward' | 'backtest.cancel' | 'backtest.runs' | 'backtest.getRun' | 'backtest.sweeps' | 'backtest.getSweep' | 'backtest.strategies';
 
 export interface BacktestHandlerDeps {
   workspaceDir: () => string;
@@ -32,11 +33,6 @@ function asRpcError(e: unknown): Error {
   return new RpcError('backtest_failed', (e as Error).message);
 }
 
-function metricRow(m: Metrics | null) {
-  return m === null
-    ? null
-    : { totalReturn: finite(m.totalReturn), cagr: finite(m.cagr), sharpe: finite(m.sharpe), sortino: finite(m.sortino), calmar: finite(m.calmar), maxDrawdown: finite(m.maxDrawdown), winRate: finite(m.winRate), profitFactor: finite(m.profitFactor), expectancy: finite(m.expectancy), trades: m.trades };
-}
 
 export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, BacktestMethods> {
   const jobs = new Map<string, AbortController>();
@@ -101,28 +97,17 @@ export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, 
         job.end();
       }
     },
-    'backtest.sweep': async ({ jobId: requested, grid, random, seed, objective, workers, mode, ...spec }) => {
+    'backtest.sweep': async ({ jobId: requested, grid, random, seed, objective, workers, mode, save, ...spec }) => {
       const job = start('sweep', requested);
       const t0 = performance.now();
       try {
-        const { prepared, request } = await sweepSetup(spec, { grid, random, seed, objective, mode });
+        const args = { grid, random, seed, objective, mode };
+        const { prepared, request } = await sweepSetup(spec, args);
         const combos = request.combos;
         const out = await runSweep(request, { workers, signal: job.signal, onProgress: (d, n) => job.progress(d, n) });
-        const { deflated, research } = recordPreparedSweep(deps.workspaceDir(), prepared, spec, out.results);
+        const { result, sweepId } = finishSweep(deps.workspaceDir(), prepared, spec, args, combos.length, out, performance.now() - t0, save);
         job.progress(out.results.length, combos.length, true);
-        return {
-          jobId: job.jobId,
-          canceled: out.canceled,
-          combinations: combos.length,
-          completed: out.results.length,
-          workers: out.workers,
-          results: out.ranking.map((i) => ({ params: out.results[i].params, metrics: metricRow(out.results[i].metrics), error: out.results[i].error })),
-          deflated,
-          research,
-          screen: screenSummary(out),
-          barEvaluations: out.barEvaluations,
-          elapsedMs: performance.now() - t0,
-        };
+        return { jobId: job.jobId, sweepId, ...result };
       } catch (e) {
         throw asRpcError(e);
       } finally {
@@ -178,6 +163,24 @@ export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, 
       if (r === null) throw new RpcError('not_found', `no finished run '${id}'`);
       const detail = detailPoints !== undefined ? await readRunDetail(deps.workspaceDir(), id, detailPoints, r) : null;
       return { id, summary: r.summary, ...(detail !== null ? { detail } : {}) };
+    },
+    'backtest.sweeps': () => listSweeps(deps.workspaceDir()),
+    'backtest.getSweep': ({ id }) => {
+      let stored;
+      try {
+        stored = readSweep(deps.workspaceDir(), id);
+      } catch (e) {
+        throw new RpcError('bad_input', (e as Error).message);
+      }
+      if (stored === null) throw new RpcError('not_found', `no stored sweep '${id}'`);
+      // Checked against the contract like any input from disk: a hand-edited file is named, not passed on.
+      const { v: _v, ...rest } = stored;
+      const parsed = methods['backtest.getSweep'].result.safeParse(rest);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new RpcError('bad_input', `runs/sweeps/${id}.json: ${issue.path.join('.')}: ${issue.message}`);
+      }
+      return parsed.data;
     },
     'backtest.strategies': async () => {
       const dir = deps.workspaceDir();

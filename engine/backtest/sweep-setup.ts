@@ -5,7 +5,9 @@ import { BacktestInputError, type BacktestSpec, type PreparedBacktest, prepareBa
 import type { Metrics } from '../core/metrics/metrics';
 import { paramLocation } from './strategies';
 import { recordSweep } from './trials';
-import { OBJECTIVES, type Objective, SWEEP_MODES, type SweepMode, type SweepRequest, checkCombinations, gridCombinations, parseGrid, randomCombinations } from './sweep';
+import { saveSweep, sweptNames } from './stored-sweeps';
+import { finite } from './summary';
+import { OBJECTIVES, type Objective, SWEEP_MODES, type SweepMode, type SweepOutcome, type SweepRequest, screenSummary, checkCombinations, gridCombinations, parseGrid, randomCombinations } from './sweep';
 import { type PortableConfig, portableConfig, shareBarData, shareTickData } from './task';
 
 export interface SweepArgs {
@@ -52,7 +54,44 @@ export async function prepareSweep(workspaceDir: string, spec: BacktestSpec, arg
   };
 }
 
-/** The finished part of a sweep, deflated for every trial of its question and logged (see trials.ts). */
-export function recordPreparedSweep(workspaceDir: string, prepared: PreparedBacktest, spec: BacktestSpec, results: readonly { params: Record<string, unknown>; metrics: Metrics | null }[]) {
-  return recordSweep(workspaceDir, prepared.strategy.definition, { strategy: prepared.strategy.definition.name, symbols: prepared.symbols, timeframe: spec.timeframe }, { from: spec.from, to: spec.to }, results);
+/** The figures a sweep row shows (finite or null: JSON has no Infinity). */
+export function sweepMetricRow(m: Metrics | null) {
+  return m === null
+    ? null
+    : { totalReturn: finite(m.totalReturn), cagr: finite(m.cagr), sharpe: finite(m.sharpe), sortino: finite(m.sortino), calmar: finite(m.calmar), maxDrawdown: finite(m.maxDrawdown), winRate: finite(m.winRate), profitFactor: finite(m.profitFactor), expectancy: finite(m.expectancy), trades: m.trades };
+}
+
+/**
+ * A finished (or canceled) sweep for both front doors: deflated for every trial of its question
+ * and logged (trials.ts), ranked into rows, and, with `save`, kept under runs/sweeps/ to reopen.
+ */
+export function finishSweep(workspaceDir: string, prepared: PreparedBacktest, spec: BacktestSpec, args: SweepArgs, combinations: number, out: SweepOutcome, elapsedMs: number, save: boolean) {
+  const def = prepared.strategy.definition;
+  const { deflated, research } = recordSweep(workspaceDir, def, { strategy: def.name, symbols: prepared.symbols, timeframe: spec.timeframe }, { from: spec.from, to: spec.to }, out.results);
+  const result = {
+    canceled: out.canceled,
+    combinations,
+    completed: out.results.length,
+    workers: out.workers,
+    results: out.ranking.map((i) => ({ params: out.results[i].params, metrics: sweepMetricRow(out.results[i].metrics), error: out.results[i].error })),
+    deflated,
+    research,
+    screen: screenSummary(out),
+    barEvaluations: out.barEvaluations,
+    elapsedMs,
+  };
+  // A canceled sweep is kept too: what finished, marked canceled.
+  const sweepId =
+    save && out.results.length > 0
+      ? saveSweep(workspaceDir, {
+          strategy: def.name,
+          symbols: prepared.symbols,
+          timeframe: spec.timeframe,
+          objective: args.objective,
+          swept: sweptNames(args.grid),
+          request: { ...spec, grid: args.grid, objective: args.objective, mode: args.mode ?? 'auto', ...(args.random !== undefined ? { random: args.random, seed: args.seed } : {}) },
+          result,
+        })
+      : null;
+  return { result, sweepId };
 }

@@ -394,6 +394,30 @@ describe('the host contract', () => {
       expect(deflated.expectedMaxSharpe).toBeGreaterThan(0);
       expect(deflated.probability).toBeGreaterThan(0);
       expect(deflated.probability).toBeLessThan(1);
+      // Kept under runs/sweeps/ and listed; reopened it gives the same table and figures.
+      const sweepId = sweep.sweepId as string;
+      expect(fs.existsSync(path.join(ws, 'runs', 'sweeps', `${sweepId}.json`))).toBe(true);
+      const rows = sweep.results as { params: Record<string, unknown>; metrics: { sharpe: number | null } }[];
+      expect(await call('backtest.sweeps', {})).toEqual({
+        sweeps: [{ id: sweepId, createdAt: expect.any(String), strategy: 'sma-cross', ref: 'sma-cross', symbols: ['ZALF'], timeframe: '1Min', objective: 'sharpe', swept: ['fast', 'slow'], combinations: 8, completed: 8, best: { params: rows[0].params, value: rows[0].metrics.sharpe } }],
+        unreadable: [],
+      });
+      const { jobId: _j, sweepId: _s, ...kept } = sweep;
+      expect(await call('backtest.getSweep', { id: sweepId })).toMatchObject({ id: sweepId, swept: ['fast', 'slow'], request: { strategy: 'sma-cross', grid: ['fast=2:5', 'slow=20,30'], objective: 'sharpe' }, result: kept });
+      await expect(call('backtest.getSweep', { id: 'nope' })).rejects.toThrow("not_found: no stored sweep 'nope'");
+      // A damaged file is named in the listing and by getSweep, and left as it is.
+      fs.writeFileSync(path.join(ws, 'runs', 'sweeps', 'broken.json'), '{"v":1,');
+      const edited = JSON.parse(fs.readFileSync(path.join(ws, 'runs', 'sweeps', `${sweepId}.json`), 'utf8'));
+      edited.id = 'edited';
+      edited.result.results[0].metrics.trades = 'many';
+      fs.writeFileSync(path.join(ws, 'runs', 'sweeps', 'edited.json'), JSON.stringify(edited));
+      const listed = (await call('backtest.sweeps', {})) as unknown as { sweeps: { id: string }[]; unreadable: string[] };
+      expect(listed.unreadable).toEqual([expect.stringMatching(/^runs\/sweeps\/broken\.json: not valid JSON/)]);
+      await expect(call('backtest.getSweep', { id: 'broken' })).rejects.toThrow(/^bad_input: runs\/sweeps\/broken\.json: not valid JSON/);
+      await expect(call('backtest.getSweep', { id: 'edited' })).rejects.toThrow(/^bad_input: runs\/sweeps\/edited\.json: result\.results\.0\.metrics\.trades: /);
+      expect(fs.readFileSync(path.join(ws, 'runs', 'sweeps', 'broken.json'), 'utf8')).toBe('{"v":1,');
+      // Stored sweeps are not runs.
+      expect(((await call('backtest.runs', {})) as unknown as unknown[]).length).toBe(1);
 
       await expect(call('backtest.run', { strategy: 'sma-cross', symbols: ['ZALF'], params: { fast: 'x' } })).rejects.toThrow(/^bad_input: strategy 'sma-cross': parameter 'fast': /);
       expect(await call('backtest.cancel', { jobId: 'nothing-running' })).toEqual({ canceled: false });

@@ -67,6 +67,13 @@ describe('studio backtest in a new workspace', () => {
     const r1 = s.research as { backtests: number; sweeps: number; since: string | null; combinations: number; problems: string[] };
     expect(e.research).toEqual({ ...r1, sweeps: r1.sweeps + 1, since: r1.since ?? expect.any(String) });
     expect((e.deflated as { trials: number }).trials).toBe((s.deflated as { trials: number }).trials);
+    // Both were kept under runs/sweeps/ (newest first); --no-save keeps none, though its trials are logged.
+    const quiet = json(studio('sweep', 'sma-cross', '--symbols', 'ZALF', '--grid', 'fast=5:15:5', '--no-save', '--json'));
+    expect(quiet.sweepId).toBeNull();
+    const kept = json(studio('sweeps', '--json')) as { sweeps: { id: string; combinations: number; swept: string[] }[]; unreadable: string[] };
+    expect(kept.sweeps.map((k) => k.id)).toEqual([e.sweepId, s.sweepId]);
+    expect(kept.sweeps[0]).toMatchObject({ combinations: 6, swept: ['fast', 'slow'] });
+    expect(kept.unreadable).toEqual([]);
     const bad = studio('sweep', 'sma-cross', '--symbols', 'ZALF', '--grid', 'fast=5:15:5', '--mode', 'vector');
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('--mode vector: expected one of auto, events');

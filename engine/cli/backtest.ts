@@ -12,9 +12,9 @@ import { defaultWorkers } from '../backtest/pool';
 import { StrategyLoadError } from '../backtest/strategies';
 import { type BacktestSummary, finite, isoOfNs } from '../backtest/summary';
 import { listRuns } from '../backtest/runs';
-import { OBJECTIVES, type Objective, SWEEP_MODES, type SweepMode, runSweep, runWalkForward, screenSummary } from '../backtest/sweep';
-import { prepareSweep, recordPreparedSweep } from '../backtest/sweep-setup';
-import type { Metrics } from '../core/metrics/metrics';
+import { OBJECTIVES, type Objective, SWEEP_MODES, type SweepMode, runSweep, runWalkForward } from '../backtest/sweep';
+import { listSweeps } from '../backtest/stored-sweeps';
+import { finishSweep, prepareSweep, sweepMetricRow as metricRow } from '../backtest/sweep-setup';
 import { monteCarloTrades } from '../core/metrics/montecarlo';
 import { fail, workspaceOption, wsDir } from './common';
 
@@ -137,6 +137,8 @@ interface SweepOptions extends CommonOptions {
   workers: number;
   top: number;
   mode: string;
+  /** False with `sweep --no-save`. */
+  save?: boolean;
 }
 
 function addSweepOptions(cmd: Command): Command {
@@ -150,11 +152,6 @@ function addSweepOptions(cmd: Command): Command {
     .option('--mode <m>', "auto: screen with the strategy's targets() form where it has one, then re-run the best through onBar (must agree to the bit); events: every combination through onBar", 'auto');
 }
 
-function metricRow(m: Metrics | null) {
-  return m === null
-    ? null
-    : { totalReturn: finite(m.totalReturn), cagr: finite(m.cagr), sharpe: finite(m.sharpe), sortino: finite(m.sortino), maxDrawdown: finite(m.maxDrawdown), winRate: finite(m.winRate), profitFactor: finite(m.profitFactor), trades: m.trades };
-}
 
 /** Progress on stderr (stdout stays one JSON object with --json); Ctrl-C cancels the pool. */
 function progressReporter(label: string) {
@@ -243,6 +240,7 @@ export function registerBacktestCommands(program: Command): void {
     });
 
   addSweepOptions(addCommonOptions(program.command('sweep').description('optimise parameters: grid or random search on every core')))
+    .option('--no-save', 'do not keep the sweep under runs/sweeps/ (its trials are still logged in runs/trials.jsonl)')
     .action(async (strategy: string, o: SweepOptions) => {
       try {
         const t0 = performance.now();
@@ -251,9 +249,10 @@ export function registerBacktestCommands(program: Command): void {
         const cancel = cancelOnSigint();
         const out = await runSweep(request, { workers: o.workers, signal: cancel.signal, onProgress: progressReporter('sweep') });
         cancel.dispose();
-        const { deflated, research } = recordPreparedSweep(workspaceDir, prepared, specOf(strategy, o), out.results);
         const elapsedMs = performance.now() - t0;
-        const ranked = out.ranking.map((i) => ({ params: out.results[i].params, ...metricRow(out.results[i].metrics), error: out.results[i].error }));
+        const kept = finishSweep(workspaceDir, prepared, specOf(strategy, o), { grid: o.grid, random: o.random, seed: o.seed, objective: o.objective, mode: o.mode }, combos.length, out, elapsedMs, o.save !== false);
+        const { deflated, research } = kept.result;
+        const ranked = kept.result.results.map((r) => ({ params: r.params, ...r.metrics, error: r.error }));
         const result = {
           strategy: prepared.strategy.definition.name,
           symbols: prepared.symbols,
@@ -262,10 +261,11 @@ export function registerBacktestCommands(program: Command): void {
           completed: out.results.length,
           canceled: out.canceled,
           workers: out.workers,
+          sweepId: kept.sweepId,
           best: ranked[0] ?? null,
           deflated,
           research,
-          screen: screenSummary(out),
+          screen: kept.result.screen,
           results: ranked.slice(0, Math.max(1, o.top)),
           barEvaluations: out.barEvaluations,
           elapsedMs,
@@ -348,5 +348,23 @@ export function registerBacktestCommands(program: Command): void {
       const runs = listRuns(ws.dir, { includeFailed: o.all });
       if (o.json) process.stdout.write(JSON.stringify(runs) + '\n');
       else for (const r of runs) process.stdout.write(`${r.id}  ${r.status.padEnd(7)} ${r.strategy}${r.error ? `  (${r.error})` : ''}\n`);
+    });
+
+  program
+    .command('sweeps')
+    .description('list the kept sweeps (runs/sweeps/), newest first; files that cannot be read are named on stderr')
+    .option('--json', 'print JSON')
+    .addOption(workspaceOption())
+    .action(async (o: { json?: boolean; workspace?: string }) => {
+      const ws = await openWorkspace(wsDir(o));
+      const listed = listSweeps(ws.dir);
+      if (o.json) process.stdout.write(JSON.stringify(listed) + '\n');
+      else {
+        for (const s of listed.sweeps) {
+          const best = s.best === null ? '' : `  best ${JSON.stringify(s.best.params)} ${s.objective} ${fix(s.best.value)}`;
+          process.stdout.write(`${s.id}  ${s.strategy} ${s.symbols.join(',')} ${s.timeframe}  ${s.swept.join('×')}  ${s.completed}/${s.combinations}${best}\n`);
+        }
+      }
+      for (const u of listed.unreadable) process.stderr.write(`warning: ${u}\n`);
     });
 }

@@ -188,6 +188,27 @@ const SweepMetrics = z
   .object({ totalReturn: num, cagr: num, sharpe: num, sortino: num, calmar: num, maxDrawdown: num, winRate: num, profitFactor: num, expectancy: num, trades: z.number().int() })
   .nullable();
 const RunStatus = z.enum(['running', 'done', 'failed']);
+/** What a finished sweep gives (and what runs/sweeps/ keeps of it). */
+const SweepResult = z.object({
+  canceled: z.boolean(),
+  combinations: z.number().int(),
+  completed: z.number().int(),
+  workers: z.number().int(),
+  /** Best first by the objective. */
+  results: z.array(z.object({ params: z.record(z.string(), z.unknown()), metrics: SweepMetrics, error: z.string().nullable() })),
+  /** The best Sharpe ratio deflated for the combinations tried (Bailey & López de Prado), annualised; null without Sharpe ratios. */
+  deflated: z.object({ trials: z.number().int(), earlierTrials: z.number().int(), bestSharpe: z.number(), expectedMaxSharpe: z.number(), probability: z.number() }).nullable(),
+  /**
+   * The question's history in the workspace's trial log (runs/trials.jsonl): saved backtests and
+   * sweeps before this one, distinct combinations tried (this sweep's included), since when, and
+   * log lines that could not be read.
+   */
+  research: z.object({ backtests: z.number().int(), sweeps: z.number().int(), since: z.string().nullable(), combinations: z.number().int(), problems: z.array(z.string()) }),
+  /** With the array form: how many combinations it scored, how many fell back to onBar, and the params re-run through onBar (identical). */
+  screen: SweepScreen,
+  barEvaluations: z.number(),
+  elapsedMs: z.number(),
+});
 
 export const methods = {
   'host.ping': { args: Empty, result: z.object({ version: z.string(), pid: z.number().int(), uptimeMs: z.number() }) },
@@ -334,27 +355,47 @@ export const methods = {
     result: z.object({ jobId: z.string(), runId: z.string().nullable(), summary: BacktestSummary, detail: BacktestDetail.optional(), monteCarlo: MonteCarloSummary.optional() }),
   },
   'backtest.sweep': {
-    args: SweepArgs,
+    /** save (default true): keep the result under runs/sweeps/ to reopen later (backtest.sweeps, backtest.getSweep). */
+    args: SweepArgs.extend({ save: z.boolean().default(true) }),
+    result: SweepResult.extend({ jobId: z.string(), sweepId: z.string().nullable() }),
+  },
+  /** Stored sweeps, newest first; files that cannot be read are named in `unreadable`. */
+  'backtest.sweeps': {
+    args: Empty,
     result: z.object({
-      jobId: z.string(),
-      canceled: z.boolean(),
-      combinations: z.number().int(),
-      completed: z.number().int(),
-      workers: z.number().int(),
-      /** Best first by the objective. */
-      results: z.array(z.object({ params: z.record(z.string(), z.unknown()), metrics: SweepMetrics, error: z.string().nullable() })),
-      /** The best Sharpe ratio deflated for the combinations tried (Bailey & López de Prado), annualised; null without Sharpe ratios. */
-      deflated: z.object({ trials: z.number().int(), earlierTrials: z.number().int(), bestSharpe: z.number(), expectedMaxSharpe: z.number(), probability: z.number() }).nullable(),
-      /**
-       * The question's history in the workspace's trial log (runs/trials.jsonl): saved backtests and
-       * sweeps before this one, distinct combinations tried (this sweep's included), since when, and
-       * log lines that could not be read.
-       */
-      research: z.object({ backtests: z.number().int(), sweeps: z.number().int(), since: z.string().nullable(), combinations: z.number().int(), problems: z.array(z.string()) }),
-      /** With the array form: how many combinations it scored, how many fell back to onBar, and the params re-run through onBar (identical). */
-      screen: SweepScreen,
-      barEvaluations: z.number(),
-      elapsedMs: z.number(),
+      sweeps: z.array(
+        z.object({
+          id: z.string(),
+          createdAt: z.string(),
+          strategy: z.string(),
+          /** How the sweep named the strategy (an example's name or a file), as backtest.strategies lists it. */
+          ref: z.string(),
+          symbols: z.array(z.string()),
+          timeframe: z.string(),
+          objective: z.string(),
+          swept: z.array(z.string()),
+          combinations: z.number().int(),
+          completed: z.number().int(),
+          /** The best row's parameters and objective value (null when no combination finished). */
+          best: z.object({ params: z.record(z.string(), z.unknown()), value: z.number().nullable() }).nullable(),
+        }),
+      ),
+      unreadable: z.array(z.string()),
+    }),
+  },
+  'backtest.getSweep': {
+    args: z.object({ id: z.string().min(1) }),
+    result: z.object({
+      id: z.string(),
+      createdAt: z.string(),
+      strategy: z.string(),
+      symbols: z.array(z.string()),
+      timeframe: z.string(),
+      objective: z.string(),
+      swept: z.array(z.string()),
+      /** What was asked (the spec, grid, objective, sample, mode), enough to run it again. */
+      request: z.record(z.string(), z.unknown()),
+      result: SweepResult,
     }),
   },
   'backtest.walkforward': {

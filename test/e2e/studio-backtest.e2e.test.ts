@@ -26,7 +26,7 @@ function storedRuns(): { id: string; summary: { trades: number; finalEquity: num
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory())
+    .filter((e) => e.isDirectory() && fs.existsSync(path.join(dir, e.name, 'run.json')))
     .map((e) => e.name)
     .filter((id) => JSON.parse(fs.readFileSync(path.join(dir, id, 'run.json'), 'utf8')).status === 'done')
     .map((id) => ({ id, summary: JSON.parse(fs.readFileSync(path.join(dir, id, 'summary.json'), 'utf8')), request: JSON.parse(fs.readFileSync(path.join(dir, id, 'run.json'), 'utf8')).request }));
@@ -189,6 +189,17 @@ describe('the Studio view', () => {
     const smoothed = (await page.getByTestId('sweep-neighbourhood').allTextContents()).map(shown);
     expect([...smoothed].sort((a, b) => b - a)).toEqual(smoothed);
     await page.getByTestId('sweep-by-neighbourhood').uncheck();
+    // Both sweeps were kept under runs/sweeps/: the sample of three reopens, then the grid of six.
+    const kept = await page.getByTestId('sweep-stored').locator('option').allTextContents();
+    expect(kept[0]).toBe('2 kept');
+    expect(kept.slice(1).map((t) => t.replace(/^.* · /, ''))).toEqual(['6 of 6', '3 of 3']);
+    const keptIds = await page.getByTestId('sweep-stored').locator('option').evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value).filter((v) => v !== ''));
+    for (const id of keptIds) expect(fs.existsSync(path.join(served.workspace, 'runs', 'sweeps', `${id}.json`))).toBe(true);
+    await page.getByTestId('sweep-stored').selectOption(keptIds[1]);
+    await expect.poll(() => page.getByTestId('sweep-row').count()).toBe(3);
+    await page.getByTestId('sweep-stored').selectOption(keptIds[0]);
+    await expect.poll(() => page.getByTestId('sweep-row').count()).toBe(6);
+    expect(await page.getByTestId('sweep-row').evaluateAll((rows) => rows.map((r) => `${r.querySelector('[data-col=fast]')?.textContent}/${r.querySelector('[data-col=slow]')?.textContent}`))).toEqual(combos);
     // Two swept parameters: a heatmap, drawn by Plotly.
     await page.locator('.sweep-chart .heatmaplayer').first().waitFor({ timeout: 60_000 });
     // The README's second picture: the Studio with a sweep's heatmap and ranking.
@@ -239,7 +250,7 @@ describe('the Studio view', () => {
 
   it('lists the stored runs and opens one: its metrics, chart and trades read back from runs/', async () => {
     const stored = storedRuns();
-    await expect.poll(() => page.getByTestId('run-card').count()).toBe(fs.readdirSync(path.join(served.workspace, 'runs'), { withFileTypes: true }).filter((e) => e.isDirectory()).length);
+    await expect.poll(() => page.getByTestId('run-card').count()).toBe(fs.readdirSync(path.join(served.workspace, 'runs'), { withFileTypes: true }).filter((e) => e.isDirectory() && fs.existsSync(path.join(served.workspace, 'runs', e.name, 'run.json'))).length);
     // An sma-cross 5/20 run on the first daily symbol, without costs.
     const first = stored.find((r) => r.summary.params.fast === 5 && r.summary.params.slow === 20 && r.request.fees === 'none' && r.request.stream === undefined);
     expect(first).toBeDefined();

@@ -5,7 +5,7 @@
 // load that combination into the backtest form and run it. Walk forward over the same grid:
 // optimise in each in-sample window, test the winner on the window after it, and read every
 // fold's out-of-sample figures and the stitched out-of-sample equity.
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { Connection } from '../../rpc';
 import { useEvent } from '../../hooks';
 import type { Args, Result } from '../../../../engine/rpc/contract';
@@ -13,6 +13,7 @@ import type { ParamSchema } from './ParamForm';
 import { Chart } from './Chart';
 
 type Sweep = Result<'backtest.sweep'>;
+type StoredSweeps = Result<'backtest.sweeps'>['sweeps'];
 type WalkForward = Result<'backtest.walkforward'>;
 type SweepRow = Sweep['results'][number];
 type Objective = 'sharpe' | 'sortino' | 'totalReturn' | 'cagr' | 'calmar' | 'profitFactor' | 'expectancy';
@@ -96,6 +97,24 @@ export function SweepPanel({
   /** Every combination through onBar, not screened with the strategy's targets() form. */
   const [eventsOnly, setEventsOnly] = useState(false);
   const [err, setErr] = useState<string | null>(null);
+  /** This strategy's stored sweeps (runs/sweeps/), newest first, to reopen one. */
+  const [stored, setStored] = useState<StoredSweeps>([]);
+  const [storedVersion, setStoredVersion] = useState(0);
+  useEffect(() => {
+    rpc.call('backtest.sweeps', {}).then(
+      (r) => setStored(r.sweeps.filter((s) => s.ref === strategy)),
+      (e: Error) => setErr(e.message),
+    );
+  }, [rpc, strategy, storedVersion]);
+  const reopen = (id: string) => {
+    if (id === '') return;
+    setErr(null);
+    setWalk(null);
+    rpc.call('backtest.getSweep', { id }).then(
+      (s) => setResult({ sweep: { ...s.result, jobId: '', sweepId: s.id }, swept: s.swept, objective: s.objective as Objective }),
+      (e: Error) => setErr(e.message),
+    );
+  };
 
   useEvent(connection, 'backtest.progress', (p) => {
     if (p.jobId === jobId) setProgress({ done: p.done, total: p.total });
@@ -135,7 +154,10 @@ export function SweepPanel({
     const args = { ...base, strategy, grid, objective, jobId: id, mode: eventsOnly ? ('events' as const) : ('auto' as const), ...(random !== null ? { random, seed: 1 } : {}) };
     const done =
       kind === 'sweep'
-        ? rpc.call('backtest.sweep', args).then((sweep) => setResult({ sweep, swept, objective }))
+        ? rpc.call('backtest.sweep', args).then((sweep) => {
+            setResult({ sweep, swept, objective });
+            setStoredVersion((v) => v + 1);
+          })
         : rpc.call('backtest.walkforward', { ...args, folds: nFolds, inSample: fraction, anchored }).then((wf) => setWalk({ wf, swept }));
     done
       .catch((e: Error) => setErr(e.message))
@@ -189,6 +211,19 @@ export function SweepPanel({
         <label title="a strategy with a targets() form (sma-cross, zscore-reversion) is screened with it, a few ns a bar, and its best combinations re-run through onBar, which must agree to the bit; tick this to run every combination through onBar instead">
           <input type="checkbox" data-testid="sweep-events-only" checked={eventsOnly} onChange={(e) => setEventsOnly(e.target.checked)} /> every combination through onBar
         </label>
+        {stored.length > 0 && (
+          <label title="sweeps of this strategy kept under runs/sweeps/: open one to read its table, chart and deflated Sharpe ratio again">
+            earlier{' '}
+            <select data-testid="sweep-stored" value="" onChange={(e) => reopen(e.target.value)}>
+              <option value="">{stored.length} kept</option>
+              {stored.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.createdAt.slice(0, 16).replace('T', ' ')} · {s.symbols.join(',')} {s.timeframe} · {s.swept.join('×')} · {s.completed} of {s.combinations}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <button className="primary" data-testid="sweep-run" onClick={() => launch('sweep')} disabled={jobId !== null}>
           Run sweep
         </button>
