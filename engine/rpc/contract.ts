@@ -188,6 +188,16 @@ const SweepMetrics = z
   .object({ totalReturn: num, cagr: num, sharpe: num, sortino: num, calmar: num, maxDrawdown: num, winRate: num, profitFactor: num, expectancy: num, trades: z.number().int() })
   .nullable();
 const RunStatus = z.enum(['running', 'done', 'failed']);
+/** What names a kept sweep (runs/sweeps/<id>.json): when, what, over which parameters. */
+const StoredSweepHeader = z.object({
+  id: z.string(),
+  createdAt: z.string(),
+  strategy: z.string(),
+  symbols: z.array(z.string()),
+  timeframe: z.string(),
+  objective: z.string(),
+  swept: z.array(z.string()),
+});
 /** What a finished sweep gives (and what runs/sweeps/ keeps of it). */
 const SweepResult = z.object({
   canceled: z.boolean(),
@@ -364,16 +374,9 @@ export const methods = {
     args: Empty,
     result: z.object({
       sweeps: z.array(
-        z.object({
-          id: z.string(),
-          createdAt: z.string(),
-          strategy: z.string(),
+        StoredSweepHeader.extend({
           /** How the sweep named the strategy (an example's name or a file), as backtest.strategies lists it. */
           ref: z.string(),
-          symbols: z.array(z.string()),
-          timeframe: z.string(),
-          objective: z.string(),
-          swept: z.array(z.string()),
           combinations: z.number().int(),
           completed: z.number().int(),
           /** The best row's parameters and objective value (null when no combination finished). */
@@ -385,14 +388,7 @@ export const methods = {
   },
   'backtest.getSweep': {
     args: z.object({ id: z.string().min(1) }),
-    result: z.object({
-      id: z.string(),
-      createdAt: z.string(),
-      strategy: z.string(),
-      symbols: z.array(z.string()),
-      timeframe: z.string(),
-      objective: z.string(),
-      swept: z.array(z.string()),
+    result: StoredSweepHeader.extend({
       /** What was asked (the spec, grid, objective, sample, mode), enough to run it again. */
       request: z.record(z.string(), z.unknown()),
       result: SweepResult,
