@@ -188,9 +188,9 @@ export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, 
       for (const name of availableStrategies(dir)) {
         try {
           const s = await loadStrategy(name, dir);
-          out.push({ name, title: s.definition.name, description: s.definition.description ?? null, source: s.source.kind === 'file' ? s.source.file : null, params: paramsJsonSchema(s.definition), error: null });
+          out.push({ name, title: s.definition.name, description: s.definition.description ?? null, source: s.source.kind === 'file' ? s.source.file : null, params: paramsJsonSchema(s.definition), hasTargets: typeof s.definition.targets === 'function', error: null });
         } catch (e) {
-          out.push({ name, title: name, description: null, source: null, params: null, error: (e as Error).message });
+          out.push({ name, title: name, description: null, source: null, params: null, hasTargets: false, error: (e as Error).message });
         }
       }
       return out;

@@ -424,6 +424,7 @@ describe('the host contract', () => {
       const strategies = (await call('backtest.strategies', {})) as unknown as { name: string; params: { properties: object } }[];
       expect(strategies.map((s) => s.name)).toEqual(['breakout-bracket', 'sma-cross', 'zscore-reversion']);
       expect(Object.keys(strategies[1].params.properties)).toEqual(['fast', 'slow', 'size']);
+      expect((strategies as unknown as { hasTargets: boolean }[]).map((s) => s.hasTargets)).toEqual([false, true, true]);
     } finally {
       fs.rmSync(ws, { recursive: true, force: true });
     }

@@ -452,6 +452,8 @@ export const methods = {
       description: z.string().nullable(),
       source: z.string().nullable(),
       params: z.record(z.string(), z.unknown()).nullable(),
+      /** It declares an array form (targets()): sweeps screen with it. */
+      hasTargets: z.boolean(),
       error: z.string().nullable(),
     })),
   },

@@ -41,6 +41,9 @@ describe('the Studio view', () => {
     const names = await page.getByTestId('strategy').evaluateAll((els) => els.map((e) => e.getAttribute('data-name')));
     expect(names).toEqual(expect.arrayContaining(['sma-cross', 'zscore-reversion', 'breakout-bracket']));
     expect(await page.locator('.nav-item', { hasText: 'Studio' }).locator('.badge').count()).toBe(0);
+    // The two with an array form are marked for fast sweeps; the bracket breakout has none.
+    const fast = await page.locator('[data-testid=strategy]:has([data-testid=strategy-fast-sweep])').evaluateAll((els) => els.map((e) => e.getAttribute('data-name')).sort());
+    expect(fast).toEqual(['sma-cross', 'zscore-reversion']);
   });
 
   it('runs sma-cross dragged onto the backtest panel and shows what the host stored', async () => {

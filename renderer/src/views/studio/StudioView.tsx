@@ -189,7 +189,15 @@ export function StudioView({ connection }: { connection: Connection }) {
             onClick={() => !st.error && choose(st.name)}
             title={st.error ?? st.source ?? 'shipped example'}
           >
-            <div className="strategy-name">{st.name}</div>
+            <div className="strategy-name">
+              {st.name}
+              {st.hasTargets && (
+                <span className="badge info" data-testid="strategy-fast-sweep" title="declares an array form (targets()): sweeps screen every combination with it and re-run the best through onBar">
+                  {' '}
+                  fast sweep
+                </span>
+              )}
+            </div>
             <div className="muted small">{st.error ?? st.description ?? (st.source ? 'workspace file' : 'example')}</div>
           </div>
         ))}

@@ -208,13 +208,13 @@ export function SweepPanel({
         <label title="random search: draw this many combinations from the grid (seeded, so repeatable); empty for the whole grid">
           sample <input data-testid="sweep-sample" value={sample} onChange={(e) => setSample(e.target.value)} size={5} placeholder="all" />
         </label>
-        <label title="a strategy with a targets() form (sma-cross, zscore-reversion) is screened with it, a few ns a bar, and its best combinations re-run through onBar, which must agree to the bit; tick this to run every combination through onBar instead">
-          <input type="checkbox" data-testid="sweep-events-only" checked={eventsOnly} onChange={(e) => setEventsOnly(e.target.checked)} /> every combination through onBar
+        <label className="nowrap" title="a strategy with a targets() form (sma-cross, zscore-reversion) is screened with it, a few ns a bar, and its best combinations re-run through onBar, which must agree to the bit; tick this to run every combination through onBar instead">
+          <input type="checkbox" data-testid="sweep-events-only" checked={eventsOnly} onChange={(e) => setEventsOnly(e.target.checked)} /> all via onBar
         </label>
         {stored.length > 0 && (
           <label title="sweeps of this strategy kept under runs/sweeps/: open one to read its table, chart and deflated Sharpe ratio again">
             earlier{' '}
-            <select data-testid="sweep-stored" value="" onChange={(e) => reopen(e.target.value)}>
+            <select className="sweep-stored-select" data-testid="sweep-stored" value="" onChange={(e) => reopen(e.target.value)}>
               <option value="">{stored.length} kept</option>
               {stored.map((s) => (
                 <option key={s.id} value={s.id}>
