@@ -114,10 +114,16 @@ describe('the Data explorer', () => {
     await page.getByTestId('show-chart').click();
     await expect.poll(() => page.getByTestId('chart-count').textContent(), { timeout: 60_000 }).toMatch(/20,000 bars \(latest shown\) · (WebGL|SVG \(no WebGL here\)) range band/);
     const chart = page.getByTestId('candle-chart');
-    // WebGL where the browser has it (a canvas), SVG lines where it does not; never an empty box.
-    const gl = /WebGL range/.test((await page.getByTestId('chart-count').textContent())!);
-    await chart.locator(gl ? '.gl-container canvas' : '.scatterlayer .trace path.js-line').first().waitFor({ timeout: 60_000 });
+    // Both test browsers have WebGL (SwiftShader), but Plotly's WebGL traces build code with
+    // `new Function`, which the studio's content security policy forbids: the chart must know that
+    // from the start and draw SVG lines, not try WebGL and show Plotly's "not supported" notice.
+    expect(await page.getByTestId('chart-count').textContent()).toMatch(/· SVG \(no WebGL here\) range band/);
+    expect(await page.evaluate(() => !!document.createElement('canvas').getContext('webgl'))).toBe(true);
+    await chart.locator('.scatterlayer .trace path.js-line').first().waitFor({ timeout: 60_000 });
     expect(await chart.textContent()).not.toMatch(/WebGL is not supported/);
+    expect(await chart.locator('.gl-container canvas').count()).toBe(0);
+    const types = await chart.evaluate((el) => (el.querySelector('.js-plotly-plot') as unknown as { _fullData: { type: string }[] })._fullData.map((t) => t.type));
+    expect(types).toEqual(['scatter', 'scatter', 'scatter', 'scatter']);
     expect(await chart.locator('.trace.boxes').count()).toBe(0);
   });
 

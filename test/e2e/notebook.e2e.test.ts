@@ -240,6 +240,12 @@ describe('the notebook editor in Chromium', () => {
     await expect.poll(width, { timeout: 10_000 }).toBeLessThan(before);
     await page.getByTestId('toggle-variables').click();
     await expect.poll(width, { timeout: 10_000 }).toBe(before);
+
+    // A WebGL trace (which the content security policy keeps from running) is drawn as its SVG twin.
+    const gl = await typeAndRun('display({ data: [{ type: "scattergl", mode: "lines", x: [1, 2, 3, 4], y: [3, 1, 2, 4] }] })');
+    await gl.locator('.plotly-output .scatterlayer .trace path.js-line').first().waitFor({ timeout: 30_000 });
+    expect(await gl.locator('.plotly-output').textContent()).not.toMatch(/WebGL is not supported/);
+    expect(await gl.locator('.plotly-output').getAttribute('title')).toBe("1 WebGL trace drawn as SVG: WebGL plots need eval, which the studio's content security policy forbids");
   });
 
   it('shows live variables in the inspector and scrolls a million-row table fetched on demand', async () => {

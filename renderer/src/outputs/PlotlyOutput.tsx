@@ -2,6 +2,35 @@
 import { useEffect, useRef } from 'react';
 import Plotly from 'plotly.js-dist-min';
 
+/** WebGL trace types with an SVG twin that takes the same attributes. */
+const SVG_TWIN: Record<string, string> = { scattergl: 'scatter', scatterpolargl: 'scatterpolar' };
+
+let evalAllowed: boolean | null = null;
+/**
+ * Plotly's WebGL traces build their drawing code with `new Function`, which the studio's content
+ * security policy forbids (no 'unsafe-eval'); such a trace would fail and leave Plotly's "WebGL is
+ * not supported" notice. Its SVG twin draws the same data (slower past ~100k points).
+ */
+export function svgTraces(data: object[]): { data: object[]; swapped: number } {
+  if (evalAllowed === null) {
+    try {
+      evalAllowed = new Function('return true')() === true;
+    } catch {
+      evalAllowed = false;
+    }
+  }
+  if (evalAllowed) return { data, swapped: 0 };
+  let swapped = 0;
+  const out = data.map((t) => {
+    const type = (t as { type?: unknown }).type;
+    const twin = typeof type === 'string' ? SVG_TWIN[type] : undefined;
+    if (twin === undefined) return t;
+    swapped++;
+    return { ...t, type: twin };
+  });
+  return { data: out, swapped };
+}
+
 export default function PlotlyOutput({ figure }: { figure: { data: object[]; layout?: object } }) {
   const el = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -16,7 +45,9 @@ export default function PlotlyOutput({ figure }: { figure: { data: object[]; lay
       font: { color: dark ? '#d6d9de' : '#1f2328' },
       ...(figure.layout ?? {}),
     };
-    void Plotly.react(node, figure.data, layout, { responsive: true, displaylogo: false });
+    const { data, swapped } = svgTraces(figure.data);
+    node.title = swapped > 0 ? `${swapped} WebGL trace${swapped === 1 ? '' : 's'} drawn as SVG: WebGL plots need eval, which the studio's content security policy forbids` : '';
+    void Plotly.react(node, data, layout, { responsive: true, displaylogo: false });
     const ro = new ResizeObserver(() => Plotly.Plots.resize(node));
     ro.observe(node);
     return () => {

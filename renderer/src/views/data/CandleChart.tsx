@@ -14,10 +14,16 @@ const TIMEFRAMES: Tf[] = ['1Min', '5Min', '15Min', '1Hour', '1Day'];
 const GL_FROM = 5_000;
 
 let webgl: boolean | null = null;
-/** Whether this browser gives Plotly a WebGL context (headless and some remote sessions do not). */
+/**
+ * Whether Plotly can draw WebGL traces here. It needs a WebGL context with the extensions its regl
+ * asks for, and regl builds its drawing code with `new Function`, which the studio's content
+ * security policy forbids (no 'unsafe-eval', in the browser and in Electron): there WebGL traces
+ * fail and Plotly shows a notice, so the chart takes the SVG path from the start.
+ */
 function hasWebGL(): boolean {
   if (webgl === null) {
     try {
+      new Function('return 0');
       // The extensions Plotly's regl asks for; a context without them still fails to plot.
       const gl = document.createElement('canvas').getContext('webgl');
       webgl = !!gl && !!gl.getExtension('ANGLE_instanced_arrays') && !!gl.getExtension('OES_element_index_uint');
