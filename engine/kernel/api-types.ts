@@ -114,6 +114,8 @@ interface StrategyHandlers { onStart?(): void; onBar?(bar: StrategyBar): void; o
 /** One symbol's bars as whole columns, for a strategy's array form (targets). */
 interface TargetInput {
   readonly symbol: string; readonly length: number;
+  /** Every symbol of the run, sorted (this input is the first one's); of(s): another symbol's input. */
+  readonly symbols: readonly string[]; of(symbol: string): TargetInput;
   readonly open: Float64Array; readonly high: Float64Array; readonly low: Float64Array; readonly close: Float64Array; readonly volume: Float64Array;
   /** An indicator fed bar by bar as ctx.indicators feeds it, as a column (NaN until ready); computed once per key. */
   series(key: string, make: () => { readonly ready: boolean; readonly value: number; updateBar(bar: { open: number; high: number; low: number; close: number; volume: number }): void }, read?: (indicator: any) => number): Float64Array;
@@ -128,10 +130,10 @@ interface StrategyDefinition<P = any> {
   readonly params: unknown;
   create(ctx: StrategyContext, params: P): StrategyHandlers;
   /** Optional array form for fast sweeps: the position wanted after each bar (NaN: leave it); must decide what onBar decides. */
-  targets?(params: P, bars: TargetInput): Float64Array;
+  targets?(params: P, bars: TargetInput): Float64Array | Readonly<Record<string, Float64Array>>;
 }
 /** Declares a strategy: zod parameters (with defaults) and the handlers it runs in backtest, paper and live; optionally its array form for fast sweeps. */
-declare function defineStrategy<S extends import('zod').ZodObject<any>>(def: { name: string; description?: string; params: S; create(ctx: StrategyContext, params: import('zod').output<S>): StrategyHandlers; targets?(params: import('zod').output<S>, bars: TargetInput): Float64Array }): StrategyDefinition<import('zod').output<S>>;
+declare function defineStrategy<S extends import('zod').ZodObject<any>>(def: { name: string; description?: string; params: S; create(ctx: StrategyContext, params: import('zod').output<S>): StrategyHandlers; targets?(params: import('zod').output<S>, bars: TargetInput): Float64Array | Readonly<Record<string, Float64Array>> }): StrategyDefinition<import('zod').output<S>>;
 /** The shipped example strategies: 'sma-cross', 'breakout-bracket', 'zscore-reversion'. */
 declare var strategies: Record<string, StrategyDefinition>;
 /** zod, for strategy parameters. */

@@ -118,7 +118,7 @@ describe('the Data explorer', () => {
     // `new Function`, which the studio's content security policy forbids: the chart must know that
     // from the start and draw SVG lines, not try WebGL and show Plotly's "not supported" notice.
     expect(await page.getByTestId('chart-count').textContent()).toMatch(/· SVG \(no WebGL here\) range band/);
-    expect(await page.evaluate(() => !!document.createElement('canvas').getContext('webgl'))).toBe(true);
+    expect(await page.evaluate("!!document.createElement('canvas').getContext('webgl')")).toBe(true);
     await chart.locator('.scatterlayer .trace path.js-line').first().waitFor({ timeout: 60_000 });
     expect(await chart.textContent()).not.toMatch(/WebGL is not supported/);
     expect(await chart.locator('.gl-container canvas').count()).toBe(0);

@@ -1,19 +1,21 @@
 // The array form of a strategy (StrategyDefinition.targets) run as a backtest: the strategy hands
-// back the position it wants after each bar of one symbol, and this loop turns every change into
+// back the position it wants after each bar of each symbol, and this loop turns every change into
 // the market order the event-driven run would send, filled by the same rules and booked by the
 // same Portfolio and TradeTracker, so its equity curve and figures are the event-driven run's to
 // the bit. It exists for sweeps: a combination costs a few ns a bar instead of ~100.
 //
 // What it models, and nothing more (anything else makes the run "unsupported" and a sweep runs
 // that combination through the event loop instead):
-// - one symbol, bars only (no ticks, no latency), no corporate actions;
+// - bars only (no ticks, no latency), no corporate actions; one symbol, or several stepped on the
+//   union of their bar times as the event loop steps them;
 // - market orders (gtc, as `orders.submit` sends them by default) for target − position, sent
 //   when the target differs from the position after the bar's fills; filled at the next bar's
 //   open, or with fill.market 'signal-close' at the signal bar's close;
 // - slippage (fixed bps, volume share) and fees as the exchange applies them, fill prices clamped
-//   to the bar's range, buying-power and short-selling rejections (the order is not sent);
-// - whole-share orders that fill at once: a fractional quantity, or one the bar's volume cap
-//   would split, is unsupported.
+//   to the bar's range;
+// - whole-share orders that are accepted and fill at once: a fractional quantity, an order the
+//   bar's volume cap would split, or one the exchange would reject (buying power, shorting) is
+//   unsupported, because what a strategy does next may depend on it.
 
 import { Portfolio } from '../portfolio/portfolio';
 import { computeFee, slippedPrice } from '../orders/costs';
@@ -21,7 +23,7 @@ import { type Metrics, computeMetrics } from '../metrics/metrics';
 import { type BarIndicator, Ema, type PriceSource, RegressionSlope, Rsi, Sma, Wma, ZScore } from '../indicators/index';
 import { resolveParams } from '../strategy/define';
 import type { ParamsSchema, StrategyDefinition, TargetInput } from '../strategy/types';
-import { type BacktestConfig, resolveConfig } from './config';
+import { type BacktestConfig, type ResolvedConfig, resolveConfig } from './config';
 import { type BarColumns, type BarData, checkBarData } from './data';
 import { BarView } from './parts';
 import type { BacktestError } from './runner';
@@ -37,7 +39,6 @@ export type TargetsOutcome =
 export function targetsUnsupported(def: StrategyDefinition, data: BarData, config: BacktestConfig = {}, hasTicks = false): string | null {
   if (def.targets === undefined) return `strategy '${def.name}' has no targets() form`;
   if (hasTicks) return 'the run has ticks';
-  if (Object.keys(data).length !== 1) return 'the array form runs one symbol';
   if ((config.latencyMs ?? 0) > 0) return 'the run has latency';
   if (config.slippage?.kind === 'half-spread') return 'half-spread slippage needs quotes';
   if ((config.corporateActions?.length ?? 0) > 0) return 'the run applies corporate actions';
@@ -48,6 +49,18 @@ export function targetsUnsupported(def: StrategyDefinition, data: BarData, confi
 export class SeriesMemo {
   private readonly columns = new Map<string, Float64Array>();
   private bytes = 0;
+  private timeline: { cols: readonly BarColumns[]; value: unknown } | null = null;
+
+  /** The several-symbol timeline of these very columns, worked out once. */
+  schedule<T>(cols: readonly BarColumns[], compute: () => T): T {
+    const t = this.timeline;
+    // The same columns: a sweep task's slice is a new view of the same memory.
+    const same = (a: BigInt64Array, b: BigInt64Array) => a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.length === b.length;
+    if (t !== null && t.cols.length === cols.length && t.cols.every((c, k) => same(c.ts, cols[k].ts))) return t.value as T;
+    const value = compute();
+    this.timeline = { cols, value };
+    return value;
+  }
   constructor(private readonly maxBytes = 512 * 1024 * 1024) {}
 
   get(key: string, n: number, compute: () => Float64Array): Float64Array {
@@ -64,7 +77,8 @@ export class SeriesMemo {
   }
 }
 
-let positionsScratch = new Float64Array(0);
+/** Each symbol's reused column for positions(), per thread. */
+const positionsScratch = new Map<string, Float64Array>();
 
 class Input implements TargetInput {
   readonly length: number;
@@ -77,6 +91,8 @@ class Input implements TargetInput {
     readonly symbol: string,
     private readonly cols: BarColumns,
     private readonly memo: SeriesMemo,
+    readonly symbols: readonly string[],
+    private readonly inputOf: (symbol: string) => TargetInput,
   ) {
     this.length = cols.close.length;
     this.open = cols.open;
@@ -86,8 +102,12 @@ class Input implements TargetInput {
     this.volume = cols.volume;
   }
 
+  of(symbol: string): TargetInput {
+    return this.inputOf(symbol);
+  }
+
   series(key: string, make: () => BarIndicator, read: (indicator: BarIndicator) => number = (x) => x.value): Float64Array {
-    return this.memo.get(key, this.length, () => {
+    return this.memo.get(`${this.symbol}|${key}`, this.length, () => {
       const ind = make();
       const view = new BarView(this.symbol, this.cols);
       const out = new Float64Array(this.length);
@@ -104,7 +124,7 @@ class Input implements TargetInput {
     const key = `sma:${period}:${source}`;
     if (!(source in this.cols)) return this.series(key, () => new Sma(period, source));
     // A column of the bars: the SMA's own whole-column loop, the same bits as bar by bar.
-    return this.memo.get(key, this.length, () => {
+    return this.memo.get(`${this.symbol}|${key}`, this.length, () => {
       const out = new Float64Array(this.length);
       new Sma(period, source).updateAll(this.cols[source as 'open' | 'high' | 'low' | 'close' | 'volume'], out);
       return out;
@@ -127,8 +147,9 @@ class Input implements TargetInput {
   }
 
   positions(): Float64Array {
-    if (positionsScratch.length < this.length) positionsScratch = new Float64Array(this.length);
-    const out = positionsScratch.subarray(0, this.length);
+    let col = positionsScratch.get(this.symbol);
+    if (col === undefined || col.length < this.length) positionsScratch.set(this.symbol, (col = new Float64Array(this.length)));
+    const out = col.subarray(0, this.length);
     out.fill(NaN);
     return out;
   }
@@ -187,64 +208,125 @@ export function runTargets<S extends ParamsSchema>(request: TargetsRequest<S>): 
   const cfg = cfgResult.config;
   const paramsResult = resolveParams(def, request.params ?? {});
   if (!paramsResult.ok) return { kind: 'error', error: { kind: 'params', message: paramsResult.message, issues: paramsResult.issues } };
-  const symbol = Object.keys(request.data)[0];
-  const cols = request.data[symbol];
-  const n = cols.close.length;
-  const { open, high, low, close, volume } = cols;
+  const symbols = Object.keys(request.data).sort();
+  const memo = request.memo ?? new SeriesMemo();
+  const inputs = new Map<string, TargetInput>();
+  const inputOf = (sym: string): TargetInput => {
+    let input = inputs.get(sym);
+    if (input === undefined) {
+      const c = request.data[sym];
+      if (c === undefined) throw new RangeError(`bars.of('${sym}'): not one of the run's symbols (${symbols.join(', ')})`);
+      inputs.set(sym, (input = new Input(sym, c, memo, symbols, inputOf)));
+    }
+    return input;
+  };
 
   const watch = request.config?.stopwatch;
   const t0 = watch !== undefined ? watch() : 0;
-  let target: Float64Array;
+  let raw: unknown;
   try {
-    target = (def.targets as NonNullable<StrategyDefinition<S>['targets']>)(paramsResult.params, new Input(symbol, cols, request.memo ?? new SeriesMemo()));
+    raw = (def.targets as NonNullable<StrategyDefinition<S>['targets']>)(paramsResult.params, inputOf(symbols[0]));
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
     return { kind: 'error', error: { kind: 'strategy', message: `strategy '${def.name}' threw in targets: ${e.message}`, handler: 'targets', stack: e.stack } };
   }
+  const columns = targetColumns(def.name, symbols, request.data, raw);
+  if (typeof columns === 'string') return { kind: 'error', error: { kind: 'strategy', message: columns } };
+
+  const pf = new Portfolio(symbols, cfg.initialCash, { marginMultiplier: cfg.marginMultiplier, borrowRateAnnual: cfg.borrowRateAnnual });
+  const trades = new TradeTracker(symbols, false);
+  const book = new Booker(pf, trades, cfg);
+  const run =
+    symbols.length === 1
+      ? simulateOne(book, request.data[symbols[0]], columns[0] ?? new Float64Array(request.data[symbols[0]].ts.length).fill(NaN), request.equityScratch)
+      : simulateMany(book, symbols.map((sym) => request.data[sym]), columns, memo, request.equityScratch);
+  if (typeof run === 'string') return { kind: 'unsupported', reason: run };
+  const loopMs = watch !== undefined ? watch() - t0 : null;
+  const metrics = computeMetrics({
+    ts: run.ts,
+    equity: run.equity,
+    inMarketSteps: run.inMarket,
+    initialCash: cfg.initialCash,
+    tradeStats: trades.stats,
+    tradedNotional: pf.tradedNotional,
+    riskFreeRate: cfg.riskFreeRate,
+    periodsPerYear: cfg.periodsPerYear ?? undefined,
+  });
+  return { kind: 'figures', bars: run.bars, metrics, loopMs };
+}
+
+/**
+ * targets()'s answer as one column per symbol (null: never traded), or what is wrong with it. One
+ * Float64Array is the first symbol's (the one a single-symbol strategy trades: ctx.symbols[0]).
+ */
+function targetColumns(name: string, symbols: readonly string[], data: BarData, raw: unknown): (Float64Array | null)[] | string {
   // By tag, not instanceof: a notebook cell's Float64Array comes from another realm.
-  const isF64 = Object.prototype.toString.call(target) === '[object Float64Array]';
-  if (!isF64 || target.length !== n) {
-    const got = isF64 ? `a Float64Array of ${target.length}` : Array.isArray(target) ? 'an array' : typeof target;
-    return { kind: 'error', error: { kind: 'strategy', message: `strategy '${def.name}': targets() must return a Float64Array with one entry per bar (${n}), got ${got}` } };
+  const isF64 = (x: unknown): x is Float64Array => Object.prototype.toString.call(x) === '[object Float64Array]';
+  const out: (Float64Array | null)[] = symbols.map(() => null);
+  const expect = `a Float64Array with one entry per bar of ${symbols[0]}${symbols.length > 1 ? ', or { symbol: Float64Array } for several' : ''}`;
+  if (isF64(raw)) {
+    const n = data[symbols[0]].ts.length;
+    if (raw.length !== n) return `strategy '${name}': targets() must return ${expect} (${n}), got a Float64Array of ${raw.length}`;
+    out[0] = raw;
+    return out;
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return `strategy '${name}': targets() must return ${expect}, got ${Array.isArray(raw) ? 'an array' : raw === null ? 'null' : typeof raw}`;
+  for (const [sym, col] of Object.entries(raw as Record<string, unknown>)) {
+    const k = symbols.indexOf(sym);
+    if (k < 0) return `strategy '${name}': targets() returned a column for '${sym}', which is not one of the run's symbols (${symbols.join(', ')})`;
+    const n = data[sym].ts.length;
+    if (!isF64(col) || col.length !== n) return `strategy '${name}': targets().${sym} must be a Float64Array with one entry per bar of ${sym} (${n}), got ${isF64(col) ? `one of ${col.length}` : typeof col}`;
+    out[k] = col;
+  }
+  return out;
+}
+
+/** Turns targets into the orders onBar would send and books their fills, as the exchange does. */
+class Booker {
+  /** Why the run cannot be modelled here, once it cannot. */
+  why: string | null = null;
+  private readonly atClose: boolean;
+  constructor(
+    readonly pf: Portfolio,
+    private readonly trades: TradeTracker,
+    private readonly cfg: ResolvedConfig,
+  ) {
+    this.atClose = cfg.market === 'signal-close';
   }
 
-  const pf = new Portfolio([symbol], cfg.initialCash, { marginMultiplier: cfg.marginMultiplier, borrowRateAnnual: cfg.borrowRateAnnual });
-  const trades = new TradeTracker([symbol], false);
-  const qtys = pf.qtys;
-  const marks = pf.lastPrices;
-  const equity = request.equityScratch !== undefined && request.equityScratch.length >= n ? request.equityScratch.subarray(0, n) : new Float64Array(n);
-  const atClose = cfg.market === 'signal-close';
-  const cap = cfg.maxVolumeShare;
-  const borrow = cfg.borrowRateAnnual > 0;
-  const ts = cols.ts;
-  let why: string | null = null;
+  get fillsAtClose(): boolean {
+    return this.atClose;
+  }
 
-  /** Books the market order for `signed` shares at `price` in bar i, as the exchange's execute() and bookFill() do. */
-  const fill = (i: number, signed: number, price: number): boolean => {
+  /** The market order for `signed` shares of symbol s at `price` in bar i, as execute() and bookFill() fill it. */
+  fill(s: number, c: BarColumns, i: number, signed: number, price: number): boolean {
     const side = signed > 0 ? 'buy' : 'sell';
     const qty = signed > 0 ? signed : -signed;
-    const v = volume[i];
+    const v = c.volume[i];
+    const cap = this.cfg.maxVolumeShare;
     const budget = cap === Infinity || !(v >= 0) ? Infinity : cap * v;
     if (Math.floor(Math.min(qty, budget) + QTY_EPS) < qty) {
-      why = `bar ${i}: the volume cap splits the order for ${qty}`;
+      this.why = `bar ${i}${this.pf.symbols.length > 1 ? ` of ${this.pf.symbols[s]}` : ''}: the volume cap splits the order for ${qty}`;
       return false;
     }
-    let px = slippedPrice(cfg.slippage, side, price, qty, v);
-    if (px > high[i]) px = high[i];
-    if (px < low[i]) px = low[i];
-    const fee = computeFee(cfg.fees, side, qty, px);
-    const before = qtys[0];
-    const realized = pf.applyFill(0, side, qty, px, fee);
-    trades.onFill(0, qty, px, fee, realized, before, qtys[0], 0n, i);
+    let px = slippedPrice(this.cfg.slippage, side, price, qty, v);
+    if (px > c.high[i]) px = c.high[i];
+    if (px < c.low[i]) px = c.low[i];
+    const fee = computeFee(this.cfg.fees, side, qty, px);
+    const qtys = this.pf.qtys;
+    const before = qtys[s];
+    const realized = this.pf.applyFill(s, side, qty, px, fee);
+    this.trades.onFill(s, qty, px, fee, realized, before, qtys[s], 0n, i);
     return true;
-  };
-  /** The order for target − position, or 0 when there is none or validation would reject it. */
-  const orderFor = (i: number, want: number): number => {
-    const held = qtys[0];
+  }
+
+  /** The order for target − position of symbol s, 0 when there is none or validation would reject it, NaN when unsupported. */
+  orderFor(s: number, i: number, want: number): number {
+    const held = this.pf.qtys[s];
     const d = want - held;
     if (d === 0) return 0;
     if (!Number.isInteger(d)) {
-      why = `bar ${i}: the target ${want} asks for an order of ${d} shares, not a whole number`;
+      this.why = `bar ${i}${this.pf.symbols.length > 1 ? ` of ${this.pf.symbols[s]}` : ''}: the target ${want} asks for an order of ${d} shares, not a whole number`;
       return NaN;
     }
     const buy = d > 0;
@@ -252,28 +334,55 @@ export function runTargets<S extends ParamsSchema>(request: TargetsRequest<S>): 
     // checkExposure in orders/validate.ts: the part of the order that opens or adds exposure.
     const opening = buy ? Math.max(0, qty - Math.max(0, -held)) : Math.max(0, qty - Math.max(0, held));
     if (opening <= 0) return d;
-    if (!buy && !cfg.allowShort) return 0;
-    const est = marks[0];
-    if (Number.isFinite(est) && opening * est > pf.buyingPower() + 1e-9) return 0;
+    // The event loop would reject the order, and a strategy may act on that (try again, skip a
+    // signal): what it does next depends on a position its targets() could not see.
+    const where = `bar ${i}${this.pf.symbols.length > 1 ? ` of ${this.pf.symbols[s]}` : ''}`;
+    if (!buy && !this.cfg.allowShort) {
+      this.why = `${where}: the order for ${d} would be rejected (short selling is disabled), which targets() cannot see`;
+      return NaN;
+    }
+    const est = this.pf.lastPrices[s];
+    if (Number.isFinite(est) && opening * est > this.pf.buyingPower() + 1e-9) {
+      this.why = `${where}: the order for ${d} would be rejected (insufficient buying power), which targets() cannot see`;
+      return NaN;
+    }
     return d;
-  };
+  }
+}
 
+interface Simulated {
+  ts: BigInt64Array;
+  equity: Float64Array;
+  inMarket: number;
+  bars: number;
+}
+
+/** One symbol: a step per bar, and between orders only the marks move. */
+function simulateOne(book: Booker, cols: BarColumns, target: Float64Array, scratch: Float64Array | undefined): Simulated | string {
+  const { open, close, ts } = cols;
+  const n = close.length;
+  const pf = book.pf;
+  const qtys = pf.qtys;
+  const marks = pf.lastPrices;
+  const equity = scratch !== undefined && scratch.length >= n ? scratch.subarray(0, n) : new Float64Array(n);
+  const atClose = book.fillsAtClose;
+  const borrow = pf.borrowRateAnnual > 0;
   let pending = 0;
   let inMarket = 0;
   for (let i = 0; i < n; ) {
     if (pending !== 0) {
-      if (!fill(i, pending, open[i])) break;
+      if (!book.fill(0, cols, i, pending, open[i])) return book.why as string;
       pending = 0;
     }
     marks[0] = close[i];
     if (borrow && i > 0) pf.accrueBorrow(Number(ts[i] - ts[i - 1]));
     const want = target[i];
     if (want === want) {
-      const d = orderFor(i, want);
-      if (d !== d) break;
+      const d = book.orderFor(0, i, want);
+      if (d !== d) return book.why as string;
       if (d !== 0) {
         if (!atClose) pending = d;
-        else if (!fill(i, d, close[i])) break;
+        else if (!book.fill(0, cols, i, d, close[i])) return book.why as string;
       }
     }
     const q = qtys[0];
@@ -293,17 +402,116 @@ export function runTargets<S extends ParamsSchema>(request: TargetsRequest<S>): 
       i = to;
     }
   }
-  if (why !== null) return { kind: 'unsupported', reason: why };
-  const loopMs = watch !== undefined ? watch() - t0 : null;
-  const metrics = computeMetrics({
-    ts,
-    equity,
-    inMarketSteps: inMarket,
-    initialCash: cfg.initialCash,
-    tradeStats: trades.stats,
-    tradedNotional: pf.tradedNotional,
-    riskFreeRate: cfg.riskFreeRate,
-    periodsPerYear: cfg.periodsPerYear ?? undefined,
-  });
-  return { kind: 'figures', bars: n, metrics, loopMs };
+  return { ts, equity, inMarket, bars: n };
+}
+
+/** When each step happens and which symbols' bars close then (sorted): the event loop's timeline. */
+interface Schedule {
+  ts: BigInt64Array;
+  /** Step j's entries are [start[j], start[j + 1]) of sym and bar. */
+  start: Int32Array;
+  sym: Int32Array;
+  bar: Int32Array;
+}
+
+/** Every supported platform is little-endian (checked in runner.ts): word 2i is the low half. */
+function scheduleOf(cols: readonly BarColumns[]): Schedule {
+  const m = cols.length;
+  // Times compared as (high, low) 32-bit words: reading a bigint per bar would allocate.
+  const words = cols.map((c) => new Int32Array(c.ts.buffer, c.ts.byteOffset, c.ts.length * 2));
+  const cursor = new Int32Array(m);
+  let total = 0;
+  for (const c of cols) total += c.ts.length;
+  const ts = new BigInt64Array(total);
+  const start = new Int32Array(total + 1);
+  const sym = new Int32Array(total);
+  const bar = new Int32Array(total);
+  let e = 0;
+  let steps = 0;
+  while (e < total) {
+    let hi = 0;
+    let lo = 0;
+    let first = -1;
+    for (let s = 0; s < m; s++) {
+      const i = cursor[s];
+      if (i >= cols[s].ts.length) continue;
+      const h = words[s][2 * i + 1];
+      const l = words[s][2 * i] >>> 0;
+      if (first < 0 || h < hi || (h === hi && l < lo)) {
+        first = s;
+        hi = h;
+        lo = l;
+      }
+    }
+    start[steps] = e;
+    ts[steps++] = cols[first].ts[cursor[first]];
+    for (let s = first; s < m; s++) {
+      const i = cursor[s];
+      if (i >= cols[s].ts.length || words[s][2 * i + 1] !== hi || words[s][2 * i] >>> 0 !== lo) continue;
+      sym[e] = s;
+      bar[e] = i;
+      e++;
+      cursor[s] = i + 1;
+    }
+  }
+  start[steps] = total;
+  return { ts: ts.slice(0, steps), start: start.slice(0, steps + 1), sym, bar };
+}
+
+/**
+ * Several symbols on the union of their bar times, as the event loop steps: at each time, every
+ * symbol with a bar there fills what it has pending at that bar's open and is marked to its close
+ * (in symbol order), borrow is charged, the targets become orders (and, at the close, fills), and
+ * Portfolio.writeRow records the equity.
+ */
+function simulateMany(book: Booker, cols: readonly BarColumns[], targets: readonly (Float64Array | null)[], memo: SeriesMemo, scratch: Float64Array | undefined): Simulated | string {
+  const sched = memo.schedule(cols, () => scheduleOf(cols));
+  const steps = sched.ts.length;
+  const pf = book.pf;
+  const marks = pf.lastPrices;
+  const equity = scratch !== undefined && scratch.length >= steps ? scratch.subarray(0, steps) : new Float64Array(steps);
+  const atClose = book.fillsAtClose;
+  const borrow = pf.borrowRateAnnual > 0;
+  const pending = new Float64Array(cols.length);
+  const atCloseQty = new Float64Array(cols.length);
+  let inMarket = 0;
+  for (let j = 0; j < steps; j++) {
+    const a = sched.start[j];
+    const b = sched.start[j + 1];
+    for (let e = a; e < b; e++) {
+      const s = sched.sym[e];
+      const i = sched.bar[e];
+      if (pending[s] !== 0) {
+        if (!book.fill(s, cols[s], i, pending[s], cols[s].open[i])) return book.why as string;
+        pending[s] = 0;
+      }
+      marks[s] = cols[s].close[i];
+    }
+    if (borrow && j > 0) pf.accrueBorrow(Number(sched.ts[j] - sched.ts[j - 1]));
+    for (let e = a; e < b; e++) {
+      const s = sched.sym[e];
+      const t = targets[s];
+      if (t === null) continue;
+      const i = sched.bar[e];
+      const want = t[i];
+      if (want !== want) continue;
+      const d = book.orderFor(s, i, want);
+      if (d !== d) return book.why as string;
+      if (d === 0) continue;
+      if (atClose) atCloseQty[s] = d;
+      else pending[s] = d;
+    }
+    if (atClose) {
+      for (let e = a; e < b; e++) {
+        const s = sched.sym[e];
+        if (atCloseQty[s] === 0) continue;
+        const i = sched.bar[e];
+        if (!book.fill(s, cols[s], i, atCloseQty[s], cols[s].close[i])) return book.why as string;
+        atCloseQty[s] = 0;
+      }
+    }
+    pf.writeRow(j, equity);
+    if (pf.gross !== 0) inMarket++;
+  }
+  return { ts: sched.ts, equity, inMarket, bars: sched.sym.length };
 }

@@ -108,12 +108,13 @@ export interface StrategyDefinition<S extends ParamsSchema = ParamsSchema> {
   create(ctx: StrategyContext, params: z.output<S>): StrategyHandlers;
   /**
    * Optional array form of the same strategy, for fast sweeps (vectorbt's "from signals"): given
-   * whole columns of one symbol's bars, the position wanted after each bar, or NaN for "leave it".
-   * A sweep screens every combination with it and re-runs the best ones through `create`/`onBar`,
-   * failing if any figure differs, so it must decide exactly what onBar decides. See
-   * engine/core/backtest/targets.ts for what it supports (market orders on one symbol).
+   * whole columns of bars, the position wanted after each bar of a symbol, or NaN for "leave it"
+   * (one column for the first symbol, or { symbol: column } for several). A sweep screens every
+   * combination with it and re-runs the best ones through `create`/`onBar`, failing if any figure
+   * differs, so it must decide exactly what onBar decides. See engine/core/backtest/targets.ts for
+   * what it models (market orders).
    */
-  targets?(params: z.output<S>, bars: TargetInput): Float64Array;
+  targets?(params: z.output<S>, bars: TargetInput): Float64Array | Readonly<Record<string, Float64Array>>;
 }
 
 /**
@@ -123,6 +124,10 @@ export interface StrategyDefinition<S extends ParamsSchema = ParamsSchema> {
  */
 export interface TargetInput {
   readonly symbol: string;
+  /** Every symbol of the run, sorted (this input is the first one's: ctx.symbols[0]). */
+  readonly symbols: readonly string[];
+  /** Another symbol's input. Return { [symbol]: column } to trade several; a lone column is the first symbol's. */
+  of(symbol: string): TargetInput;
   readonly length: number;
   readonly open: Float64Array;
   readonly high: Float64Array;
