@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { BarColumns, BarData } from '../engine/core/backtest/data';
 import { runBacktest, runBacktestStream } from '../engine/core/backtest/runner';
+import { SeriesMemo, runTargets } from '../engine/core/backtest/targets';
 import { defineStrategy } from '../engine/core/strategy/define';
 import { smaCross } from '../engine/core/strategy/examples/index';
 import { gridCombinations, parseGrid, runSweep } from '../engine/backtest/sweep';
@@ -113,6 +114,12 @@ const smaCrossAll = defineStrategy({
       },
     };
   },
+  // The same decisions over whole columns, one per symbol (sma-cross's own array form).
+  targets(p, bars) {
+    const out: Record<string, Float64Array> = {};
+    for (const symbol of bars.symbols) out[symbol] = (smaCross.targets as (q: typeof p, b: typeof bars) => Float64Array)(p, bars.of(symbol));
+    return out;
+  },
 });
 
 /** Best of `reps` by wall time, and the CPU time of that same repetition. */
@@ -206,6 +213,12 @@ async function main(): Promise<void> {
   console.log(`   engine loop     ${fmt(engRate2).padStart(14)} bars/s   (${loopMs2.toFixed(0)} ms)`);
   console.log(`   bare loop       ${fmt(bareRate2).padStart(14)} bars/s   (${bare2.ms.toFixed(0)} ms)`);
   console.log(`   ratio engine/bare ${(engRate2 / bareRate2).toFixed(3)}; final equity engine ${eng2.out.metrics.finalEquity.toFixed(2)}, bare ${eqMany[symBars - 1].toFixed(2)}`);
+  // The array form a sweep screens with, on the same portfolio: its figures must be the run's.
+  const memo = new SeriesMemo();
+  const arr2 = best(2, () => runTargets({ strategy: smaCrossAll, data: many, params: {}, memo, dataChecked: true, config: { initialCash: 1e7, stopwatch: () => performance.now(), fill: { maxVolumeShare: null } } }));
+  if (arr2.out.kind !== 'figures') throw new Error(JSON.stringify(arr2.out));
+  const arrRate2 = total2 / ((arr2.out.loopMs ?? arr2.ms) / 1000);
+  console.log(`   array form      ${fmt(arrRate2).padStart(14)} bars/s   (targets(), as a sweep screens; ratio to bare ${(arrRate2 / bareRate2).toFixed(3)}; every figure equal to the engine's: ${JSON.stringify(arr2.out.metrics) === JSON.stringify(eng2.out.metrics)})`);
 
   // 3. 100-combination sweep on the pool, against the bare loop doing the 100 combinations on one thread.
   const sweepData = shareBarData({ BENCH: walk(sweepBars, 11) });

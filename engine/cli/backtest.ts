@@ -283,6 +283,7 @@ export function registerBacktestCommands(program: Command): void {
           const d = result.deflated;
           const tried = d !== null && d.earlierTrials > 0 ? ` (${d.trials - d.earlierTrials} here and ${d.earlierTrials} from earlier sweeps and backtests of this question in runs/trials.jsonl)` : '';
           if (d !== null) process.stdout.write(`best Sharpe ${d.bestSharpe.toFixed(2)}; the best of ${d.trials} combinations without an edge${tried} would show ${d.expectedMaxSharpe.toFixed(2)} by luck: P(better than that) = ${d.probability.toFixed(2)} (deflated Sharpe ratio)\n`);
+          process.stdout.write(`tried before: ${research.backtests} backtest${research.backtests === 1 ? '' : 's'} and ${research.sweeps} sweep${research.sweeps === 1 ? '' : 's'} of this question${research.since !== null ? ` since ${research.since.slice(0, 10)}` : ''}; ${research.combinations} distinct combinations in all (runs/trials.jsonl)${kept.sweepId !== null ? `; kept as ${kept.sweepId}` : ''}\n`);
           for (const p of research.problems) process.stderr.write(`warning: ${p} (left out of the trial count)\n`);
         }
       } catch (e) {
