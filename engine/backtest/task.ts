@@ -104,8 +104,8 @@ export function sliceTickData(ticks: TickData, fromNs?: bigint, toNs?: bigint): 
 }
 
 let scratch = new Float64Array(0);
-/** Indicator columns of the array form, per time range of this thread's data. */
-const memos = new Map<string, SeriesMemo>();
+/** Indicator columns of the array form, per data and time range (one range at a time: a walk-forward moves on and does not come back). */
+const memos = new WeakMap<BarData, { range: string; memo: SeriesMemo }>();
 
 /** This thread's equity scratch column, large enough for any run over `data` (steps <= bars). */
 function scratchFor(data: BarData): Float64Array {
@@ -141,12 +141,9 @@ export function runTask(
   let fallback: string | null = null;
   if (task.mode === 'targets' && !keepsCurve) {
     const range = `${task.fromNs ?? ''}:${task.toNs ?? ''}`;
-    let memo = memos.get(range);
-    if (memo === undefined) {
-      // One range's columns at a time: a walk-forward moves on and does not come back.
-      memos.clear();
-      memos.set(range, (memo = new SeriesMemo()));
-    }
+    let kept = memos.get(data);
+    if (kept === undefined || kept.range !== range) memos.set(data, (kept = { range, memo: new SeriesMemo() }));
+    const memo = kept.memo;
     const t = runTargets({ strategy, params: task.params, data: slice, dataChecked, memo, equityScratch, config: { ...config, ...cash, stopwatch: now }, hasTicks: tickSlice !== undefined });
     if (t.kind === 'figures') return { ...base, ok: true, error: null, bars: t.bars, trades: t.metrics.trades, metrics: t.metrics, loopMs: t.loopMs ?? 0, via: 'targets', fallback: null };
     if (t.kind === 'error') return { ...base, ok: false, error: t.error.message, failure: t.error, bars: 0, trades: 0, metrics: null, loopMs: 0, via: 'targets', fallback: null };
