@@ -191,6 +191,7 @@ describe('array form (targets) against the event loop', () => {
     expect(runTargets({ strategy: half, data: { X: orcl } })).toMatchObject({ kind: 'unsupported', reason: 'bar 0: the target 0.5 asks for an order of 0.5 shares, not a whole number' });
     expect(targetsUnsupported(smaCross as StrategyDefinition, { X: orcl, Y: nvda })).toBeNull();
     expect(targetsUnsupported(smaCross as StrategyDefinition, { X: orcl }, { latencyMs: 5 })).toBe('the run has latency');
+    expect(runTargets({ strategy: smaCross, data: {} })).toEqual({ kind: 'unsupported', reason: 'the run has no bars' });
     const plain = defineStrategy({ name: 'plain', params: z.object({}), create: () => ({}) });
     expect(targetsUnsupported(plain as StrategyDefinition, { X: orcl })).toBe("strategy 'plain' has no targets() form");
   });

@@ -39,6 +39,7 @@ export type TargetsOutcome =
 export function targetsUnsupported(def: StrategyDefinition, data: BarData, config: BacktestConfig = {}, hasTicks = false): string | null {
   if (def.targets === undefined) return `strategy '${def.name}' has no targets() form`;
   if (hasTicks) return 'the run has ticks';
+  if (Object.keys(data).length === 0) return 'the run has no bars';
   if ((config.latencyMs ?? 0) > 0) return 'the run has latency';
   if (config.slippage?.kind === 'half-spread') return 'half-spread slippage needs quotes';
   if ((config.corporateActions?.length ?? 0) > 0) return 'the run applies corporate actions';
