@@ -13,7 +13,7 @@ import { runOnPool, runStreamOnWorker } from './pool';
 import { portableConfig, shareTickData } from './task';
 import { listRuns, readRun, readRunDetail, readSummary } from './runs';
 import { StrategyLoadError, availableStrategies, loadStrategy } from './strategies';
-import { runSweep, runWalkForward } from './sweep';
+import { plannedCount, runSweep, runWalkForward } from './sweep';
 import { type SweepArgs, finishSweep, prepareSweep, sweepMetricRow as metricRow } from './sweep-setup';
 import { listSweeps, readSweep } from './stored-sweeps';
 import { isoOfNs, monteCarloSummary, runDetail } from './summary';
@@ -97,16 +97,15 @@ export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, 
         job.end();
       }
     },
-    'backtest.sweep': async ({ jobId: requested, grid, random, seed, objective, workers, mode, save, ...spec }) => {
+    'backtest.sweep': async ({ jobId: requested, grid, random, tpe, seed, objective, workers, mode, save, ...spec }) => {
       const job = start('sweep', requested);
       const t0 = performance.now();
       try {
-        const args = { grid, random, seed, objective, mode };
+        const args = { grid, random, tpe, seed, objective, mode };
         const { prepared, request } = await sweepSetup(spec, args);
-        const combos = request.combos;
         const out = await runSweep(request, { workers, signal: job.signal, onProgress: (d, n) => job.progress(d, n) });
-        const { result, sweepId } = finishSweep(deps.workspaceDir(), prepared, spec, args, combos.length, out, performance.now() - t0, save);
-        job.progress(out.results.length, combos.length, true);
+        const { result, sweepId } = finishSweep(deps.workspaceDir(), prepared, spec, args, plannedCount(request), out, performance.now() - t0, save);
+        job.progress(out.results.length, plannedCount(request), true);
         return { jobId: job.jobId, sweepId, ...result };
       } catch (e) {
         throw asRpcError(e);
@@ -114,11 +113,11 @@ export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, 
         job.end();
       }
     },
-    'backtest.walkforward': async ({ jobId: requested, grid, random, seed, objective, workers, folds, inSample, anchored, mode, ...spec }) => {
+    'backtest.walkforward': async ({ jobId: requested, grid, random, tpe, seed, objective, workers, folds, inSample, anchored, mode, ...spec }) => {
       const job = start('walkforward', requested);
       const t0 = performance.now();
       try {
-        const { prepared, request } = await sweepSetup(spec, { grid, random, seed, objective, mode });
+        const { prepared, request } = await sweepSetup(spec, { grid, random, tpe, seed, objective, mode });
         const wf = await runWalkForward(
           { ...request, folds, inSampleFraction: inSample, anchored, initialCash: prepared.config.initialCash ?? 100_000 },
           { workers, signal: job.signal, onProgress: (d, n) => job.progress(d, n) },

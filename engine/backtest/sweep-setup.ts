@@ -14,6 +14,8 @@ export interface SweepArgs {
   grid: readonly string[];
   /** Draw this many combinations from the grid's ranges instead of trying all. */
   random?: number;
+  /** Guided search: this many combinations of the grid, each batch proposed by TPE from the ones scored before. */
+  tpe?: number;
   seed: number;
   objective: string;
   /** auto (default) or events: see SweepMode. */
@@ -31,11 +33,19 @@ export async function prepareSweep(workspaceDir: string, spec: BacktestSpec, arg
   if (args.mode !== undefined && !SWEEP_MODES.includes(args.mode as SweepMode)) throw new BacktestInputError(`mode ${args.mode}: expected one of ${SWEEP_MODES.join(', ')}`);
   if (args.grid.length === 0) throw new BacktestInputError('give at least one grid axis NAME=FROM:TO:STEP');
   if (args.random !== undefined && !(Number.isInteger(args.random) && args.random > 0)) throw new BacktestInputError(`random ${args.random}: expected a positive integer`);
+  if (args.tpe !== undefined && !(Number.isInteger(args.tpe) && args.tpe > 0)) throw new BacktestInputError(`tpe ${args.tpe}: expected a positive integer`);
+  if (args.tpe !== undefined && args.random !== undefined) throw new BacktestInputError('random and tpe are two ways to pick combinations: give one');
   const prepared = await prepareBacktest(workspaceDir, spec);
   // File strategies: errors point at the params declaration (file:line).
   const label = paramLocation(prepared.strategy.source, null);
   const axes = parseGrid(prepared.strategy.definition, args.grid, label);
-  const combos = args.random !== undefined ? randomCombinations(axes, args.random, args.seed, prepared.params) : gridCombinations(axes, prepared.params);
+  // A guided search picks its combinations as it goes: each value of each axis is checked on its own.
+  const combos =
+    args.tpe !== undefined
+      ? axes.flatMap((a) => a.values.map((v) => ({ ...prepared.params, [a.name]: v })))
+      : args.random !== undefined
+        ? randomCombinations(axes, args.random, args.seed, prepared.params)
+        : gridCombinations(axes, prepared.params);
   checkCombinations(prepared.strategy.definition, combos, label);
   // Workers get plain data: no functions cross the thread boundary.
   const config = portableConfig(prepared.config);
@@ -47,9 +57,10 @@ export async function prepareSweep(workspaceDir: string, spec: BacktestSpec, arg
       data: shareBarData(prepared.data),
       ...(prepared.ticks !== undefined ? { ticks: shareTickData(prepared.ticks) } : {}),
       config: config as PortableConfig,
-      combos,
+      combos: args.tpe !== undefined ? [] : combos,
       objective: args.objective as Objective,
       mode: (args.mode ?? 'auto') as SweepMode,
+      ...(args.tpe !== undefined ? { guided: { axes, base: prepared.params, trials: args.tpe, seed: args.seed } } : {}),
     },
   };
 }
@@ -89,7 +100,7 @@ export function finishSweep(workspaceDir: string, prepared: PreparedBacktest, sp
           timeframe: spec.timeframe,
           objective: args.objective,
           swept: sweptNames(args.grid),
-          request: { ...spec, grid: args.grid, objective: args.objective, mode: args.mode ?? 'auto', ...(args.random !== undefined ? { random: args.random, seed: args.seed } : {}) },
+          request: { ...spec, grid: args.grid, objective: args.objective, mode: args.mode ?? 'auto', ...(args.random !== undefined ? { random: args.random, seed: args.seed } : {}), ...(args.tpe !== undefined ? { tpe: args.tpe, seed: args.seed } : {}) },
           result,
         })
       : null;

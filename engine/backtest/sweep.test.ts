@@ -161,6 +161,32 @@ describe('a sweep screened with the array form (targets)', () => {
   });
 });
 
+describe('a guided sweep (TPE)', () => {
+  it('runs its budget of distinct grid combinations batch by batch, each the figures of a run, the same for the same seed', async () => {
+    const data = shareBarData(wavy());
+    const axes = parseGrid(smaCross, ['fast=2:20:2', 'slow=25:45:5']);
+    const req = { strategy: { kind: 'example', name: 'sma-cross' } as const, definition: smaCross, data, config: {}, combos: [], objective: 'totalReturn' as const, guided: { axes, base: {}, trials: 14, seed: 5 } };
+    const seen: number[] = [];
+    const a = await runSweep(req, { workers: 2, onProgress: (done, total) => seen.push(done * 100 + total) });
+    expect(a.results).toHaveLength(14);
+    expect(seen).toEqual(Array.from({ length: 14 }, (_, k) => (k + 1) * 100 + 14));
+    const keys = a.results.map((r) => `${r.params.fast}/${r.params.slow}`);
+    expect(new Set(keys).size).toBe(14);
+    for (const r of a.results) {
+      expect(axes[0].values).toContain(r.params.fast);
+      expect(axes[1].values).toContain(r.params.slow);
+      expect(r.metrics).toEqual(runTask(smaCross, data, {}, { index: 0, params: r.params }, () => 0).metrics);
+    }
+    expect(a.results.map((r) => r.index)).toEqual(Array.from({ length: 14 }, (_, k) => k));
+    expect(a.screen).toMatchObject({ viaTargets: 14, verified: a.ranking.slice(0, 2) });
+    const b = await runSweep(req, { workers: 2 });
+    expect(b.results.map((r) => r.params)).toEqual(a.results.map((r) => r.params));
+    // A budget past the grid's 50 combinations runs the grid once.
+    const all = await runSweep({ ...req, guided: { ...req.guided, trials: 80 } }, { workers: 2 });
+    expect(new Set(all.results.map((r) => `${r.params.fast}/${r.params.slow}`)).size).toBe(50);
+  });
+});
+
 describe('a worker pool kept for several batches', () => {
   it('runs batch after batch on the same workers with the results of fresh runs, starting cash per task; a cancel closes it', async () => {
     const data = shareBarData(wavy());

@@ -7,6 +7,7 @@ import { targetsUnsupported } from '../core/backtest/targets';
 import { deflatedSharpe } from '../core/metrics/deflated';
 import { computeMetrics, type Metrics } from '../core/metrics/metrics';
 import { createRng } from '../core/random';
+import { type TpeAxis, type TpeTrial, gridSize, proposeTpe } from '../core/metrics/tpe';
 import { paramsJsonSchema, resolveParams } from '../core/strategy/define';
 import type { StrategyDefinition } from '../core/strategy/types';
 import { BacktestInputError } from './job';
@@ -137,6 +138,18 @@ export interface SweepRequest {
   mode?: SweepMode;
   /** With the array form: how many of the best combinations to re-run through onBar (default 2). */
   verify?: number;
+  /**
+   * Guided search instead of trying `combos`: `trials` combinations of the axes' values (on top of
+   * `base`), proposed batch by batch by TPE from the ones scored so far (seeded, so repeatable).
+   */
+  guided?: GuidedSearch;
+}
+
+export interface GuidedSearch {
+  axes: ParamAxis[];
+  base: Record<string, unknown>;
+  trials: number;
+  seed: number;
 }
 
 /** How a sweep screened its combinations with the strategy's array form. */
@@ -203,17 +216,24 @@ export function deflateSweep(results: readonly { readonly metrics: Metrics | nul
   return { trials: d.trials, earlierTrials: prior.length, bestSharpe: bestPerStep * Math.sqrt(ppy), expectedMaxSharpe: d.expectedMax * Math.sqrt(ppy), probability: d.probability };
 }
 
+/** How many combinations a sweep will run: its list, or a guided search's budget (at most the grid). */
+export function plannedCount(req: Pick<SweepRequest, 'combos' | 'guided'>): number {
+  const g = req.guided;
+  return g === undefined ? req.combos.length : Math.min(g.trials, g.axes.reduce((n, a) => n * a.values.length, 1));
+}
+
 /** `pool`: run on these workers (started for this strategy, data and config) instead of a pool of its own. */
 export async function runSweep(req: SweepRequest, opts: PoolOptions & { pool?: WorkerPool } = {}): Promise<SweepOutcome> {
   const mode = req.mode ?? 'auto';
   if (!SWEEP_MODES.includes(mode)) throw new BacktestInputError(`--mode ${String(mode)}: expected one of ${SWEEP_MODES.join(', ')}`);
   const screening = mode === 'auto' && targetsUnsupported(req.definition, req.data, req.config, req.ticks !== undefined) === null;
   const tasks: SweepTask[] = req.combos.map((params, index) => ({ index, params, fromNs: req.fromNs, toNs: req.toNs, ...(screening ? { mode: 'targets' as const } : {}) }));
-  if (tasks.length === 0 || opts.signal?.aborted) return { results: [], ranking: [], canceled: opts.signal?.aborted === true, workers: 0, barEvaluations: 0, loopMs: 0, screen: null };
+  const planned = plannedCount(req);
+  if (planned === 0 || opts.signal?.aborted) return { results: [], ranking: [], canceled: opts.signal?.aborted === true, workers: 0, barEvaluations: 0, loopMs: 0, screen: null };
   // The re-runs go to the same workers, so a sweep without a pool keeps its own until they are done.
-  const pool = opts.pool ?? (await WorkerPool.start({ strategy: req.strategy, data: req.data, ticks: req.ticks, config: req.config }, Math.min(opts.workers ?? defaultWorkers(), tasks.length)));
+  const pool = opts.pool ?? (await WorkerPool.start({ strategy: req.strategy, data: req.data, ticks: req.ticks, config: req.config }, Math.min(opts.workers ?? defaultWorkers(), planned)));
   try {
-    const out = await pool.run(tasks, opts);
+    const out = req.guided !== undefined ? await runGuided(req, req.guided, screening, pool, opts) : await pool.run(tasks, opts);
     const results = out.results.filter((r): r is TaskResult => r !== undefined);
     const ranking = results.map((_, i) => i).sort((a, b) => score(results[b].metrics, req.objective) - score(results[a].metrics, req.objective) || a - b);
     let barEvaluations = 0;
@@ -227,6 +247,38 @@ export async function runSweep(req: SweepRequest, opts: PoolOptions & { pool?: W
   } finally {
     if (opts.pool === undefined) await pool.close();
   }
+}
+
+/**
+ * TPE batch by batch on the pool: each batch (two proposals per worker) is proposed from every
+ * combination scored before it. The first trials (a fifth of the budget, 4 to 10) are random.
+ */
+async function runGuided(req: SweepRequest, g: GuidedSearch, screening: boolean, pool: WorkerPool, opts: PoolOptions): Promise<{ results: TaskResult[]; canceled: boolean; workers: number }> {
+  const axes: TpeAxis[] = g.axes.map((a) => ({ size: a.values.length, ordered: a.values.every((v) => typeof v === 'number') }));
+  const budget = Math.min(g.trials, gridSize(axes));
+  const startup = Math.max(4, Math.min(10, Math.ceil(budget / 5)));
+  const rng = createRng(g.seed);
+  const history: TpeTrial[] = [];
+  const results: TaskResult[] = [];
+  const batch = 2 * pool.size;
+  while (results.length < budget) {
+    const proposals = proposeTpe(axes, history, Math.min(batch, budget - results.length), rng, { startup });
+    if (proposals.length === 0) break;
+    const first = results.length;
+    const tasks: SweepTask[] = proposals.map((at, k) => {
+      const params: Record<string, unknown> = { ...g.base };
+      g.axes.forEach((a, d) => (params[a.name] = a.values[at[d]]));
+      return { index: k, params, fromNs: req.fromNs, toNs: req.toNs, ...(screening ? { mode: 'targets' as const } : {}) };
+    });
+    const out = await pool.run(tasks, { ...opts, onProgress: opts.onProgress ? (d, _n, last) => opts.onProgress?.(first + d, budget, last) : undefined });
+    out.results.forEach((r, k) => {
+      if (r === undefined) return;
+      results.push({ ...r, index: first + k });
+      history.push({ at: proposals[k], score: score(r.metrics, req.objective) });
+    });
+    if (out.canceled) return { results, canceled: true, workers: out.workers };
+  }
+  return { results, canceled: false, workers: pool.size };
 }
 
 /** The screen as the CLI and the host report it: the verified combinations by their params. */
@@ -340,7 +392,7 @@ export async function runWalkForward(req: WalkForwardRequest, opts: PoolOptions 
 
   // One pool for every fold's sweep and out-of-sample run: the workers load the strategy and the
   // shared bars once, instead of twice per fold.
-  const pool = await WorkerPool.start({ strategy: req.strategy, data: req.data, ticks: req.ticks, config: req.config }, Math.min(opts.workers ?? defaultWorkers(), req.combos.length));
+  const pool = await WorkerPool.start({ strategy: req.strategy, data: req.data, ticks: req.ticks, config: req.config }, Math.min(opts.workers ?? defaultWorkers(), plannedCount(req)));
   try {
     return await walkFolds(req, t, oosLen, isLen, pool, opts);
   } finally {
@@ -349,6 +401,7 @@ export async function runWalkForward(req: WalkForwardRequest, opts: PoolOptions 
 }
 
 async function walkFolds(req: WalkForwardRequest, t: BigInt64Array, oosLen: number, isLen: number, pool: WorkerPool, opts: PoolOptions): Promise<WalkForwardOutcome> {
+  const planned = plannedCount(req);
   const folds: WalkForwardFold[] = [];
   const stitchedTs: bigint[] = [];
   const stitchedEq: number[] = [];
@@ -374,7 +427,7 @@ async function walkFolds(req: WalkForwardRequest, t: BigInt64Array, oosLen: numb
     const progress = opts.onProgress;
     const sweep = await runSweep(
       { ...req, fromNs: t[isFrom], toNs: t[isTo] },
-      { ...opts, pool, onProgress: progress ? (d, n, last) => progress(k * (req.combos.length + 1) + d, req.folds * (req.combos.length + 1), last) : undefined },
+      { ...opts, pool, onProgress: progress ? (d, _n, last) => progress(k * (planned + 1) + d, req.folds * (planned + 1), last) : undefined },
     );
     barEvaluations += sweep.barEvaluations;
     if (sweep.canceled) {
@@ -388,7 +441,7 @@ async function walkFolds(req: WalkForwardRequest, t: BigInt64Array, oosLen: numb
     fold.inSampleMetrics = best.metrics;
     const oos = await pool.run([{ index: 0, params: best.params, fromNs: t[oosFrom], toNs: t[oosTo], detail: true, initialCash: capital }], {
       ...opts,
-      onProgress: progress ? (_d, _n, last) => progress((k + 1) * (req.combos.length + 1), req.folds * (req.combos.length + 1), last) : undefined,
+      onProgress: progress ? (_d, _n, last) => progress((k + 1) * (planned + 1), req.folds * (planned + 1), last) : undefined,
     });
     if (oos.canceled) {
       canceled = true;

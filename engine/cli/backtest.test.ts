@@ -74,6 +74,12 @@ describe('studio backtest in a new workspace', () => {
     expect(kept.sweeps.map((k) => k.id)).toEqual([e.sweepId, s.sweepId]);
     expect(kept.sweeps[0]).toMatchObject({ combinations: 6, swept: ['fast', 'slow'] });
     expect(kept.unreadable).toEqual([]);
+    // Guided: eight combinations of a 4 × 5 grid, proposed by TPE.
+    const guided = json(studio('sweep', 'sma-cross', '--symbols', 'ZALF', '--grid', 'fast=4:16:4', '--grid', 'slow=20:40:5', '--tpe', '8', '--no-save', '--json'));
+    expect(guided).toMatchObject({ combinations: 8, completed: 8 });
+    const both = studio('sweep', 'sma-cross', '--symbols', 'ZALF', '--grid', 'fast=5:15:5', '--tpe', '4', '--random', '3');
+    expect(both.code).toBe(2);
+    expect(both.err).toContain('--random and --tpe are two ways to pick combinations: give one');
     const bad = studio('sweep', 'sma-cross', '--symbols', 'ZALF', '--grid', 'fast=5:15:5', '--mode', 'vector');
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('--mode vector: expected one of auto, events');

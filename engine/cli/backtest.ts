@@ -12,7 +12,7 @@ import { defaultWorkers } from '../backtest/pool';
 import { StrategyLoadError } from '../backtest/strategies';
 import { type BacktestSummary, finite, isoOfNs } from '../backtest/summary';
 import { listRuns } from '../backtest/runs';
-import { OBJECTIVES, type Objective, SWEEP_MODES, type SweepMode, runSweep, runWalkForward } from '../backtest/sweep';
+import { OBJECTIVES, type Objective, SWEEP_MODES, type SweepMode, plannedCount, runSweep, runWalkForward } from '../backtest/sweep';
 import { listSweeps } from '../backtest/stored-sweeps';
 import { finishSweep, prepareSweep, sweepMetricRow as metricRow } from '../backtest/sweep-setup';
 import { monteCarloTrades } from '../core/metrics/montecarlo';
@@ -132,6 +132,7 @@ function printSummary(s: BacktestSummary, runId: string | null): void {
 interface SweepOptions extends CommonOptions {
   grid: string[];
   random?: number;
+  tpe?: number;
   seed: number;
   objective: string;
   workers: number;
@@ -145,7 +146,8 @@ function addSweepOptions(cmd: Command): Command {
   return cmd
     .option('--grid <k=a:b:step>', 'parameter range (FROM:TO:STEP, inclusive) or list (V1,V2,…); repeatable', collect, [])
     .option('--random <n>', 'random search: draw N combinations from the --grid ranges instead of trying all', (v) => Number(v))
-    .option('--seed <n>', 'seed of the random search', (v) => Number(v), 1)
+    .option('--tpe <n>', 'guided search: N combinations of the --grid, each batch proposed by TPE (as Optuna does) from the ones scored before', (v) => Number(v))
+    .option('--seed <n>', 'seed of the random or guided search', (v) => Number(v), 1)
     .option('--objective <m>', `what to maximise: ${OBJECTIVES.join(', ')}`, 'sharpe')
     .option('--workers <n>', 'worker threads (the default is one per core)', (v) => Number(v), defaultWorkers())
     .option('--top <n>', 'results to print', (v) => Number(v), 10)
@@ -179,10 +181,12 @@ async function sweepInputs(strategy: string, o: SweepOptions) {
   if (!(Number.isInteger(o.workers) && o.workers >= 1)) throw new BacktestInputError(`--workers ${o.workers}: expected a positive integer`);
   if (o.grid.length === 0) throw new BacktestInputError('give at least one --grid NAME=FROM:TO:STEP');
   if (o.random !== undefined && !(Number.isInteger(o.random) && o.random > 0)) throw new BacktestInputError(`--random ${o.random}: expected a positive integer`);
+  if (o.tpe !== undefined && !(Number.isInteger(o.tpe) && o.tpe > 0)) throw new BacktestInputError(`--tpe ${o.tpe}: expected a positive integer`);
+  if (o.tpe !== undefined && o.random !== undefined) throw new BacktestInputError('--random and --tpe are two ways to pick combinations: give one');
   const ws = await openWorkspace(wsDir(o));
   await ws.lakeReady;
   if (!SWEEP_MODES.includes(o.mode as SweepMode)) throw new BacktestInputError(`--mode ${o.mode}: expected one of ${SWEEP_MODES.join(', ')}`);
-  return { ...(await prepareSweep(ws.dir, spec, { grid: o.grid, random: o.random, seed: o.seed, objective: o.objective, mode: o.mode })), workspaceDir: ws.dir };
+  return { ...(await prepareSweep(ws.dir, spec, { grid: o.grid, random: o.random, tpe: o.tpe, seed: o.seed, objective: o.objective, mode: o.mode })), workspaceDir: ws.dir };
 }
 
 export function registerBacktestCommands(program: Command): void {
@@ -245,19 +249,18 @@ export function registerBacktestCommands(program: Command): void {
       try {
         const t0 = performance.now();
         const { prepared, request, workspaceDir } = await sweepInputs(strategy, o);
-        const combos = request.combos;
         const cancel = cancelOnSigint();
         const out = await runSweep(request, { workers: o.workers, signal: cancel.signal, onProgress: progressReporter('sweep') });
         cancel.dispose();
         const elapsedMs = performance.now() - t0;
-        const kept = finishSweep(workspaceDir, prepared, specOf(strategy, o), { grid: o.grid, random: o.random, seed: o.seed, objective: o.objective, mode: o.mode }, combos.length, out, elapsedMs, o.save !== false);
+        const kept = finishSweep(workspaceDir, prepared, specOf(strategy, o), { grid: o.grid, random: o.random, tpe: o.tpe, seed: o.seed, objective: o.objective, mode: o.mode }, plannedCount(request), out, elapsedMs, o.save !== false);
         const { deflated, research } = kept.result;
         const ranked = kept.result.results.map((r) => ({ params: r.params, ...r.metrics, error: r.error }));
         const result = {
           strategy: prepared.strategy.definition.name,
           symbols: prepared.symbols,
           objective: o.objective,
-          combinations: combos.length,
+          combinations: plannedCount(request),
           completed: out.results.length,
           canceled: out.canceled,
           workers: out.workers,
@@ -299,7 +302,6 @@ export function registerBacktestCommands(program: Command): void {
       try {
         const t0 = performance.now();
         const { prepared, request } = await sweepInputs(strategy, o);
-        const combos = request.combos;
         const cancel = cancelOnSigint();
         const wf = await runWalkForward(
           { ...request, folds: o.folds, inSampleFraction: o.inSample, anchored: o.anchored === true, initialCash: prepared.config.initialCash ?? 100_000 },
@@ -311,7 +313,7 @@ export function registerBacktestCommands(program: Command): void {
           strategy: prepared.strategy.definition.name,
           symbols: prepared.symbols,
           objective: o.objective,
-          combinations: combos.length,
+          combinations: plannedCount(request),
           canceled: wf.canceled,
           folds: wf.folds.map((f) => ({
             fold: f.fold,

@@ -96,6 +96,8 @@ const SweepArgs = BacktestSpec.extend({
   grid: z.array(z.string()).min(1),
   /** Random search: draw this many combinations from the grid instead of trying all. */
   random: z.number().int().positive().optional(),
+  /** Guided search (TPE): this many combinations of the grid, each batch proposed from the ones scored before. */
+  tpe: z.number().int().positive().optional(),
   seed: z.number().int().default(1),
   objective: z.enum(['sharpe', 'sortino', 'totalReturn', 'cagr', 'calmar', 'profitFactor', 'expectancy']).default('sharpe'),
   workers: z.number().int().positive().optional(),

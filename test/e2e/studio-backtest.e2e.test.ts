@@ -156,6 +156,13 @@ describe('the Studio view', () => {
     await page.getByTestId('sweep-step-slow').fill('10');
     expect(await page.getByTestId('sweep-count').textContent()).toBe('6 combinations');
     await page.getByTestId('sweep-objective').selectOption('totalReturn');
+    // Guided search (TPE): four of the six, proposed batch by batch.
+    await page.getByTestId('sweep-sample').fill('4');
+    await page.getByTestId('sweep-guided').check();
+    expect(await page.getByTestId('sweep-count').textContent()).toBe('4 of 6 combinations, guided by TPE');
+    await page.getByTestId('sweep-run').click();
+    await expect.poll(() => page.getByTestId('sweep-row').count(), { timeout: 60_000 }).toBe(4);
+    await page.getByTestId('sweep-guided').uncheck();
     // Random search: three combinations drawn from the six.
     await page.getByTestId('sweep-sample').fill('3');
     expect(await page.getByTestId('sweep-count').textContent()).toBe('3 of 6 combinations, drawn at random');
@@ -192,10 +199,10 @@ describe('the Studio view', () => {
     const smoothed = (await page.getByTestId('sweep-neighbourhood').allTextContents()).map(shown);
     expect([...smoothed].sort((a, b) => b - a)).toEqual(smoothed);
     await page.getByTestId('sweep-by-neighbourhood').uncheck();
-    // Both sweeps were kept under runs/sweeps/: the sample of three reopens, then the grid of six.
+    // All three sweeps were kept under runs/sweeps/: the sample of three reopens, then the grid of six.
     const kept = await page.getByTestId('sweep-stored').locator('option').allTextContents();
-    expect(kept[0]).toBe('2 kept');
-    expect(kept.slice(1).map((t) => t.replace(/^.* · /, ''))).toEqual(['6 of 6', '3 of 3']);
+    expect(kept[0]).toBe('3 kept');
+    expect(kept.slice(1).map((t) => t.replace(/^.* · /, ''))).toEqual(['6 of 6', '3 of 3', '4 of 4']);
     const keptIds = await page.getByTestId('sweep-stored').locator('option').evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value).filter((v) => v !== ''));
     for (const id of keptIds) expect(fs.existsSync(path.join(served.workspace, 'runs', 'sweeps', `${id}.json`))).toBe(true);
     await page.getByTestId('sweep-stored').selectOption(keptIds[1]);

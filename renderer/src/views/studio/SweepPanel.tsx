@@ -94,6 +94,8 @@ export function SweepPanel({
   const [anchored, setAnchored] = useState(false);
   /** Random search: this many combinations drawn from the grid (empty: the whole grid). */
   const [sample, setSample] = useState('');
+  /** The sample is guided (TPE: each batch proposed from the combinations scored before) rather than drawn at random. */
+  const [guided, setGuided] = useState(false);
   /** Every combination through onBar, not screened with the strategy's targets() form. */
   const [eventsOnly, setEventsOnly] = useState(false);
   const [err, setErr] = useState<string | null>(null);
@@ -151,7 +153,7 @@ export function SweepPanel({
     setResult(null);
     setWalk(null);
     const grid = swept.map((name) => `${name}=${axes[name].from}:${axes[name].to}:${axes[name].step}`);
-    const args = { ...base, strategy, grid, objective, jobId: id, mode: eventsOnly ? ('events' as const) : ('auto' as const), ...(random !== null ? { random, seed: 1 } : {}) };
+    const args = { ...base, strategy, grid, objective, jobId: id, mode: eventsOnly ? ('events' as const) : ('auto' as const), ...(random !== null ? (guided ? { tpe: random, seed: 1 } : { random, seed: 1 }) : {}) };
     const done =
       kind === 'sweep'
         ? rpc.call('backtest.sweep', args).then((sweep) => {
@@ -203,10 +205,13 @@ export function SweepPanel({
           </select>
         </label>
         <span className="muted small" data-testid="sweep-count">
-          {problem ?? sampleProblem ?? (random !== null ? `${count.toLocaleString('en-US')} of ${gridCount.toLocaleString('en-US')} combinations, drawn at random` : `${count.toLocaleString('en-US')} combination${count === 1 ? '' : 's'}`)}
+          {problem ?? sampleProblem ?? (random !== null ? `${count.toLocaleString('en-US')} of ${gridCount.toLocaleString('en-US')} combinations, ${guided ? 'guided by TPE' : 'drawn at random'}` : `${count.toLocaleString('en-US')} combination${count === 1 ? '' : 's'}`)}
         </span>
         <label title="random search: draw this many combinations from the grid (seeded, so repeatable); empty for the whole grid">
           sample <input data-testid="sweep-sample" value={sample} onChange={(e) => setSample(e.target.value)} size={5} placeholder="all" />
+        </label>
+        <label className="nowrap" title="guided search (TPE, as Optuna does): after a few random combinations, each batch is proposed where the best ones so far cluster, so a good region is found with fewer runs than a random sample">
+          <input type="checkbox" data-testid="sweep-guided" checked={guided} onChange={(e) => setGuided(e.target.checked)} /> guided
         </label>
         <label className="nowrap" title="a strategy with a targets() form (sma-cross, zscore-reversion) is screened with it, a few ns a bar, and its best combinations re-run through onBar, which must agree to the bit; tick this to run every combination through onBar instead">
           <input type="checkbox" data-testid="sweep-events-only" checked={eventsOnly} onChange={(e) => setEventsOnly(e.target.checked)} /> all via onBar
