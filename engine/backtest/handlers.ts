@@ -14,7 +14,7 @@ import { portableConfig, shareTickData } from './task';
 import { listRuns, readRun, readRunDetail, readSummary } from './runs';
 import { StrategyLoadError, availableStrategies, loadStrategy } from './strategies';
 import { plannedCount, runSweep, runWalkForward } from './sweep';
-import { type SweepArgs, finishSweep, prepareSweep, sweepMetricRow as metricRow } from './sweep-setup';
+import { type SweepArgs, finishSweep, prepareSweep, recordWalkForwardTrials, sweepMetricRow as metricRow } from './sweep-setup';
 import { listSweeps, readSweep } from './stored-sweeps';
 import { isoOfNs, monteCarloSummary, runDetail } from './summary';
 
@@ -122,6 +122,7 @@ export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, 
           { ...request, folds, inSampleFraction: inSample, anchored, initialCash: prepared.config.initialCash ?? 100_000 },
           { workers, signal: job.signal, onProgress: (d, n) => job.progress(d, n) },
         );
+        recordWalkForwardTrials(deps.workspaceDir(), prepared, spec, wf);
         job.progress(1, 1, true);
         return {
           jobId: job.jobId,

@@ -6,8 +6,8 @@ import type { Metrics } from '../core/metrics/metrics';
 import { paramLocation } from './strategies';
 import { recordSweep } from './trials';
 import { saveSweep, sweptNames } from './stored-sweeps';
-import { finite } from './summary';
-import { OBJECTIVES, type Objective, SWEEP_MODES, type SweepMode, type SweepOutcome, type SweepRequest, screenSummary, checkCombinations, gridCombinations, parseGrid, randomCombinations } from './sweep';
+import { finite, isoOfNs } from './summary';
+import { OBJECTIVES, type Objective, SWEEP_MODES, type SweepMode, type SweepOutcome, type SweepRequest, type WalkForwardOutcome, screenSummary, checkCombinations, gridCombinations, parseGrid, randomCombinations } from './sweep';
 import { type PortableConfig, portableConfig, shareBarData, shareTickData } from './task';
 
 export interface SweepArgs {
@@ -105,4 +105,15 @@ export function finishSweep(workspaceDir: string, prepared: PreparedBacktest, sp
         })
       : null;
   return { result, sweepId };
+}
+
+/**
+ * A walk-forward's in-sample combinations are trials of its question too: each fold's are logged
+ * with the fold's window as their date range (so they are told apart from whole-range sweeps).
+ */
+export function recordWalkForwardTrials(workspaceDir: string, prepared: PreparedBacktest, spec: BacktestSpec, wf: WalkForwardOutcome): void {
+  const def = prepared.strategy.definition;
+  for (const fold of wf.inSampleTrials) {
+    recordSweep(workspaceDir, def, { strategy: def.name, symbols: prepared.symbols, timeframe: spec.timeframe }, { from: isoOfNs(fold.fromNs), to: isoOfNs(fold.toNs) }, fold.results);
+  }
 }

@@ -361,6 +361,8 @@ export interface WalkForwardOutcome {
   stitchedMetrics: Metrics | null;
   canceled: boolean;
   barEvaluations: number;
+  /** Every in-sample combination tried, per fold window: trials of the question like a sweep's. */
+  inSampleTrials: { fromNs: bigint; toNs: bigint; results: { params: Record<string, unknown>; metrics: Metrics | null }[] }[];
 }
 
 export interface WalkForwardRequest extends Omit<SweepRequest, 'fromNs' | 'toNs'> {
@@ -402,6 +404,7 @@ export async function runWalkForward(req: WalkForwardRequest, opts: PoolOptions 
 
 async function walkFolds(req: WalkForwardRequest, t: BigInt64Array, oosLen: number, isLen: number, pool: WorkerPool, opts: PoolOptions): Promise<WalkForwardOutcome> {
   const planned = plannedCount(req);
+  const inSampleTrials: WalkForwardOutcome['inSampleTrials'] = [];
   const folds: WalkForwardFold[] = [];
   const stitchedTs: bigint[] = [];
   const stitchedEq: number[] = [];
@@ -430,6 +433,7 @@ async function walkFolds(req: WalkForwardRequest, t: BigInt64Array, oosLen: numb
       { ...opts, pool, onProgress: progress ? (d, _n, last) => progress(k * (planned + 1) + d, req.folds * (planned + 1), last) : undefined },
     );
     barEvaluations += sweep.barEvaluations;
+    inSampleTrials.push({ fromNs: t[isFrom], toNs: t[isTo], results: sweep.results.map((r) => ({ params: r.params, metrics: r.metrics })) });
     if (sweep.canceled) {
       canceled = true;
       break;
@@ -461,5 +465,5 @@ async function walkFolds(req: WalkForwardRequest, t: BigInt64Array, oosLen: numb
   const stitched = { ts: BigInt64Array.from(stitchedTs), equity: Float64Array.from(stitchedEq) };
   const stitchedMetrics =
     stitched.ts.length > 1 ? computeMetrics({ ts: stitched.ts, equity: stitched.equity, initialCash: req.initialCash, tradePnls: pnls, riskFreeRate: req.config.riskFreeRate }) : null;
-  return { folds, stitched, stitchedMetrics, canceled, barEvaluations };
+  return { folds, stitched, stitchedMetrics, canceled, barEvaluations, inSampleTrials };
 }

@@ -86,6 +86,11 @@ describe('studio backtest in a new workspace', () => {
     const w = json(studio('walkforward', 'sma-cross', '--symbols', 'ZALF', '--grid', 'fast=5:15:5', '--grid', 'slow=20,30', '--folds', '2', '--workers', '2', '--json'));
     expect(w.folds).toHaveLength(2);
     expect(w.stitched).toHaveProperty('totalReturn');
+    // Each fold's in-sample combinations are logged as trials over the fold's window.
+    const lines = fs.readFileSync(path.join(ws, 'runs', 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; trials: { from: string | null; params: object }[] });
+    const folds = lines.filter((l) => l.kind === 'sweep' && l.trials.every((t) => t.from !== null && t.from.includes('T')));
+    expect(folds).toHaveLength(2);
+    for (const f of folds) expect(f.trials).toHaveLength(6);
   });
 
   it('applies the lake\'s split and dividend to positions when bars are read raw', () => {

@@ -14,7 +14,7 @@ import { type BacktestSummary, finite, isoOfNs } from '../backtest/summary';
 import { listRuns } from '../backtest/runs';
 import { OBJECTIVES, type Objective, SWEEP_MODES, type SweepMode, plannedCount, runSweep, runWalkForward } from '../backtest/sweep';
 import { listSweeps } from '../backtest/stored-sweeps';
-import { finishSweep, prepareSweep, sweepMetricRow as metricRow } from '../backtest/sweep-setup';
+import { finishSweep, prepareSweep, recordWalkForwardTrials, sweepMetricRow as metricRow } from '../backtest/sweep-setup';
 import { monteCarloTrades } from '../core/metrics/montecarlo';
 import { fail, workspaceOption, wsDir } from './common';
 
@@ -301,13 +301,14 @@ export function registerBacktestCommands(program: Command): void {
     .action(async (strategy: string, o: SweepOptions & { folds: number; inSample: number; anchored?: boolean }) => {
       try {
         const t0 = performance.now();
-        const { prepared, request } = await sweepInputs(strategy, o);
+        const { prepared, request, workspaceDir } = await sweepInputs(strategy, o);
         const cancel = cancelOnSigint();
         const wf = await runWalkForward(
           { ...request, folds: o.folds, inSampleFraction: o.inSample, anchored: o.anchored === true, initialCash: prepared.config.initialCash ?? 100_000 },
           { workers: o.workers, signal: cancel.signal, onProgress: progressReporter('walk-forward') },
         );
         cancel.dispose();
+        recordWalkForwardTrials(workspaceDir, prepared, specOf(strategy, o), wf);
         const elapsedMs = performance.now() - t0;
         const result = {
           strategy: prepared.strategy.definition.name,
