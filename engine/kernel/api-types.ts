@@ -163,7 +163,7 @@ interface SweepDeflation { trials: number; earlierTrials: number; bestSharpe: nu
 /** The question's history in runs/trials.jsonl: saved backtests and sweeps before, distinct combinations tried, since when, unreadable lines. */
 interface ResearchTally { backtests: number; sweeps: number; since: string | null; combinations: number; problems: string[] }
 /** Runs every combination of the grid on the lake's bars in this kernel, best first by the objective (default sharpe). */
-declare function sweep(req: BarRequest & { strategy: StrategyDefinition | string; grid: Record<string, readonly unknown[]>; params?: Record<string, unknown>; objective?: 'sharpe' | 'sortino' | 'totalReturn' | 'cagr' | 'calmar' | 'profitFactor' | 'expectancy'; mode?: 'auto' | 'events'; config?: { initialCash?: number; allowShort?: boolean; [k: string]: unknown } }): Promise<SweepRow[] & { deflated: SweepDeflation | null; research: ResearchTally }>;
+declare function sweep(req: BarRequest & { strategy: StrategyDefinition | string; grid: Record<string, readonly unknown[]>; params?: Record<string, unknown>; objective?: 'sharpe' | 'sortino' | 'totalReturn' | 'cagr' | 'calmar' | 'profitFactor' | 'expectancy'; mode?: 'auto' | 'events'; tpe?: number; seed?: number; config?: { initialCash?: number; allowShort?: boolean; [k: string]: unknown } }): Promise<SweepRow[] & { deflated: SweepDeflation | null; research: ResearchTally }>;
 /** The workspace folder this kernel works in. */
 declare var workspaceDir: string;
 declare var display: Display;

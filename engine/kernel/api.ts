@@ -43,6 +43,9 @@ export interface NotebookSweep extends NotebookBacktest {
    * every combination through onBar.
    */
   mode?: 'auto' | 'events';
+  /** Guided search: this many combinations of the grid, each proposed by TPE from the ones scored before (seeded by `seed`, default 1). */
+  tpe?: number;
+  seed?: number;
 }
 
 /** One combination of a sweep: its parameters and figures (null when its run failed, with the reason). */
@@ -140,7 +143,10 @@ export function createStudioApi(workspaceDir: string, lakeDir: string): { api: S
     if (typeof req.grid !== 'object' || req.grid === null || Object.keys(req.grid).length === 0) throw new BacktestFailed('sweep: expected grid: { param: [values…], … }');
     for (const [name, values] of Object.entries(req.grid)) if (!Array.isArray(values) || values.length === 0) throw new BacktestFailed(`sweep: grid.${name}: expected a non-empty array of values`);
     const objective = req.objective ?? 'sharpe';
-    const combos = gridCombinations(Object.entries(req.grid).map(([name, values]) => ({ name, values: [...values] })), req.params ?? {});
+    const axes = Object.entries(req.grid).map(([name, values]) => ({ name, values: [...values] }));
+    if (req.tpe !== undefined && !(Number.isInteger(req.tpe) && req.tpe > 0)) throw new BacktestFailed(`sweep: tpe: expected a positive whole number of combinations, got ${String(req.tpe)}`);
+    // A guided search picks its combinations as it goes: each value of each axis is checked on its own.
+    const combos = req.tpe !== undefined ? axes.flatMap((a) => a.values.map((v) => ({ ...(req.params ?? {}), [a.name]: v }))) : gridCombinations(axes, req.params ?? {});
     try {
       checkCombinations(strategy, combos);
     } catch (e) {
@@ -159,13 +165,34 @@ export function createStudioApi(workspaceDir: string, lakeDir: string): { api: S
     };
     const screen = req.mode !== 'events' && targetsUnsupported(strategy, data, req.config) === null;
     const memo = new SeriesMemo();
-    const rows: SweepRow[] = combos.map((params) => {
+    const evaluate = (params: Record<string, unknown>): SweepRow => {
       if (!screen) return onBar(params);
       const t = runTargets({ strategy, params, data, memo, equityScratch, dataChecked: true, config: req.config });
       if (t.kind === 'figures') return { params, metrics: t.metrics, error: null, via: 'targets' };
       if (t.kind === 'error') return { params, metrics: null, error: `${t.error.kind}: ${t.error.message}`, via: 'targets' };
       return onBar(params);
-    });
+    };
+    let rows: SweepRow[];
+    if (req.tpe === undefined) rows = combos.map(evaluate);
+    else {
+      // One proposal at a time: each from every combination scored before it.
+      const { proposeTpe } = await import('../core/metrics/tpe');
+      const { createRng } = await import('../core/random');
+      const tpeAxes = axes.map((a) => ({ size: a.values.length, ordered: a.values.every((v) => typeof v === 'number') }));
+      const rng = createRng(req.seed ?? 1);
+      const history: { at: number[]; score: number }[] = [];
+      rows = [];
+      const startup = Math.max(4, Math.min(10, Math.ceil(req.tpe / 5)));
+      while (rows.length < req.tpe) {
+        const [at] = proposeTpe(tpeAxes, history, 1, rng, { startup });
+        if (at === undefined) break;
+        const params: Record<string, unknown> = { ...(req.params ?? {}) };
+        axes.forEach((a, d) => (params[a.name] = a.values[at[d]]));
+        const row = evaluate(params);
+        rows.push(row);
+        history.push({ at, score: score(row.metrics, objective) });
+      }
+    }
     // Deflated for every trial of the question in the workspace's log, and logged itself.
     const { deflated, research } = recordSweep(workspaceDir, strategy, questionOf(strategy, req), req, rows);
     const ranked = rows.map((r, i) => ({ r, i })).sort((a, b) => score(b.r.metrics, objective) - score(a.r.metrics, objective) || a.i - b.i).map((x) => x.r);

@@ -72,6 +72,14 @@ describe('backtest() and sweep() in a cell', () => {
       // Four trials of its own (earlier ones of sma-cross on ZALF in this workspace count too).
       // Screened with sma-cross's targets() form; the worst row (not among the re-run best two) is still a backtest()'s figures.
       expect(swept).toMatchObject([{ output_type: 'execute_result', data: { 'text/plain': "[ 4, true, true, 4, 'targets,targets,targets,targets' ]" } }]);
+      // Guided (TPE): six distinct combinations of a 5 × 4 grid, the same for the same seed.
+      const guided = await run(
+        `const g1 = await sweep({ strategy: 'sma-cross', symbols: ['ZALF'], grid: { fast: [3, 5, 8, 10, 15], slow: [20, 25, 30, 40] }, tpe: 6, seed: 3 });\n` +
+          `const g2 = await sweep({ strategy: 'sma-cross', symbols: ['ZALF'], grid: { fast: [3, 5, 8, 10, 15], slow: [20, 25, 30, 40] }, tpe: 6, seed: 3 });\n` +
+          `const key = (s) => s.map((r) => r.params.fast + '/' + r.params.slow).sort().join(' ');\n` +
+          `[g1.length, new Set(g1.map((r) => r.params.fast + '/' + r.params.slow)).size, key(g1) === key(g2)]`,
+      );
+      expect(guided).toMatchObject([{ output_type: 'execute_result', data: { 'text/plain': '[ 6, 6, true ]' } }]);
       // A cell's strategy whose targets() acts a bar late: the re-run through onBar catches it.
       const late = await run(
         `const late = defineStrategy({ ...strategies['sma-cross'], name: 'late', targets: (p, bars) => { const t = strategies['sma-cross'].targets(p, bars); t.copyWithin(1, 0); t[0] = NaN; return t; } });\n` +
