@@ -54,6 +54,14 @@ describe('TPE proposals', () => {
     expect(proposeTpe(small, history, 3, rng)).toEqual([]);
   });
 
+  it('spreads a batch out (constant liar) instead of piling it on one spot', () => {
+    const history: TpeTrial[] = Array.from({ length: 12 }, (_, k) => ({ at: [(k * 7) % 30, (k * 11) % 30], score: -(((k * 7) % 30 - 21) ** 2 + ((k * 11) % 30 - 8) ** 2) }));
+    const batch = proposeTpe(axes, history, 8, createRng(4));
+    const first = batch.map((at) => at[0]);
+    // Without the liar all eight sat within three steps of (29, 2); with it they reach the top's side of the grid.
+    expect(Math.max(...first) - Math.min(...first)).toBeGreaterThanOrEqual(6);
+  });
+
   it('is the same for the same seed and history', () => {
     const history: TpeTrial[] = Array.from({ length: 12 }, (_, k) => ({ at: [k * 2, (k * 7) % 30], score: hill([k * 2, (k * 7) % 30]) }));
     expect(proposeTpe(axes, history, 6, createRng(9))).toEqual(proposeTpe(axes, history, 6, createRng(9)));

@@ -4,7 +4,8 @@
 // smoothed density of where good trials sit, l(x), and of where the rest sit, g(x); candidates are
 // drawn from l and the one with the highest l(x)/g(x) not tried yet is proposed. Ordered (numeric)
 // axes spread each trial's weight over its neighbours, so the search can walk along a ridge;
-// unordered ones (lists of words) weigh only the value itself.
+// unordered ones (lists of words) weigh only the value itself. A batch is proposed with a
+// "constant liar": each point taken counts as a bad trial for the rest of the batch.
 //
 // Pure and seeded: the same history and seed give the same proposals.
 
@@ -120,6 +121,9 @@ export function proposeTpe(axes: readonly TpeAxis[], history: readonly TpeTrial[
     const at = best ?? randomUntried();
     if (at === null) break;
     take(at);
+    // Constant liar: until it is scored, a proposed point counts as a bad one, so the rest of the
+    // batch spreads out instead of piling up around the same spot.
+    for (let d = 0; d < axes.length; d++) addKernel(axes[d], g[d], at[d]);
   }
   return out;
 }
@@ -131,15 +135,18 @@ export function proposeTpe(axes: readonly TpeAxis[], history: readonly TpeTrial[
  */
 function density(axis: TpeAxis, values: readonly number[]): Float64Array {
   const w = new Float64Array(axis.size).fill(1 / axis.size);
-  const width = Math.max(1, axis.size / 10);
-  for (const x of values) {
-    if (!axis.ordered) {
-      w[x] += 1;
-      continue;
-    }
-    let norm = 0;
-    for (let v = 0; v < axis.size; v++) norm += Math.exp(-0.5 * ((v - x) / width) ** 2);
-    for (let v = 0; v < axis.size; v++) w[v] += Math.exp(-0.5 * ((v - x) / width) ** 2) / norm;
-  }
+  for (const x of values) addKernel(axis, w, x);
   return w;
+}
+
+/** Adds one trial's kernel (weight 1) at value index x. */
+function addKernel(axis: TpeAxis, w: Float64Array, x: number): void {
+  if (!axis.ordered) {
+    w[x] += 1;
+    return;
+  }
+  const width = Math.max(1, axis.size / 10);
+  let norm = 0;
+  for (let v = 0; v < axis.size; v++) norm += Math.exp(-0.5 * ((v - x) / width) ** 2);
+  for (let v = 0; v < axis.size; v++) w[v] += Math.exp(-0.5 * ((v - x) / width) ** 2) / norm;
 }
