@@ -118,9 +118,9 @@ export interface StrategyDefinition<S extends ParamsSchema = ParamsSchema> {
 }
 
 /**
- * One symbol's bars as whole columns, for a strategy's array form. Nothing here is a decision
- * input the event-driven run would not have at the same bar, as long as bar i's target reads only
- * entries 0..i: the sweep's re-run through onBar is the check.
+ * One symbol's bars as whole columns, for a strategy's array form (`of` reaches the run's other
+ * symbols). Nothing here is a decision input the event-driven run would not have at the same bar,
+ * as long as bar i's target reads only entries 0..i: the sweep's re-run through onBar is the check.
  */
 export interface TargetInput {
   readonly symbol: string;
