@@ -16,6 +16,7 @@ import { StrategyLoadError, availableStrategies, loadStrategy } from './strategi
 import { plannedCount, runSweep, runWalkForward } from './sweep';
 import { type SweepArgs, finishSweep, prepareSweep, recordWalkForwardTrials, sweepMetricRow as metricRow } from './sweep-setup';
 import { listSweeps, readSweep } from './stored-sweeps';
+import { researchByStrategy } from './trials';
 import { isoOfNs, monteCarloSummary, runDetail } from './summary';
 
 type BacktestMethods = 'backtest.run' | 'backtest.sweep' | 'backtest.walkforward' | 'backtest.cancel' | 'backtest.runs' | 'backtest.getRun' | 'backtest.sweeps' | 'backtest.getSweep' | 'backtest.strategies';
@@ -184,13 +185,14 @@ export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, 
     },
     'backtest.strategies': async () => {
       const dir = deps.workspaceDir();
+      const gauges = researchByStrategy(dir);
       const out = [];
       for (const name of availableStrategies(dir)) {
         try {
           const s = await loadStrategy(name, dir);
-          out.push({ name, title: s.definition.name, description: s.definition.description ?? null, source: s.source.kind === 'file' ? s.source.file : null, params: paramsJsonSchema(s.definition), hasTargets: typeof s.definition.targets === 'function', error: null });
+          out.push({ name, title: s.definition.name, description: s.definition.description ?? null, source: s.source.kind === 'file' ? s.source.file : null, params: paramsJsonSchema(s.definition), hasTargets: typeof s.definition.targets === 'function', tried: gauges.get(s.definition.name) ?? null, error: null });
         } catch (e) {
-          out.push({ name, title: name, description: null, source: null, params: null, hasTargets: false, error: (e as Error).message });
+          out.push({ name, title: name, description: null, source: null, params: null, hasTargets: false, tried: null, error: (e as Error).message });
         }
       }
       return out;

@@ -451,6 +451,8 @@ describe('the host contract', () => {
       expect(strategies.map((s) => s.name)).toEqual(['breakout-bracket', 'sma-cross', 'zscore-reversion']);
       expect(Object.keys(strategies[1].params.properties)).toEqual(['fast', 'slow', 'size']);
       expect((strategies as unknown as { hasTargets: boolean }[]).map((s) => s.hasTargets)).toEqual([false, true, true]);
+      // Research gauges: the saved run and the sweep's eight combinations (the run's fast 10 is not in the grid).
+      expect((strategies as unknown as { tried: unknown }[]).map((s) => s.tried)).toEqual([null, { backtests: 1, sweeps: 1, combinations: 9 }, null]);
     } finally {
       fs.rmSync(ws, { recursive: true, force: true });
     }

@@ -7,7 +7,7 @@ import type { Metrics } from '../core/metrics/metrics';
 import { smaCross } from '../core/strategy/examples/index';
 import { tmpDir } from '../../test/support/tmp';
 import { gridCombinations, parseGrid } from './sweep';
-import { readTrialHistory, recordBacktest, recordSweep, trialsFile } from './trials';
+import { readTrialHistory, recordBacktest, recordSweep, researchByStrategy, trialsFile } from './trials';
 
 const bars = { X: randomWalkBars(3_000, 9) };
 const metricsOf = (params: Record<string, unknown>): Metrics => {
@@ -48,6 +48,16 @@ describe('the trial log (runs/trials.jsonl)', () => {
     // A different date range is a different trial.
     const ranged = recordSweep(ws, smaCross, question, { from: '2024-01-03' }, wider.slice(0, 1));
     expect(ranged.deflated).toMatchObject({ trials: 8, earlierTrials: 7 });
+  });
+
+  it('tallies each strategy over all its questions: the same combination on other symbols is another trial', () => {
+    const ws = tmpDir();
+    recordBacktest(ws, smaCross, question, {}, { fast: 5 }, metricsOf({ fast: 5 }));
+    recordBacktest(ws, smaCross, question, {}, { fast: 5, size: 100 }, metricsOf({ fast: 5 }));
+    recordBacktest(ws, smaCross, { ...question, symbols: ['Y'] }, {}, { fast: 5 }, metricsOf({ fast: 5 }));
+    recordSweep(ws, smaCross, question, {}, [{ params: { fast: 5 }, metrics: null }, { params: { fast: 6 }, metrics: metricsOf({ fast: 6 }) }]);
+    recordBacktest(ws, smaCross, { ...question, strategy: 'other' }, {}, {}, metricsOf({}));
+    expect(Object.fromEntries(researchByStrategy(ws))).toEqual({ 'sma-cross': { backtests: 3, sweeps: 1, combinations: 3 }, other: { backtests: 1, sweeps: 0, combinations: 1 } });
   });
 
   it('names a damaged or cut-short line, leaves it out of the counts and never rewrites the log', () => {

@@ -108,18 +108,16 @@ function lineProblem(x: unknown): string | null {
   return null;
 }
 
-/** Every earlier trial of the question, distinct by parameters and date range (the latest figure wins). */
-export function readTrialHistory(workspaceDir: string, question: TrialQuestion): TrialHistory {
-  const file = trialsFile(workspaceDir);
-  const h: TrialHistory = { backtests: 0, sweeps: 0, ids: new Set(), perStepSharpe: new Map(), since: null, problems: [] };
+/** Each readable line of the log, in order; lines that cannot be read go to `problems` (by line number). */
+function readLines(workspaceDir: string, problems: string[]): TrialLine[] {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = fs.readFileSync(trialsFile(workspaceDir), 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return h;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
-  const key = keyOf(question);
+  const out: TrialLine[] = [];
   const lines = text.split('\n');
   lines.forEach((raw, i) => {
     if (raw.trim() === '') return;
@@ -128,16 +126,22 @@ export function readTrialHistory(workspaceDir: string, question: TrialQuestion):
     try {
       parsed = JSON.parse(raw);
     } catch {
-      h.problems.push(`${where}: not valid JSON (${i + 1 === lines.length ? 'cut short' : 'damaged'})`);
+      problems.push(`${where}: not valid JSON (${i + 1 === lines.length ? 'cut short' : 'damaged'})`);
       return;
     }
     const problem = lineProblem(parsed);
-    if (problem !== null) {
-      h.problems.push(`${where}: ${problem}`);
-      return;
-    }
-    const line = parsed as TrialLine;
-    if (keyOf(line) !== key) return;
+    if (problem !== null) problems.push(`${where}: ${problem}`);
+    else out.push(parsed as TrialLine);
+  });
+  return out;
+}
+
+/** Every earlier trial of the question, distinct by parameters and date range (the latest figure wins). */
+export function readTrialHistory(workspaceDir: string, question: TrialQuestion): TrialHistory {
+  const h: TrialHistory = { backtests: 0, sweeps: 0, ids: new Set(), perStepSharpe: new Map(), since: null, problems: [] };
+  const key = keyOf(question);
+  for (const line of readLines(workspaceDir, h.problems)) {
+    if (keyOf(line) !== key) continue;
     if (line.kind === 'backtest') h.backtests++;
     else h.sweeps++;
     h.since ??= line.at;
@@ -146,8 +150,30 @@ export function readTrialHistory(workspaceDir: string, question: TrialQuestion):
       h.ids.add(id);
       if (t.sharpe !== null && t.periodsPerYear !== null && t.periodsPerYear > 0) h.perStepSharpe.set(id, t.sharpe / Math.sqrt(t.periodsPerYear));
     }
-  });
+  }
   return h;
+}
+
+/**
+ * QuantConnect's research gauges, per strategy (by its declared name) over all its questions:
+ * backtests and sweeps logged, and distinct combinations tried (a combination on other symbols
+ * or another timeframe is another trial).
+ */
+export function researchByStrategy(workspaceDir: string): Map<string, { backtests: number; sweeps: number; combinations: number }> {
+  const out = new Map<string, { backtests: number; sweeps: number; combinations: number }>();
+  const ids = new Map<string, Set<string>>();
+  for (const line of readLines(workspaceDir, [])) {
+    let t = out.get(line.strategy);
+    if (t === undefined) out.set(line.strategy, (t = { backtests: 0, sweeps: 0, combinations: 0 }));
+    if (line.kind === 'backtest') t.backtests++;
+    else t.sweeps++;
+    let seen = ids.get(line.strategy);
+    if (seen === undefined) ids.set(line.strategy, (seen = new Set()));
+    const q = keyOf(line);
+    for (const trial of line.trials) seen.add(q + trialIdentity(trial.params, trial.from, trial.to));
+    t.combinations = seen.size;
+  }
+  return out;
 }
 
 /** Parameters with their defaults filled in, so `{fast: 10}` and `{}` are the same trial of sma-cross. */

@@ -456,6 +456,8 @@ export const methods = {
       params: z.record(z.string(), z.unknown()).nullable(),
       /** It declares an array form (targets()): sweeps screen with it. */
       hasTargets: z.boolean(),
+      /** Research gauges from runs/trials.jsonl: backtests and sweeps logged, distinct combinations tried (null: none yet). */
+      tried: z.object({ backtests: z.number().int(), sweeps: z.number().int(), combinations: z.number().int() }).nullable(),
       error: z.string().nullable(),
     })),
   },

@@ -199,6 +199,10 @@ describe('the Studio view', () => {
     const smoothed = (await page.getByTestId('sweep-neighbourhood').allTextContents()).map(shown);
     expect([...smoothed].sort((a, b) => b - a)).toEqual(smoothed);
     await page.getByTestId('sweep-by-neighbourhood').uncheck();
+    // The strategy's research gauges count the three sweeps and the backtests before them.
+    await expect
+      .poll(() => page.locator('[data-testid=strategy][data-name=sma-cross] [data-testid=strategy-tried]').textContent())
+      .toMatch(/^tried: \d+ backtests?, 3 sweeps, \d+ combinations$/);
     // All three sweeps were kept under runs/sweeps/: the sample of three reopens, then the grid of six.
     const kept = await page.getByTestId('sweep-stored').locator('option').allTextContents();
     expect(kept[0]).toBe('3 kept');

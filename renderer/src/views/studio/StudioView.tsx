@@ -57,9 +57,12 @@ export function StudioView({ connection }: { connection: Connection }) {
   const loadRuns = useCallback(() => {
     rpc.call('backtest.runs', { includeFailed: true }).then(setRuns, (e: Error) => setErr(e.message));
   }, [rpc]);
+  const loadStrategies = useCallback(() => {
+    rpc.call('backtest.strategies', {}).then(setStrategies, (e: Error) => setErr(e.message));
+  }, [rpc]);
   const load = useCallback(() => {
     loadRuns();
-    rpc.call('backtest.strategies', {}).then(setStrategies, (e: Error) => setErr(e.message));
+    loadStrategies();
     rpc.call('lake.datasets', {}).then(
       (d) => {
         const bars = d.filter((x) => x.dataset === 'bars' && !x.problem && x.symbol && x.timeframe).map((x) => ({ symbol: x.symbol as string, timeframe: x.timeframe as string }));
@@ -72,7 +75,7 @@ export function StudioView({ connection }: { connection: Connection }) {
       },
       (e: Error) => setErr(e.message),
     );
-  }, [rpc, loadRuns]);
+  }, [rpc, loadRuns, loadStrategies]);
   useEffect(load, [load]);
   // A new workspace writes its sample lake in the background: look again when that work is done.
   useEvent(connection, 'progress', (p) => {
@@ -146,6 +149,8 @@ export function StudioView({ connection }: { connection: Connection }) {
         setJobId(null);
         setProgress(null);
         loadRuns();
+        // The research gauges count this run too.
+        loadStrategies();
       });
   };
   /** Shows a stored run's results, read back from runs/. */
@@ -199,6 +204,11 @@ export function StudioView({ connection }: { connection: Connection }) {
               )}
             </div>
             <div className="muted small">{st.error ?? st.description ?? (st.source ? 'workspace file' : 'example')}</div>
+            {st.tried && (
+              <div className="muted small" data-testid="strategy-tried" title="research gauges from runs/trials.jsonl: every saved backtest and sweep combination counts, and the deflated Sharpe ratio of a sweep counts them too">
+                tried: {st.tried.backtests} backtest{st.tried.backtests === 1 ? '' : 's'}, {st.tried.sweeps} sweep{st.tried.sweeps === 1 ? '' : 's'}, {st.tried.combinations} combination{st.tried.combinations === 1 ? '' : 's'}
+              </div>
+            )}
           </div>
         ))}
         <div className="muted small hint">Drag a strategy onto the backtest panel, or click it.</div>
@@ -356,7 +366,7 @@ export function StudioView({ connection }: { connection: Connection }) {
               )}
               {/* Kept mounted behind the Backtest tab, so its grid and results are there on coming back. */}
               <div hidden={tab !== 'sweep'}>
-                <SweepPanel key={strategy.name} connection={connection} strategy={strategy.name} schema={schema} spec={runSpec} onPick={pick} />
+                <SweepPanel key={strategy.name} connection={connection} strategy={strategy.name} schema={schema} spec={runSpec} onPick={pick} onSwept={loadStrategies} />
               </div>
             </>
           )}

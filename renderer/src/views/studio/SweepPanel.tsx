@@ -72,6 +72,7 @@ export function SweepPanel({
   schema,
   spec,
   onPick,
+  onSwept,
 }: {
   connection: Connection;
   strategy: string;
@@ -80,6 +81,8 @@ export function SweepPanel({
   spec: () => RunSpec | string;
   /** Loads a combination into the backtest form and runs it. */
   onPick: (params: Record<string, unknown>) => void;
+  /** A sweep or walk-forward finished (the research gauges changed). */
+  onSwept?: () => void;
 }) {
   const rpc = connection.client;
   const params = useMemo(() => numeric(schema), [schema]);
@@ -166,6 +169,7 @@ export function SweepPanel({
       .finally(() => {
         setJobId(null);
         setProgress(null);
+        onSwept?.();
       });
   };
 
