@@ -98,11 +98,11 @@ export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, 
         job.end();
       }
     },
-    'backtest.sweep': async ({ jobId: requested, grid, random, tpe, seed, objective, workers, mode, save, ...spec }) => {
+    'backtest.sweep': async ({ jobId: requested, grid, random, tpe, seed, objective, workers, mode, verify, save, ...spec }) => {
       const job = start('sweep', requested);
       const t0 = performance.now();
       try {
-        const args = { grid, random, tpe, seed, objective, mode };
+        const args = { grid, random, tpe, seed, objective, mode, verify };
         const { prepared, request } = await sweepSetup(spec, args);
         const out = await runSweep(request, { workers, signal: job.signal, onProgress: (d, n) => job.progress(d, n) });
         const { result, sweepId } = finishSweep(deps.workspaceDir(), prepared, spec, args, plannedCount(request), out, performance.now() - t0, save);
@@ -114,11 +114,11 @@ export function backtestHandlers(deps: BacktestHandlerDeps): Pick<HandlerTable, 
         job.end();
       }
     },
-    'backtest.walkforward': async ({ jobId: requested, grid, random, tpe, seed, objective, workers, folds, inSample, anchored, mode, ...spec }) => {
+    'backtest.walkforward': async ({ jobId: requested, grid, random, tpe, seed, objective, workers, folds, inSample, anchored, mode, verify, ...spec }) => {
       const job = start('walkforward', requested);
       const t0 = performance.now();
       try {
-        const { prepared, request } = await sweepSetup(spec, { grid, random, tpe, seed, objective, mode });
+        const { prepared, request } = await sweepSetup(spec, { grid, random, tpe, seed, objective, mode, verify });
         const wf = await runWalkForward(
           { ...request, folds, inSampleFraction: inSample, anchored, initialCash: prepared.config.initialCash ?? 100_000 },
           { workers, signal: job.signal, onProgress: (d, n) => job.progress(d, n) },

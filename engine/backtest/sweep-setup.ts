@@ -20,6 +20,8 @@ export interface SweepArgs {
   objective: string;
   /** auto (default) or events: see SweepMode. */
   mode?: string;
+  /** With the array form: the best combinations re-run through onBar (default 2, at least 1). */
+  verify?: number;
 }
 
 export interface PreparedSweep {
@@ -34,6 +36,7 @@ export async function prepareSweep(workspaceDir: string, spec: BacktestSpec, arg
   if (args.grid.length === 0) throw new BacktestInputError('give at least one grid axis NAME=FROM:TO:STEP');
   if (args.random !== undefined && !(Number.isInteger(args.random) && args.random > 0)) throw new BacktestInputError(`random ${args.random}: expected a positive integer`);
   if (args.tpe !== undefined && !(Number.isInteger(args.tpe) && args.tpe > 0)) throw new BacktestInputError(`tpe ${args.tpe}: expected a positive integer`);
+  if (args.verify !== undefined && !(Number.isInteger(args.verify) && args.verify >= 1)) throw new BacktestInputError(`verify ${args.verify}: expected a whole number >= 1 (the best combinations re-run through onBar)`);
   if (args.tpe !== undefined && args.random !== undefined) throw new BacktestInputError('random and tpe are two ways to pick combinations: give one');
   const prepared = await prepareBacktest(workspaceDir, spec);
   // File strategies: errors point at the params declaration (file:line).
@@ -60,6 +63,7 @@ export async function prepareSweep(workspaceDir: string, spec: BacktestSpec, arg
       combos: args.tpe !== undefined ? [] : combos,
       objective: args.objective as Objective,
       mode: (args.mode ?? 'auto') as SweepMode,
+      ...(args.verify !== undefined ? { verify: args.verify } : {}),
       ...(args.tpe !== undefined ? { guided: { axes, base: prepared.params, trials: args.tpe, seed: args.seed } } : {}),
     },
   };

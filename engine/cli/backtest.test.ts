@@ -77,6 +77,12 @@ describe('studio backtest in a new workspace', () => {
     // Guided: eight combinations of a 4 × 5 grid, proposed by TPE.
     const guided = json(studio('sweep', 'sma-cross', '--symbols', 'ZALF', '--grid', 'fast=4:16:4', '--grid', 'slow=20:40:5', '--tpe', '8', '--no-save', '--json'));
     expect(guided).toMatchObject({ combinations: 8, completed: 8 });
+    // More assurance: the best four re-run through onBar; none is not an option.
+    const four = json(studio('sweep', 'sma-cross', '--symbols', 'ZALF', '--grid', 'fast=5:15:5', '--grid', 'slow=20,30', '--verify', '4', '--no-save', '--json'));
+    expect((four.screen as { verified: unknown[] }).verified).toHaveLength(4);
+    const none = studio('sweep', 'sma-cross', '--symbols', 'ZALF', '--grid', 'fast=5:15:5', '--verify', '0');
+    expect(none.code).toBe(2);
+    expect(none.err).toContain('--verify 0: expected a whole number >= 1');
     const both = studio('sweep', 'sma-cross', '--symbols', 'ZALF', '--grid', 'fast=5:15:5', '--tpe', '4', '--random', '3');
     expect(both.code).toBe(2);
     expect(both.err).toContain('--random and --tpe are two ways to pick combinations: give one');

@@ -138,6 +138,7 @@ interface SweepOptions extends CommonOptions {
   workers: number;
   top: number;
   mode: string;
+  verify?: number;
   /** False with `sweep --no-save`. */
   save?: boolean;
 }
@@ -151,6 +152,7 @@ function addSweepOptions(cmd: Command): Command {
     .option('--objective <m>', `what to maximise: ${OBJECTIVES.join(', ')}`, 'sharpe')
     .option('--workers <n>', 'worker threads (the default is one per core)', (v) => Number(v), defaultWorkers())
     .option('--top <n>', 'results to print', (v) => Number(v), 10)
+    .option('--verify <n>', 'with the array form: re-run the best N combinations through onBar (default 2)', (v) => Number(v))
     .option('--mode <m>', "auto: screen with the strategy's targets() form where it has one, then re-run the best through onBar (must agree to the bit); events: every combination through onBar", 'auto');
 }
 
@@ -186,7 +188,8 @@ async function sweepInputs(strategy: string, o: SweepOptions) {
   const ws = await openWorkspace(wsDir(o));
   await ws.lakeReady;
   if (!SWEEP_MODES.includes(o.mode as SweepMode)) throw new BacktestInputError(`--mode ${o.mode}: expected one of ${SWEEP_MODES.join(', ')}`);
-  return { ...(await prepareSweep(ws.dir, spec, { grid: o.grid, random: o.random, tpe: o.tpe, seed: o.seed, objective: o.objective, mode: o.mode })), workspaceDir: ws.dir };
+  if (o.verify !== undefined && !(Number.isInteger(o.verify) && o.verify >= 1)) throw new BacktestInputError(`--verify ${o.verify}: expected a whole number >= 1 (the best combinations re-run through onBar)`);
+  return { ...(await prepareSweep(ws.dir, spec, { grid: o.grid, random: o.random, tpe: o.tpe, seed: o.seed, objective: o.objective, mode: o.mode, verify: o.verify })), workspaceDir: ws.dir };
 }
 
 export function registerBacktestCommands(program: Command): void {

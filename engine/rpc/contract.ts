@@ -107,6 +107,8 @@ const SweepArgs = BacktestSpec.extend({
    * bit; events: every combination through onBar.
    */
   mode: z.enum(['auto', 'events']).default('auto'),
+  /** With the array form: how many of the best combinations to re-run through onBar (default 2). */
+  verify: z.number().int().min(1).max(1000).optional(),
 });
 /** How a sweep screened its combinations with the strategy's array form (null: it did not). */
 const SweepScreen = z
