@@ -29,11 +29,13 @@ export function runsDir(workspaceDir: string): string {
   return path.join(workspaceDir, 'runs');
 }
 
-const ID_RE = /^[A-Za-z0-9._-]+$/;
+/** What a stored run's or sweep's id may contain (ids arrive from clients: no path separators). */
+export const ID_RE = /^[A-Za-z0-9._-]+$/;
 
-function newRunId(strategy: string, now: Date): string {
+/** `<UTC stamp>-<strategy slug>-<6 hex>`: sorts by time, names the strategy, never collides in practice. */
+export function newRunId(strategy: string, now: Date, fallback = 'run'): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const slug = strategy.replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 40) || 'run';
+  const slug = strategy.replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 40) || fallback;
   return `${stamp}-${slug}-${crypto.randomBytes(3).toString('hex')}`;
 }
 

@@ -2,11 +2,10 @@
 // keeps its optimisations: what was asked and the ranked result, written atomically once the sweep
 // is done, so a sweep that fails or is killed leaves nothing half-written. A file that cannot be
 // read is named in the listing, never rewritten.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic';
-import { runsDir } from './runs';
+import { ID_RE, newRunId, runsDir } from './runs';
 
 /** The ranked result as backtest.sweep returns it (see the contract's SweepResult). */
 export interface SweepResultRecord {
@@ -45,8 +44,6 @@ export interface SweepListing {
   best: { params: Record<string, unknown>; value: number | null } | null;
 }
 
-const ID_RE = /^[A-Za-z0-9._-]+$/;
-
 export function sweepsDir(workspaceDir: string): string {
   return path.join(runsDir(workspaceDir), 'sweeps');
 }
@@ -58,8 +55,7 @@ export function sweptNames(grid: readonly string[]): string[] {
 
 export function saveSweep(workspaceDir: string, sweep: Omit<StoredSweep, 'v' | 'id' | 'createdAt'>): string {
   const now = new Date();
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const id = `${stamp}-${sweep.strategy.replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 40) || 'sweep'}-${crypto.randomBytes(3).toString('hex')}`;
+  const id = newRunId(sweep.strategy, now, 'sweep');
   const record: StoredSweep = { v: 1, id, createdAt: now.toISOString(), ...sweep };
   writeFileAtomic(path.join(sweepsDir(workspaceDir), `${id}.json`), JSON.stringify(record) + '\n');
   return id;
