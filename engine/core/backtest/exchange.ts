@@ -559,7 +559,7 @@ class SimOrder {
  * The validation context of a new order, reused across orders. Buying power is a sum over every
  * symbol, so it is worked out only if validation asks (orders that reduce a position never do).
  */
-class SubmitCheck implements ValidationContext {
+export class SubmitCheck implements ValidationContext {
   knownSymbol = false;
   lastPrice = NaN;
   positionQty = 0;

@@ -19,12 +19,14 @@
 
 import { Portfolio } from '../portfolio/portfolio';
 import { computeFee, slippedPrice } from '../orders/costs';
+import { validateOrderRequest } from '../orders/validate';
 import { type Metrics, computeMetrics } from '../metrics/metrics';
 import { type BarIndicator, Ema, type PriceSource, RegressionSlope, Rsi, Sma, Wma, ZScore } from '../indicators/index';
 import { resolveParams } from '../strategy/define';
 import type { ParamsSchema, StrategyDefinition, TargetInput } from '../strategy/types';
 import { type BacktestConfig, type ResolvedConfig, resolveConfig } from './config';
 import { type BarColumns, type BarData, checkBarData } from './data';
+import { SubmitCheck } from './exchange';
 import { BarView } from './parts';
 import type { BacktestError } from './runner';
 import { TradeTracker } from './trades';
@@ -287,12 +289,19 @@ class Booker {
   /** Why the run cannot be modelled here, once it cannot. */
   why: string | null = null;
   private readonly atClose: boolean;
+  private readonly check: SubmitCheck;
   constructor(
     readonly pf: Portfolio,
     private readonly trades: TradeTracker,
     private readonly cfg: ResolvedConfig,
   ) {
     this.atClose = cfg.market === 'signal-close';
+    this.check = new SubmitCheck(pf, cfg.allowShort, cfg.enforceTickSize);
+  }
+
+  /** "bar i", and the symbol when the run has several. */
+  private where(s: number, i: number): string {
+    return `bar ${i}${this.pf.symbols.length > 1 ? ` of ${this.pf.symbols[s]}` : ''}`;
   }
 
   get fillsAtClose(): boolean {
@@ -307,7 +316,7 @@ class Booker {
     const cap = this.cfg.maxVolumeShare;
     const budget = cap === Infinity || !(v >= 0) ? Infinity : cap * v;
     if (Math.floor(Math.min(qty, budget) + QTY_EPS) < qty) {
-      this.why = `bar ${i}${this.pf.symbols.length > 1 ? ` of ${this.pf.symbols[s]}` : ''}: the volume cap splits the order for ${qty}`;
+      this.why = `${this.where(s, i)}: the volume cap splits the order for ${qty}`;
       return false;
     }
     let px = slippedPrice(this.cfg.slippage, side, price, qty, v);
@@ -327,24 +336,19 @@ class Booker {
     const d = want - held;
     if (d === 0) return 0;
     if (!Number.isInteger(d)) {
-      this.why = `bar ${i}${this.pf.symbols.length > 1 ? ` of ${this.pf.symbols[s]}` : ''}: the target ${want} asks for an order of ${d} shares, not a whole number`;
+      this.why = `${this.where(s, i)}: the target ${want} asks for an order of ${d} shares, not a whole number`;
       return NaN;
     }
-    const buy = d > 0;
-    const qty = buy ? d : -d;
-    // checkExposure in orders/validate.ts: the part of the order that opens or adds exposure.
-    const opening = buy ? Math.max(0, qty - Math.max(0, -held)) : Math.max(0, qty - Math.max(0, held));
-    if (opening <= 0) return d;
-    // The event loop would reject the order, and a strategy may act on that (try again, skip a
-    // signal): what it does next depends on a position its targets() could not see.
-    const where = `bar ${i}${this.pf.symbols.length > 1 ? ` of ${this.pf.symbols[s]}` : ''}`;
-    if (!buy && !this.cfg.allowShort) {
-      this.why = `${where}: the order for ${d} would be rejected (short selling is disabled), which targets() cannot see`;
-      return NaN;
-    }
-    const est = this.pf.lastPrices[s];
-    if (Number.isFinite(est) && opening * est > this.pf.buyingPower() + 1e-9) {
-      this.why = `${where}: the order for ${d} would be rejected (insufficient buying power), which targets() cannot see`;
+    // The exchange's own check of the market order onBar would submit: a rejection means the
+    // event loop goes another way, and a strategy may act on that (try again, skip a signal),
+    // depending on a position its targets() could not see.
+    const check = this.check;
+    check.knownSymbol = true;
+    check.lastPrice = this.pf.lastPrices[s];
+    check.positionQty = held;
+    const reason = validateOrderRequest({ symbol: this.pf.symbols[s], side: d > 0 ? 'buy' : 'sell', qty: d > 0 ? d : -d, type: 'market' }, check);
+    if (reason !== null) {
+      this.why = `${this.where(s, i)}: the order for ${d} would be rejected (${reason.split(':')[0]}), which targets() cannot see`;
       return NaN;
     }
     return d;
