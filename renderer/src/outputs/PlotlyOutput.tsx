@@ -1,25 +1,18 @@
 // A Plotly figure that follows its panel's size. Plotly is loaded on first use (it is large).
 import { useEffect, useRef } from 'react';
 import Plotly from 'plotly.js-dist-min';
+import { canEval } from '../csp';
 
 /** WebGL trace types with an SVG twin that takes the same attributes. */
 const SVG_TWIN: Record<string, string> = { scattergl: 'scatter', scatterpolargl: 'scatterpolar' };
 
-let evalAllowed: boolean | null = null;
 /**
  * Plotly's WebGL traces build their drawing code with `new Function`, which the studio's content
  * security policy forbids (no 'unsafe-eval'); such a trace would fail and leave Plotly's "WebGL is
  * not supported" notice. Its SVG twin draws the same data (slower past ~100k points).
  */
 export function svgTraces(data: object[]): { data: object[]; swapped: number } {
-  if (evalAllowed === null) {
-    try {
-      evalAllowed = new Function('return true')() === true;
-    } catch {
-      evalAllowed = false;
-    }
-  }
-  if (evalAllowed) return { data, swapped: 0 };
+  if (canEval()) return { data, swapped: 0 };
   let swapped = 0;
   const out = data.map((t) => {
     const type = (t as { type?: unknown }).type;

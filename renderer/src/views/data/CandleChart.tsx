@@ -5,6 +5,7 @@ import type { RpcClient } from '../../../../engine/rpc/client';
 import type { Result } from '../../../../engine/rpc/contract';
 import type { Datasets } from './DatasetTree';
 import { nyTime } from '../../nyTime';
+import { canEval } from '../../csp';
 
 const PlotlyOutput = lazy(() => import('../../outputs/PlotlyOutput'));
 type Bars = Result<'lake.bars'>;
@@ -22,13 +23,15 @@ let webgl: boolean | null = null;
  */
 function hasWebGL(): boolean {
   if (webgl === null) {
-    try {
-      new Function('return 0');
-      // The extensions Plotly's regl asks for; a context without them still fails to plot.
-      const gl = document.createElement('canvas').getContext('webgl');
-      webgl = !!gl && !!gl.getExtension('ANGLE_instanced_arrays') && !!gl.getExtension('OES_element_index_uint');
-    } catch {
-      webgl = false;
+    webgl = false;
+    if (canEval()) {
+      try {
+        // The extensions Plotly's regl asks for; a context without them still fails to plot.
+        const gl = document.createElement('canvas').getContext('webgl');
+        webgl = !!gl && !!gl.getExtension('ANGLE_instanced_arrays') && !!gl.getExtension('OES_element_index_uint');
+      } catch {
+        webgl = false;
+      }
     }
   }
   return webgl;
