@@ -6,7 +6,7 @@ import type { TickData } from '../core/backtest/ticks';
 import { targetsUnsupported } from '../core/backtest/targets';
 import { deflatedSharpe } from '../core/metrics/deflated';
 import { computeMetrics, type Metrics } from '../core/metrics/metrics';
-import { createRng } from '../core/random';
+import { type Rng, createRng } from '../core/random';
 import { type TpeAxis, type TpeTrial, gridSize, proposeTpe } from '../core/metrics/tpe';
 import { paramsJsonSchema, resolveParams } from '../core/strategy/define';
 import type { StrategyDefinition } from '../core/strategy/types';
@@ -250,31 +250,55 @@ export async function runSweep(req: SweepRequest, opts: PoolOptions & { pool?: W
 }
 
 /**
- * TPE batch by batch on the pool: each batch (two proposals per worker) is proposed from every
- * combination scored before it. The first trials (a fifth of the budget, 4 to 10) are random.
+ * A guided search's state: TPE over the axes' values (on top of the base parameters), proposed
+ * from the combinations scored so far. The first trials (a fifth of the budget, 4 to 10) are random.
  */
+export class GuidedProposer {
+  /** The trials to run: the budget, at most the whole grid. */
+  readonly budget: number;
+  private readonly axes: TpeAxis[];
+  private readonly startup: number;
+  private readonly rng: Rng;
+  private readonly history: TpeTrial[] = [];
+
+  constructor(private readonly g: GuidedSearch) {
+    this.axes = g.axes.map((a) => ({ size: a.values.length, ordered: a.values.every((v) => typeof v === 'number') }));
+    this.budget = Math.min(g.trials, gridSize(this.axes));
+    this.startup = Math.max(4, Math.min(10, Math.ceil(this.budget / 5)));
+    this.rng = createRng(g.seed);
+  }
+
+  /** Up to `count` untried combinations: their value indexes and their parameters. */
+  propose(count: number): { at: number[]; params: Record<string, unknown> }[] {
+    return proposeTpe(this.axes, this.history, count, this.rng, { startup: this.startup }).map((at) => {
+      const params: Record<string, unknown> = { ...this.g.base };
+      this.g.axes.forEach((a, d) => (params[a.name] = a.values[at[d]]));
+      return { at, params };
+    });
+  }
+
+  /** A proposed combination's score (higher is better; -Infinity for a failed run). */
+  record(at: number[], value: number): void {
+    this.history.push({ at, score: value });
+  }
+}
+
+/** A guided search batch by batch on the pool: two proposals per worker, each batch from every combination scored before it. */
 async function runGuided(req: SweepRequest, g: GuidedSearch, screening: boolean, pool: WorkerPool, opts: PoolOptions): Promise<{ results: TaskResult[]; canceled: boolean; workers: number }> {
-  const axes: TpeAxis[] = g.axes.map((a) => ({ size: a.values.length, ordered: a.values.every((v) => typeof v === 'number') }));
-  const budget = Math.min(g.trials, gridSize(axes));
-  const startup = Math.max(4, Math.min(10, Math.ceil(budget / 5)));
-  const rng = createRng(g.seed);
-  const history: TpeTrial[] = [];
+  const search = new GuidedProposer(g);
+  const budget = search.budget;
   const results: TaskResult[] = [];
   const batch = 2 * pool.size;
   while (results.length < budget) {
-    const proposals = proposeTpe(axes, history, Math.min(batch, budget - results.length), rng, { startup });
+    const proposals = search.propose(Math.min(batch, budget - results.length));
     if (proposals.length === 0) break;
     const first = results.length;
-    const tasks: SweepTask[] = proposals.map((at, k) => {
-      const params: Record<string, unknown> = { ...g.base };
-      g.axes.forEach((a, d) => (params[a.name] = a.values[at[d]]));
-      return { index: k, params, fromNs: req.fromNs, toNs: req.toNs, ...(screening ? { mode: 'targets' as const } : {}) };
-    });
+    const tasks: SweepTask[] = proposals.map(({ params }, k) => ({ index: k, params, fromNs: req.fromNs, toNs: req.toNs, ...(screening ? { mode: 'targets' as const } : {}) }));
     const out = await pool.run(tasks, { ...opts, onProgress: opts.onProgress ? (d, _n, last) => opts.onProgress?.(first + d, budget, last) : undefined });
     out.results.forEach((r, k) => {
       if (r === undefined) return;
       results.push({ ...r, index: first + k });
-      history.push({ at: proposals[k], score: score(r.metrics, req.objective) });
+      search.record(proposals[k].at, score(r.metrics, req.objective));
     });
     if (out.canceled) return { results, canceled: true, workers: out.workers };
   }

@@ -137,7 +137,7 @@ export function createStudioApi(workspaceDir: string, lakeDir: string): { api: S
   };
   const sweep = async (req: NotebookSweep): Promise<SweepRow[] & { deflated: SweepDeflation | null; research: ResearchTally }> => {
     const { loadStrategy } = await import('../backtest/strategies');
-    const { checkCombinations, gridCombinations, score, screenMismatch } = await import('../backtest/sweep');
+    const { GuidedProposer, checkCombinations, gridCombinations, score, screenMismatch } = await import('../backtest/sweep');
     const { recordSweep } = await import('../backtest/trials');
     const strategy = typeof req.strategy === 'string' ? (await loadStrategy(req.strategy, workspaceDir, workspaceDir)).definition : req.strategy;
     if (typeof req.grid !== 'object' || req.grid === null || Object.keys(req.grid).length === 0) throw new BacktestFailed('sweep: expected grid: { param: [values…], … }');
@@ -176,21 +176,14 @@ export function createStudioApi(workspaceDir: string, lakeDir: string): { api: S
     if (req.tpe === undefined) rows = combos.map(evaluate);
     else {
       // One proposal at a time: each from every combination scored before it.
-      const { proposeTpe } = await import('../core/metrics/tpe');
-      const { createRng } = await import('../core/random');
-      const tpeAxes = axes.map((a) => ({ size: a.values.length, ordered: a.values.every((v) => typeof v === 'number') }));
-      const rng = createRng(req.seed ?? 1);
-      const history: { at: number[]; score: number }[] = [];
+      const search = new GuidedProposer({ axes, base: req.params ?? {}, trials: req.tpe, seed: req.seed ?? 1 });
       rows = [];
-      const startup = Math.max(4, Math.min(10, Math.ceil(req.tpe / 5)));
-      while (rows.length < req.tpe) {
-        const [at] = proposeTpe(tpeAxes, history, 1, rng, { startup });
-        if (at === undefined) break;
-        const params: Record<string, unknown> = { ...(req.params ?? {}) };
-        axes.forEach((a, d) => (params[a.name] = a.values[at[d]]));
-        const row = evaluate(params);
+      while (rows.length < search.budget) {
+        const [next] = search.propose(1);
+        if (next === undefined) break;
+        const row = evaluate(next.params);
         rows.push(row);
-        history.push({ at, score: score(row.metrics, objective) });
+        search.record(next.at, score(row.metrics, objective));
       }
     }
     // Deflated for every trial of the question in the workspace's log, and logged itself.
