@@ -28,7 +28,7 @@ import { type BacktestConfig, type ResolvedConfig, resolveConfig } from './confi
 import { type BarColumns, type BarData, checkBarData } from './data';
 import { SubmitCheck } from './exchange';
 import { BarView } from './parts';
-import type { BacktestError } from './runner';
+import type { BacktestError, BacktestRequest } from './runner';
 import { TradeTracker } from './trades';
 
 export type TargetsOutcome =
@@ -186,16 +186,10 @@ function markStretch(equity: Float64Array, close: Float64Array, from: number, to
   return inMarket;
 }
 
-export interface TargetsRequest<S extends ParamsSchema = ParamsSchema> {
-  strategy: StrategyDefinition<S>;
-  params?: Readonly<Record<string, unknown>>;
-  data: BarData;
-  config?: BacktestConfig;
-  dataChecked?: boolean;
+/** A backtest request (bars only), with what the array form shares between runs. */
+export interface TargetsRequest<S extends ParamsSchema = ParamsSchema> extends Omit<BacktestRequest<S>, 'ticks'> {
   /** Indicator columns shared across runs over this same data (a sweep worker keeps one per range). */
   memo?: SeriesMemo;
-  /** Where to write the equity curve (a sweep worker reuses one). */
-  equityScratch?: Float64Array;
   /** The run has trades or quotes too: unsupported. */
   hasTicks?: boolean;
 }
